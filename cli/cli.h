@@ -1,0 +1,79 @@
+/* The vouch command: shared option handling and error output. */
+#ifndef VOUCH_CLI_H
+#define VOUCH_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#include <vouch/vouch.h>
+
+/* Long-option ids shared by every subcommand (above any short option). */
+enum {
+	OPT_DNS_SERVER = 1000,
+	OPT_DNS_TIMEOUT,
+	OPT_DNS_ZONE,
+	OPT_DNS_OVERLAY,
+	OPT_DNS_FAIL,
+	OPT_DNS_TRIES,
+	OPT_HELP,
+	OPT_FIRST_LOCAL = 1100
+};
+
+#define CLI_DNS_LONGOPTS \
+	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER }, \
+	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT }, \
+	{ "dns-tries", required_argument, NULL, OPT_DNS_TRIES }, \
+	{ "dns-zone", required_argument, NULL, OPT_DNS_ZONE }, \
+	{ "dns-overlay", required_argument, NULL, OPT_DNS_OVERLAY }, \
+	{ "dns-fail", required_argument, NULL, OPT_DNS_FAIL }, \
+	{ "help", no_argument, NULL, OPT_HELP }
+
+#define CLI_DNS_HELP \
+"DNS options (every subcommand):\n" \
+"  --dns-server ADDR[:PORT]  use this server instead of /etc/resolv.conf\n" \
+"                            (IPv6 as [ADDR]:PORT)\n" \
+"  --dns-timeout SECONDS     timeout of one try (default 5)\n" \
+"  --dns-tries N             tries per query (default 2)\n" \
+"  --dns-zone FILE           answer only from this master file (repeatable,\n" \
+"                            offline: names absent from every file are NXDOMAIN)\n" \
+"  --dns-overlay FILE        answer names in FILE from it, others live\n" \
+"  --dns-fail NAME[/TYPE]=timeout|servfail  inject a fault (repeatable)\n"
+
+struct cli_dns {
+	const char *server;
+	double timeout;
+	unsigned int tries;
+	const char *zones[64];
+	int nzones;
+	const char *overlays[64];
+	int noverlays;
+	const char *fails[64];
+	int nfails;
+	int error;	/* exit code of the first bad option */
+};
+
+/* Print "vouch: WHERE: message" on stderr. */
+void cli_err(const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Handle a shared DNS option; returns 1 when c was one. */
+int cli_dns_option(struct cli_dns *o, int c, const char *arg);
+/* Build the resolver; on failure prints the error and sets *ex. */
+struct vouch_dns *cli_dns_setup(struct cli_dns *o, const char *origin,
+    int *ex);
+/* Exit code for a status from the library. */
+int cli_exit_for(enum vouch_status st);
+/* Print usage of a subcommand on stdout (help) or a hint on stderr. */
+int cli_usage(const char *cmd, const char *text, int ex);
+
+int cmd_dns(int argc, char **argv);
+int cmd_spf(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+
+extern const char usage_dns[], usage_spf[], usage_sign[], usage_keygen[],
+    usage_verify[], usage_lint[];
+
+#endif

@@ -1,0 +1,138 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void
+cli_err(const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vouch: %s: ", where);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+push(const char **arr, int *n, const char *v, const char *opt,
+    struct cli_dns *o)
+{
+	if (*n >= 64) {
+		cli_err(opt, "given more than 64 times");
+		o->error = EX_USAGE;
+		return 1;
+	}
+	arr[(*n)++] = v;
+	return 1;
+}
+
+int
+cli_dns_option(struct cli_dns *o, int c, const char *arg)
+{
+	char *end;
+
+	switch (c) {
+	case OPT_DNS_SERVER:
+		o->server = arg;
+		return 1;
+	case OPT_DNS_TIMEOUT:
+		o->timeout = strtod(arg, &end);
+		if (*arg == '\0' || *end != '\0' || !(o->timeout > 0) ||
+		    o->timeout > 3600) {
+			cli_err("--dns-timeout", "%s: expected seconds "
+			    "(0 < N <= 3600)", arg);
+			o->error = EX_USAGE;
+		}
+		return 1;
+	case OPT_DNS_TRIES:
+		o->tries = (unsigned int)strtoul(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || o->tries < 1 ||
+		    o->tries > 10) {
+			cli_err("--dns-tries", "%s: expected 1 to 10", arg);
+			o->error = EX_USAGE;
+		}
+		return 1;
+	case OPT_DNS_ZONE:
+		return push(o->zones, &o->nzones, arg, "--dns-zone", o);
+	case OPT_DNS_OVERLAY:
+		return push(o->overlays, &o->noverlays, arg, "--dns-overlay", o);
+	case OPT_DNS_FAIL:
+		return push(o->fails, &o->nfails, arg, "--dns-fail", o);
+	}
+	return 0;
+}
+
+int
+cli_exit_for(enum vouch_status st)
+{
+	switch (st) {
+	case VOUCH_OK:			return EX_OK;
+	case VOUCH_E_INVAL:		return EX_USAGE;
+	case VOUCH_E_SYNTAX:		return EX_DATAERR;
+	case VOUCH_E_NOTFOUND:		return EX_NOINPUT;
+	case VOUCH_E_IO:		return EX_IOERR;
+	case VOUCH_E_DNS_TEMP:
+	case VOUCH_E_DNS_MALFORMED:	return EX_TEMPFAIL;
+	case VOUCH_E_KEY:		return EX_CONFIG;
+	case VOUCH_E_LIMIT:		return EX_DATAERR;
+	default:			return EX_SOFTWARE;
+	}
+}
+
+struct vouch_dns *
+cli_dns_setup(struct cli_dns *o, const char *origin, int *ex)
+{
+	struct vouch_error err = { 0 };
+	struct vouch_dns *dns;
+	int i;
+
+	if ((dns = vouch_dns_new()) == NULL) {
+		cli_err("dns", "out of memory");
+		*ex = EX_OSERR;
+		return NULL;
+	}
+	if (o->timeout > 0 || o->tries > 0)
+		vouch_dns_set_timeout(dns, o->timeout > 0 ?
+		    (unsigned int)(o->timeout * 1000) : 5000,
+		    o->tries > 0 ? o->tries : 2);
+	for (i = 0; i < o->nzones; i++)
+		if (vouch_dns_load_zone(dns, o->zones[i], origin, 0, &err))
+			goto fail;
+	for (i = 0; i < o->noverlays; i++)
+		if (vouch_dns_load_zone(dns, o->overlays[i], origin, 1, &err))
+			goto fail;
+	for (i = 0; i < o->nfails; i++)
+		if (vouch_dns_add_fault_spec(dns, o->fails[i], &err))
+			goto fail;
+	if ((o->nzones == 0 || o->server != NULL) &&
+	    vouch_dns_set_live(dns, o->server, &err) != VOUCH_OK) {
+		/* Without resolv.conf only zone answers work; say so later. */
+		if (o->server != NULL || o->noverlays == 0)
+			goto fail;
+	}
+	return dns;
+fail:
+	cli_err("dns", "%s", err.message);
+	*ex = err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
+	    err.status == VOUCH_E_NOTFOUND ? EX_NOINPUT :
+	    err.status == VOUCH_E_INVAL ? EX_USAGE : cli_exit_for(err.status);
+	vouch_dns_free(dns);
+	return NULL;
+}
+
+int
+cli_usage(const char *cmd, const char *text, int ex)
+{
+	if (ex == EX_OK) {
+		fputs(text, stdout);
+		fputs("\n" CLI_DNS_HELP, stdout);
+	} else {
+		fprintf(stderr, "Try 'vouch %s --help' for more.\n", cmd);
+	}
+	return ex;
+}

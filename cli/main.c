@@ -1,0 +1,85 @@
+/* vouch: one command, dispatched to subcommands. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command {
+	const char *name;
+	int (*run)(int, char **);
+	const char *usage;
+	const char *summary;
+} commands[] = {
+	{ "sign", cmd_sign, usage_sign, "add DKIM-Signature headers to a message" },
+	{ "verify", cmd_verify, usage_verify,
+	    "verify DKIM (and SPF) of messages, mboxes and Maildirs" },
+	{ "spf", cmd_spf, usage_spf, "evaluate SPF for a client and sender" },
+	{ "lint", cmd_lint, usage_lint, "check SPF, DKIM and DMARC records" },
+	{ "keygen", cmd_keygen, usage_keygen, "make a DKIM key pair and record" },
+	{ "dns", cmd_dns, usage_dns, "look up a name as SPF and DKIM see it" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: vouch COMMAND [OPTIONS] [ARGS]\n\n"
+	    "Email sender authentication: SPF, DKIM and DNS record lint.\n\n"
+	    "Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(fp, "\n'vouch help COMMAND' or 'vouch COMMAND --help' for "
+	    "details; 'man vouch' for exit codes.\n");
+}
+
+static const struct command *
+find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("vouch %s\n", vouch_version());
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return EX_OK;
+		}
+		if ((c = find(argv[2])) == NULL) {
+			cli_err("help", "%s: no such command", argv[2]);
+			return EX_USAGE;
+		}
+		return cli_usage(c->name, c->usage, EX_OK);
+	}
+	if ((c = find(argv[1])) == NULL) {
+		cli_err(argv[1], "no such command (try 'vouch --help')");
+		return EX_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}

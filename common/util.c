@@ -1,0 +1,192 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "util.h"
+
+enum vouch_status
+vouch__err(struct vouch_error *err, enum vouch_status st, const char *spec,
+    long offset, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return st;
+	err->status = st;
+	err->spec = spec;
+	err->offset = offset;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static unsigned char
+lc(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+int
+vouch__memcaseeq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lc((unsigned char)a[i]) != lc((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+int
+vouch__strcaseeq(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return n == strlen(b) && vouch__memcaseeq(a, b, n);
+}
+
+char *
+vouch__name_norm(const char *name)
+{
+	size_t n = strlen(name), i;
+	char *p;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if ((p = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		p[i] = (char)lc((unsigned char)name[i]);
+	p[n] = '\0';
+	return p;
+}
+
+int
+vouch__parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		d = (unsigned)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+unsigned char *
+vouch__b64_decode(const char *s, size_t n, size_t *outlen,
+    enum vouch_status *st)
+{
+	unsigned char *out;
+	size_t i, o = 0, pad = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if ((out = malloc(n / 4 * 3 + 4)) == NULL) {
+		*st = VOUCH_E_NOMEM;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int v;
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = b64val(c)) < 0)
+			goto bad;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Leftover bits must be zero padding, and '=' must fit the length. */
+	if (pad > 2 || bits >= 6 || acc != 0 ||
+	    (pad > 0 && (size_t)(bits / 2) != pad))
+		goto bad;
+	*outlen = o;
+	*st = VOUCH_OK;
+	return out;
+bad:
+	free(out);
+	*st = VOUCH_E_SYNTAX;
+	return NULL;
+}
+
+char *
+vouch__b64_encode(const unsigned char *p, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out, *o;
+	size_t i;
+
+	if ((out = malloc((n + 2) / 3 * 4 + 1)) == NULL)
+		return NULL;
+	o = out;
+	for (i = 0; i + 2 < n; i += 3) {
+		*o++ = tab[p[i] >> 2];
+		*o++ = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		*o++ = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+		*o++ = tab[p[i + 2] & 63];
+	}
+	if (i < n) {
+		*o++ = tab[p[i] >> 2];
+		if (i + 1 < n) {
+			*o++ = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+			*o++ = tab[(p[i + 1] & 15) << 2];
+		} else {
+			*o++ = tab[(p[i] & 3) << 4];
+			*o++ = '=';
+		}
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+vouch__wipe(void *p, size_t n)
+{
+	if (p != NULL)
+		OPENSSL_cleanse(p, n);
+}

@@ -1,0 +1,32 @@
+/* Small helpers shared by every module. */
+#ifndef VOUCH_COMMON_UTIL_H
+#define VOUCH_COMMON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vouch/error.h>
+
+/* Fill err (when not NULL) and return status. */
+enum vouch_status vouch__err(struct vouch_error *err, enum vouch_status st,
+    const char *spec, long offset, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+int vouch__strcaseeq(const char *a, const char *b);
+int vouch__memcaseeq(const char *a, const char *b, size_t n);
+/* ASCII lower-case copy of a domain name without a final dot. */
+char *vouch__name_norm(const char *name);
+/* Parse a decimal unsigned number covering all of [s, s+n); -1 on error or
+ * overflow past max. */
+int vouch__parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out);
+
+/* Base64 (RFC 4648) decode, skipping whitespace as RFC 6376 3.5 allows.
+ * Returns a malloc'd buffer or NULL (sets *st). */
+unsigned char *vouch__b64_decode(const char *s, size_t n, size_t *outlen,
+    enum vouch_status *st);
+/* Base64 encode, NUL terminated, malloc'd. */
+char *vouch__b64_encode(const unsigned char *p, size_t n);
+
+/* Wipe memory in a way the compiler cannot remove. */
+void vouch__wipe(void *p, size_t n);
+
+#endif

@@ -1,0 +1,376 @@
+/*
+ * The DNS front end: fault injection, zone and overlay files, the TTL cache
+ * and the live resolver, in that order, with CNAME chains followed here so
+ * every backend gives the same answers.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dns_int.h"
+#include "common/util.h"
+
+struct fault {
+	char *name;
+	int type;	/* 0: every type */
+	enum vouch_dns_fault kind;
+	struct fault *next;
+};
+
+struct vouch_dns {
+	struct dns_store *store;	/* zone and overlay records */
+	int offline;			/* a --dns-zone was loaded */
+	int have_store;
+	struct dns_live *live;
+	struct dns_cache *cache;
+	struct fault *faults;
+	unsigned int timeout_ms, tries;
+	int64_t (*now)(void *);
+	void *now_arg;
+	unsigned long queries, hits, upstream, tempfail;	/* atomic */
+};
+
+struct vouch_dns *
+vouch_dns_new(void)
+{
+	struct vouch_dns *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	if ((d->store = dns_store_new()) == NULL ||
+	    (d->cache = dns_cache_new(10000)) == NULL) {
+		dns_store_free(d->store);
+		free(d);
+		return NULL;
+	}
+	d->timeout_ms = 5000;
+	d->tries = 2;
+	return d;
+}
+
+void
+vouch_dns_free(struct vouch_dns *d)
+{
+	struct fault *f, *fn;
+
+	if (d == NULL)
+		return;
+	for (f = d->faults; f != NULL; f = fn) {
+		fn = f->next;
+		free(f->name);
+		free(f);
+	}
+	dns_store_free(d->store);
+	dns_cache_free(d->cache);
+	dns_live_free(d->live);
+	free(d);
+}
+
+enum vouch_status
+vouch_dns_set_live(struct vouch_dns *d, const char *server,
+    struct vouch_error *err)
+{
+	struct dns_live *l;
+	enum vouch_status st;
+
+	if ((st = dns_live_new(&l, server, err)) != VOUCH_OK)
+		return st;
+	dns_live_free(d->live);
+	d->live = l;
+	return VOUCH_OK;
+}
+
+void
+vouch_dns_set_timeout(struct vouch_dns *d, unsigned int timeout_ms,
+    unsigned int tries)
+{
+	d->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+	d->tries = tries > 0 ? tries : 1;
+}
+
+enum vouch_status
+vouch_dns_load_zone(struct vouch_dns *d, const char *path,
+    const char *origin, int overlay, struct vouch_error *err)
+{
+	enum vouch_status st;
+
+	if ((st = dns_store_load_file(d->store, path, origin, err)) != VOUCH_OK)
+		return st;
+	d->have_store = 1;
+	if (!overlay)
+		d->offline = 1;
+	return VOUCH_OK;
+}
+
+enum vouch_status
+vouch_dns_add_rr(struct vouch_dns *d, const char *line,
+    struct vouch_error *err)
+{
+	enum vouch_status st;
+
+	if ((st = dns_store_add_line(d->store, line, err)) == VOUCH_OK)
+		d->have_store = d->offline = 1;
+	return st;
+}
+
+enum vouch_status
+vouch_dns_add_raw(struct vouch_dns *d, const char *name,
+    enum vouch_dns_type type, const void *data, size_t len, uint32_t ttl)
+{
+	enum vouch_status st;
+	unsigned int pref = 0;
+	const char *p = data;
+
+	if (type == VOUCH_DNS_MX) {
+		/* "PREF NAME" */
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || *end != ' ' || v > 65535)
+			return VOUCH_E_INVAL;
+		pref = (unsigned int)v;
+		len -= (size_t)(end + 1 - p);
+		p = end + 1;
+	}
+	if (type == 0)
+		len = 0;	/* the name exists, with no data */
+	else if ((type == VOUCH_DNS_A && len != 4) ||
+	    (type == VOUCH_DNS_AAAA && len != 16))
+		return VOUCH_E_INVAL;
+	st = dns_store_add(d->store, name, (uint16_t)type, p, len, pref, ttl,
+	    type == VOUCH_DNS_TXT ? (len + 254) / 255 : 0,
+	    type == VOUCH_DNS_TXT ? (len < 255 ? len : 255) : 0);
+	if (st == VOUCH_OK)
+		d->have_store = d->offline = 1;
+	return st;
+}
+
+enum vouch_status
+vouch_dns_add_fault(struct vouch_dns *d, const char *name, int type,
+    enum vouch_dns_fault kind)
+{
+	struct fault *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->name = vouch__name_norm(name)) == NULL) {
+		free(f);
+		return VOUCH_E_NOMEM;
+	}
+	f->type = type;
+	f->kind = kind;
+	f->next = d->faults;
+	d->faults = f;
+	return VOUCH_OK;
+}
+
+enum vouch_status
+vouch_dns_add_fault_spec(struct vouch_dns *d, const char *spec,
+    struct vouch_error *err)
+{
+	const char *eq = strrchr(spec, '='), *slash;
+	enum vouch_dns_fault kind;
+	char name[256], tname[16];
+	size_t n;
+	int type = 0;
+
+	if (eq == NULL)
+		goto bad;
+	if (strcmp(eq + 1, "timeout") == 0)
+		kind = VOUCH_DNS_FAULT_TIMEOUT;
+	else if (strcmp(eq + 1, "servfail") == 0)
+		kind = VOUCH_DNS_FAULT_SERVFAIL;
+	else
+		goto bad;
+	slash = memchr(spec, '/', (size_t)(eq - spec));
+	n = (size_t)((slash != NULL ? slash : eq) - spec);
+	if (n == 0 || n >= sizeof(name))
+		goto bad;
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	if (slash != NULL) {
+		size_t tn = (size_t)(eq - slash - 1);
+
+		if (tn == 0 || tn >= sizeof(tname))
+			goto bad;
+		memcpy(tname, slash + 1, tn);
+		tname[tn] = '\0';
+		if ((type = vouch_dns_type_parse(tname)) == 0)
+			goto bad;
+	}
+	return vouch_dns_add_fault(d, name, type, kind);
+bad:
+	return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
+	    "%s: expected NAME[/TYPE]=timeout|servfail", spec);
+}
+
+void
+vouch_dns_set_cache_size(struct vouch_dns *d, size_t entries)
+{
+	dns_cache_set_max(d->cache, entries);
+}
+
+void
+vouch_dns_set_clock(struct vouch_dns *d, int64_t (*now)(void *), void *arg)
+{
+	d->now = now;
+	d->now_arg = arg;
+}
+
+static int64_t
+clock_now(const struct vouch_dns *d)
+{
+	return d->now != NULL ? d->now(d->now_arg) : (int64_t)time(NULL);
+}
+
+static const struct fault *
+fault_for(const struct vouch_dns *d, const char *name, uint16_t type)
+{
+	const struct fault *f;
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	for (f = d->faults; f != NULL; f = f->next)
+		if ((f->type == 0 || f->type == type) &&
+		    strlen(f->name) == n && vouch__memcaseeq(f->name, name, n))
+			return f;
+	return NULL;
+}
+
+static enum vouch_status
+live_lookup(struct vouch_dns *d, const char *name, uint16_t type,
+    struct vouch_dns_answer **out)
+{
+	struct vouch_dns_answer *a;
+	enum vouch_status st;
+	int64_t now = clock_now(d);
+
+	if ((a = dns_cache_get(d->cache, name, type, now)) != NULL) {
+		__atomic_add_fetch(&d->hits, 1, __ATOMIC_RELAXED);
+		*out = a;
+		return VOUCH_OK;
+	}
+	__atomic_add_fetch(&d->upstream, 1, __ATOMIC_RELAXED);
+	st = dns_live_query(d->live, name, type, d->timeout_ms, d->tries, &a);
+	if (st != VOUCH_OK)
+		return st;
+	if ((a->rcode == VOUCH_DNS_ANSWER || a->rcode == VOUCH_DNS_NXDOMAIN ||
+	    a->rcode == VOUCH_DNS_NODATA) && a->ttl > 0)
+		dns_cache_put(d->cache, name, type, a, now + a->ttl);
+	*out = a;
+	return VOUCH_OK;
+}
+
+/* One step: the answer for exactly this name, maybe a CNAME to follow. */
+static enum vouch_status
+lookup_one(struct vouch_dns *d, const char *name, uint16_t type,
+    struct vouch_dns_answer **out)
+{
+	const struct fault *f;
+	enum vouch_status st;
+
+	if ((f = fault_for(d, name, type)) != NULL) {
+		*out = dns_answer_new(type, VOUCH_DNS_TEMPFAIL, 0);
+		return *out != NULL ? VOUCH_OK : VOUCH_E_NOMEM;
+	}
+	if (d->have_store) {
+		if ((st = dns_store_lookup(d->store, name, type, out)) !=
+		    VOUCH_OK || *out != NULL)
+			return st;
+	}
+	if (d->live == NULL || d->offline) {
+		*out = dns_answer_new(type, VOUCH_DNS_NXDOMAIN, 0);
+		return *out != NULL ? VOUCH_OK : VOUCH_E_NOMEM;
+	}
+	return live_lookup(d, name, type, out);
+}
+
+/* RFC 1035 2.3.4: at most 255 octets, labels at most 63, none empty. */
+static int
+name_ok(const char *name)
+{
+	size_t n = strlen(name), lab = 0, i;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (name[i] == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if (++lab > 63) {
+			return 0;
+		}
+	}
+	return lab > 0;
+}
+
+enum vouch_status
+vouch_dns_query(struct vouch_dns *d, const char *name,
+    enum vouch_dns_type type, struct vouch_dns_answer **answer,
+    struct vouch_error *err)
+{
+	struct vouch_dns_answer *a = NULL;
+	char *cur = NULL;
+	enum vouch_status st;
+	int hops;
+
+	if (d == NULL || name == NULL || answer == NULL)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
+		    "missing argument");
+	__atomic_add_fetch(&d->queries, 1, __ATOMIC_RELAXED);
+	if (!name_ok(name)) {
+		/* Such a name cannot exist (RFC 1035 2.3.4). */
+		if ((a = dns_answer_new((uint16_t)type, VOUCH_DNS_NXDOMAIN, 0))
+		    == NULL)
+			return VOUCH_E_NOMEM;
+		*answer = a;
+		return VOUCH_OK;
+	}
+	for (hops = 0;; hops++) {
+		st = lookup_one(d, cur != NULL ? cur : name, (uint16_t)type, &a);
+		if (st != VOUCH_OK)
+			goto fail;
+		if (a->cname == NULL || type == VOUCH_DNS_CNAME)
+			break;
+		if (hops >= VOUCH_DNS_MAX_CNAME) {
+			/* A CNAME loop or an absurd chain: server failure. */
+			vouch_dns_answer_free(a);
+			a = dns_answer_new((uint16_t)type, VOUCH_DNS_TEMPFAIL, 0);
+			if (a == NULL) {
+				st = VOUCH_E_NOMEM;
+				goto fail;
+			}
+			break;
+		}
+		free(cur);
+		cur = strdup(a->cname);
+		vouch_dns_answer_free(a);
+		a = NULL;
+		if (cur == NULL) {
+			st = VOUCH_E_NOMEM;
+			goto fail;
+		}
+	}
+	free(cur);
+	if (a->rcode == VOUCH_DNS_TEMPFAIL || a->rcode == VOUCH_DNS_MALFORMED)
+		__atomic_add_fetch(&d->tempfail, 1, __ATOMIC_RELAXED);
+	*answer = a;
+	return VOUCH_OK;
+fail:
+	free(cur);
+	return vouch__err(err, st, NULL, -1, "%s: %s", name, vouch_strerror(st));
+}
+
+void
+vouch_dns_stats(const struct vouch_dns *d, struct vouch_dns_stats *s)
+{
+	s->queries = __atomic_load_n(&d->queries, __ATOMIC_RELAXED);
+	s->cache_hits = __atomic_load_n(&d->hits, __ATOMIC_RELAXED);
+	s->upstream = __atomic_load_n(&d->upstream, __ATOMIC_RELAXED);
+	s->tempfail = __atomic_load_n(&d->tempfail, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,75 @@
+/* Internals of the DNS layer; nothing outside dns/ includes this. */
+#ifndef VOUCH_DNS_INT_H
+#define VOUCH_DNS_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <vouch/dns.h>
+
+#define VOUCH_DNS_MAX_CNAME 8	/* chain length before we call it a loop */
+#define VOUCH_DNS_MAX_RR 4096	/* records kept from one answer */
+
+struct dns_rr {
+	uint32_t ttl;
+	unsigned int pref;	/* MX preference */
+	size_t len;
+	unsigned char *data;	/* NUL appended */
+	size_t nstr;		/* TXT: character-strings */
+	size_t longest;		/* TXT: longest character-string */
+};
+
+struct vouch_dns_answer {
+	int refs;		/* atomic */
+	enum vouch_dns_rcode rcode;
+	uint16_t type;
+	uint32_t ttl;
+	size_t n, size;
+	struct dns_rr *rr;
+	char *cname;		/* set by a backend: "follow this alias" */
+};
+
+struct vouch_dns_answer *dns_answer_new(uint16_t type,
+    enum vouch_dns_rcode rcode, uint32_t ttl);
+enum vouch_status dns_answer_add(struct vouch_dns_answer *a,
+    const void *data, size_t len, unsigned int pref, uint32_t ttl,
+    size_t nstr, size_t longest);
+struct vouch_dns_answer *dns_answer_ref(struct vouch_dns_answer *a);
+
+/* Record store, filled from zone files; read-only once queries start. */
+struct dns_store;
+struct dns_store *dns_store_new(void);
+void dns_store_free(struct dns_store *s);
+enum vouch_status dns_store_add(struct dns_store *s, const char *name,
+    uint16_t type, const void *data, size_t len, unsigned int pref,
+    uint32_t ttl, size_t nstr, size_t longest);
+/* NULL when the name is absent; else an answer (ANSWER, NODATA, or a
+ * CNAME alias to follow). */
+enum vouch_status dns_store_lookup(struct dns_store *s, const char *name,
+    uint16_t type, struct vouch_dns_answer **out);
+enum vouch_status dns_store_load_file(struct dns_store *s, const char *path,
+    const char *origin, struct vouch_error *err);
+enum vouch_status dns_store_add_line(struct dns_store *s, const char *line,
+    struct vouch_error *err);
+
+/* Live resolver on ldns. */
+struct dns_live;
+enum vouch_status dns_live_new(struct dns_live **out, const char *server,
+    struct vouch_error *err);
+void dns_live_free(struct dns_live *l);
+enum vouch_status dns_live_query(struct dns_live *l, const char *name,
+    uint16_t type, unsigned int timeout_ms, unsigned int tries,
+    struct vouch_dns_answer **out);
+
+/* TTL cache. */
+struct dns_cache;
+struct dns_cache *dns_cache_new(size_t max);
+void dns_cache_free(struct dns_cache *c);
+void dns_cache_set_max(struct dns_cache *c, size_t max);
+struct vouch_dns_answer *dns_cache_get(struct dns_cache *c, const char *name,
+    uint16_t type, int64_t now);
+void dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
+    struct vouch_dns_answer *a, int64_t expires);
+
+uint64_t dns_hash(const char *name, uint16_t type);
+
+#endif

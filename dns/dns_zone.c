@@ -1,0 +1,339 @@
+/*
+ * Zone-file backend: an in-memory record store filled from RFC 1035 master
+ * files (parsed by ldns) or from raw records.  Lookups never touch the
+ * network.  The store is filled before queries start and is then only read,
+ * so it needs no lock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "dns_int.h"
+#include "common/util.h"
+
+struct zrr {
+	uint16_t type;
+	unsigned int pref;
+	uint32_t ttl;
+	size_t len, nstr, longest;
+	unsigned char *data;
+	struct zrr *next;
+};
+
+struct znode {
+	char *name;
+	uint64_t hash;
+	struct zrr *rrs, **tail;
+	struct znode *next;
+};
+
+struct dns_store {
+	struct znode **tab;
+	size_t nbuckets, nnodes;
+};
+
+struct dns_store *
+dns_store_new(void)
+{
+	struct dns_store *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->nbuckets = 256;
+	if ((s->tab = calloc(s->nbuckets, sizeof(*s->tab))) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+dns_store_free(struct dns_store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nbuckets; i++) {
+		struct znode *n = s->tab[i], *nn;
+
+		for (; n != NULL; n = nn) {
+			struct zrr *r = n->rrs, *rn;
+
+			for (; r != NULL; r = rn) {
+				rn = r->next;
+				free(r->data);
+				free(r);
+			}
+			nn = n->next;
+			free(n->name);
+			free(n);
+		}
+	}
+	free(s->tab);
+	free(s);
+}
+
+static struct znode *
+find(const struct dns_store *s, const char *norm, uint64_t h)
+{
+	struct znode *n;
+
+	for (n = s->tab[h % s->nbuckets]; n != NULL; n = n->next)
+		if (n->hash == h && strcmp(n->name, norm) == 0)
+			return n;
+	return NULL;
+}
+
+static void
+rehash(struct dns_store *s)
+{
+	size_t nb = s->nbuckets * 4, i;
+	struct znode **tab;
+
+	if ((tab = calloc(nb, sizeof(*tab))) == NULL)
+		return;		/* keep the smaller table: still correct */
+	for (i = 0; i < s->nbuckets; i++) {
+		struct znode *n = s->tab[i], *nn;
+
+		for (; n != NULL; n = nn) {
+			nn = n->next;
+			n->next = tab[n->hash % nb];
+			tab[n->hash % nb] = n;
+		}
+	}
+	free(s->tab);
+	s->tab = tab;
+	s->nbuckets = nb;
+}
+
+enum vouch_status
+dns_store_add(struct dns_store *s, const char *name, uint16_t type,
+    const void *data, size_t len, unsigned int pref, uint32_t ttl,
+    size_t nstr, size_t longest)
+{
+	struct znode *n;
+	struct zrr *r;
+	char *norm;
+	uint64_t h;
+
+	if ((norm = vouch__name_norm(name)) == NULL)
+		return VOUCH_E_NOMEM;
+	h = dns_hash(norm, 0);
+	if ((n = find(s, norm, h)) == NULL) {
+		if ((n = calloc(1, sizeof(*n))) == NULL)
+			goto nomem;
+		n->name = norm;
+		norm = NULL;
+		n->hash = h;
+		n->tail = &n->rrs;
+		n->next = s->tab[h % s->nbuckets];
+		s->tab[h % s->nbuckets] = n;
+		if (++s->nnodes > s->nbuckets * 2)
+			rehash(s);
+	}
+	free(norm);
+	if (type == 0)
+		return VOUCH_OK;	/* the name exists, no data */
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->data = malloc(len + 1)) == NULL) {
+		free(r);
+		return VOUCH_E_NOMEM;
+	}
+	if (len > 0)
+		memcpy(r->data, data, len);
+	r->data[len] = '\0';
+	r->len = len;
+	r->type = type;
+	r->pref = pref;
+	r->ttl = ttl;
+	r->nstr = nstr;
+	r->longest = longest;
+	*n->tail = r;
+	n->tail = &r->next;
+	return VOUCH_OK;
+nomem:
+	free(norm);
+	return VOUCH_E_NOMEM;
+}
+
+enum vouch_status
+dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
+    struct vouch_dns_answer **out)
+{
+	struct vouch_dns_answer *a;
+	struct znode *n;
+	struct zrr *r;
+	char *norm;
+	enum vouch_status st = VOUCH_OK;
+
+	*out = NULL;
+	if ((norm = vouch__name_norm(name)) == NULL)
+		return VOUCH_E_NOMEM;
+	n = find(s, norm, dns_hash(norm, 0));
+	free(norm);
+	if (n == NULL)
+		return VOUCH_OK;
+	if ((a = dns_answer_new(type, VOUCH_DNS_NODATA, 3600)) == NULL)
+		return VOUCH_E_NOMEM;
+	for (r = n->rrs; r != NULL && st == VOUCH_OK; r = r->next) {
+		if (r->type == type)
+			st = dns_answer_add(a, r->data, r->len, r->pref, r->ttl,
+			    r->nstr, r->longest);
+		else if (r->type == VOUCH_DNS_CNAME && a->cname == NULL &&
+		    (a->cname = strdup((char *)r->data)) == NULL)
+			st = VOUCH_E_NOMEM;
+	}
+	if (st == VOUCH_E_LIMIT)
+		st = VOUCH_OK;	/* keep what fits */
+	if (st != VOUCH_OK) {
+		vouch_dns_answer_free(a);
+		return st;
+	}
+	if (a->n > 0) {
+		free(a->cname);
+		a->cname = NULL;
+	}
+	*out = a;
+	return VOUCH_OK;
+}
+
+/* Name text of a dname rdf without the final dot. */
+static char *
+dname_str(const ldns_rdf *rdf)
+{
+	char *p = ldns_rdf2str(rdf);
+	size_t n;
+
+	if (p != NULL && (n = strlen(p)) > 1 && p[n - 1] == '.')
+		p[n - 1] = '\0';
+	return p;
+}
+
+static enum vouch_status
+add_ldns_rr(struct dns_store *s, const ldns_rr *rr)
+{
+	char *owner, *target = NULL;
+	const ldns_rdf *rdf;
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	uint32_t ttl = ldns_rr_ttl(rr);
+	enum vouch_status st = VOUCH_OK;
+	size_t i;
+
+	if ((owner = dname_str(ldns_rr_owner(rr))) == NULL)
+		return VOUCH_E_NOMEM;
+	switch (type) {
+	case VOUCH_DNS_TXT: {
+		struct { unsigned char *p; size_t n; } j = { NULL, 0 };
+		size_t longest = 0, cnt = ldns_rr_rd_count(rr);
+
+		for (i = 0; i < cnt; i++) {
+			rdf = ldns_rr_rdf(rr, i);
+			if (ldns_rdf_size(rdf) < 1)
+				continue;
+			size_t sl = ldns_rdf_data(rdf)[0];
+			unsigned char *np = realloc(j.p, j.n + sl + 1);
+
+			if (np == NULL) {
+				st = VOUCH_E_NOMEM;
+				break;
+			}
+			j.p = np;
+			memcpy(j.p + j.n, ldns_rdf_data(rdf) + 1, sl);
+			j.n += sl;
+			if (sl > longest)
+				longest = sl;
+		}
+		if (st == VOUCH_OK)
+			st = dns_store_add(s, owner, type, j.p ? j.p : (void *)"",
+			    j.n, 0, ttl, cnt, longest);
+		free(j.p);
+		break;
+	}
+	case VOUCH_DNS_A:
+	case VOUCH_DNS_AAAA:
+		rdf = ldns_rr_rdf(rr, 0);
+		st = dns_store_add(s, owner, type, ldns_rdf_data(rdf),
+		    ldns_rdf_size(rdf), 0, ttl, 0, 0);
+		break;
+	case VOUCH_DNS_MX:
+	case VOUCH_DNS_PTR:
+	case VOUCH_DNS_CNAME:
+		rdf = ldns_rr_rdf(rr, type == VOUCH_DNS_MX ? 1 : 0);
+		if ((target = dname_str(rdf)) == NULL) {
+			st = VOUCH_E_NOMEM;
+			break;
+		}
+		st = dns_store_add(s, owner, type, target, strlen(target),
+		    type == VOUCH_DNS_MX ?
+		    ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)) : 0, ttl, 0, 0);
+		break;
+	default:
+		/* Other types make the name exist: queries get "no data". */
+		st = dns_store_add(s, owner, 0, NULL, 0, 0, ttl, 0, 0);
+		break;
+	}
+	free(target);
+	free(owner);
+	return st;
+}
+
+enum vouch_status
+dns_store_load_file(struct dns_store *s, const char *path,
+    const char *origin, struct vouch_error *err)
+{
+	ldns_zone *z = NULL;
+	ldns_rdf *org = NULL;
+	ldns_status ls;
+	enum vouch_status st = VOUCH_OK;
+	FILE *fp;
+	int line = 0;
+	size_t i;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return vouch__err(err, errno == ENOENT ? VOUCH_E_NOTFOUND :
+		    VOUCH_E_IO, NULL, -1, "%s: %s", path, strerror(errno));
+	if (origin != NULL && (org = ldns_dname_new_frm_str(origin)) == NULL) {
+		fclose(fp);
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
+		    "%s: invalid origin", origin);
+	}
+	ls = ldns_zone_new_frm_fp_l(&z, fp, org, 3600, LDNS_RR_CLASS_IN, &line);
+	fclose(fp);
+	ldns_rdf_deep_free(org);
+	if (ls != LDNS_STATUS_OK)
+		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 1035 5", -1,
+		    "%s: line %d: %s", path, line, ldns_get_errorstr_by_id(ls));
+	if (ldns_zone_soa(z) != NULL)
+		st = add_ldns_rr(s, ldns_zone_soa(z));
+	for (i = 0; st == VOUCH_OK && i < ldns_rr_list_rr_count(
+	    ldns_zone_rrs(z)); i++)
+		st = add_ldns_rr(s, ldns_rr_list_rr(ldns_zone_rrs(z), i));
+	ldns_zone_deep_free(z);
+	if (st != VOUCH_OK)
+		return vouch__err(err, st, NULL, -1, "%s: %s", path,
+		    vouch_strerror(st));
+	return VOUCH_OK;
+}
+
+enum vouch_status
+dns_store_add_line(struct dns_store *s, const char *line,
+    struct vouch_error *err)
+{
+	ldns_rr *rr = NULL;
+	ldns_status ls;
+	enum vouch_status st;
+
+	ls = ldns_rr_new_frm_str(&rr, line, 3600, NULL, NULL);
+	if (ls != LDNS_STATUS_OK)
+		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 1035 5", -1,
+		    "%s: %s", line, ldns_get_errorstr_by_id(ls));
+	st = add_ldns_rr(s, rr);
+	ldns_rr_free(rr);
+	return st;
+}

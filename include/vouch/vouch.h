@@ -1,0 +1,11 @@
+/* vouch: email sender authentication (SPF, DKIM) and DNS record lint. */
+#ifndef VOUCH_H
+#define VOUCH_H
+
+#include <vouch/error.h>
+#include <vouch/dns.h>
+#include <vouch/spf.h>
+#include <vouch/dkim.h>
+#include <vouch/lint.h>
+
+#endif

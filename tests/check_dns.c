@@ -1,0 +1,306 @@
+/* dns/: zone answers, rcode split, TXT joining, faults, the cache. */
+#include "config.h"
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vouch/vouch.h>
+#include "dns/dns_int.h"
+
+#define ZONES TOP_SRCDIR "/testdata/zones/"
+
+static struct vouch_dns *
+zone_dns(void)
+{
+	struct vouch_dns *d = vouch_dns_new();
+	struct vouch_error err;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(vouch_dns_load_zone(d, ZONES "example.com.zone", NULL,
+	    0, &err), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_load_zone(d, ZONES "example.net.zone", NULL,
+	    0, &err), VOUCH_OK);
+	return d;
+}
+
+static enum vouch_dns_rcode
+rcode_of(struct vouch_dns *d, const char *name, enum vouch_dns_type t)
+{
+	struct vouch_dns_answer *a;
+	enum vouch_dns_rcode r;
+
+	ck_assert_int_eq(vouch_dns_query(d, name, t, &a, NULL), VOUCH_OK);
+	r = vouch_dns_answer_rcode(a);
+	vouch_dns_answer_free(a);
+	return r;
+}
+
+START_TEST(test_dns_zone_txt_strings_are_joined_with_nothing)
+{
+	struct vouch_dns *d = zone_dns();
+	struct vouch_dns_answer *a;
+	const unsigned char *p;
+	size_t n;
+
+	ck_assert_int_eq(vouch_dns_query(d, "split.example.com", VOUCH_DNS_TXT,
+	    &a, NULL), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_answer_count(a), 1);
+	p = vouch_dns_answer_data(a, 0, &n, NULL);
+	ck_assert_str_eq((const char *)p, "v=spf1 ip4:198.51.100.0/24 -all");
+	ck_assert_uint_eq(n, strlen("v=spf1 ip4:198.51.100.0/24 -all"));
+	ck_assert_uint_eq(vouch_dns_answer_strings(a, 0), 3);
+	vouch_dns_answer_free(a);
+	vouch_dns_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_absent_name_is_nxdomain_and_missing_type_is_nodata)
+{
+	struct vouch_dns *d = zone_dns();
+
+	ck_assert_int_eq(rcode_of(d, "nope.example.com", VOUCH_DNS_TXT),
+	    VOUCH_DNS_NXDOMAIN);
+	ck_assert_int_eq(rcode_of(d, "mail.example.com", VOUCH_DNS_TXT),
+	    VOUCH_DNS_NODATA);
+	ck_assert_int_eq(rcode_of(d, "MAIL.Example.COM.", VOUCH_DNS_A),
+	    VOUCH_DNS_ANSWER);
+	ck_assert_int_eq(rcode_of(d, "bad..name", VOUCH_DNS_A),
+	    VOUCH_DNS_NXDOMAIN);
+	vouch_dns_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_cname_is_followed_and_loop_is_tempfail)
+{
+	struct vouch_dns *d = zone_dns();
+	struct vouch_dns_answer *a;
+	const unsigned char *p;
+	size_t n;
+
+	ck_assert_int_eq(vouch_dns_query(d, "www.example.com", VOUCH_DNS_A, &a,
+	    NULL), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_answer_count(a), 1);
+	p = vouch_dns_answer_data(a, 0, &n, NULL);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(p[3], 10);
+	vouch_dns_answer_free(a);
+	ck_assert_int_eq(vouch_dns_add_rr(d, "l1.test. 60 IN CNAME l2.test.",
+	    NULL), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_add_rr(d, "l2.test. 60 IN CNAME l1.test.",
+	    NULL), VOUCH_OK);
+	ck_assert_int_eq(rcode_of(d, "l1.test", VOUCH_DNS_TXT),
+	    VOUCH_DNS_TEMPFAIL);
+	vouch_dns_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_mx_answers_carry_preference)
+{
+	struct vouch_dns *d = zone_dns();
+	struct vouch_dns_answer *a;
+	unsigned int pref = 0;
+
+	ck_assert_int_eq(vouch_dns_query(d, "example.com", VOUCH_DNS_MX, &a,
+	    NULL), VOUCH_OK);
+	ck_assert_str_eq((const char *)vouch_dns_answer_data(a, 0, NULL,
+	    &pref), "mail.example.com");
+	ck_assert_uint_eq(pref, 10);
+	vouch_dns_answer_free(a);
+	vouch_dns_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_injected_faults_give_tempfail_per_type)
+{
+	struct vouch_dns *d = zone_dns();
+	struct vouch_error err;
+
+	ck_assert_int_eq(vouch_dns_add_fault_spec(d, "example.com/TXT=timeout",
+	    &err), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_add_fault_spec(d, "mail.example.com=servfail",
+	    &err), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_add_fault_spec(d, "x=nonsense", &err),
+	    VOUCH_E_INVAL);
+	ck_assert_int_eq(vouch_dns_add_fault_spec(d, "x/BOGUS=timeout", &err),
+	    VOUCH_E_INVAL);
+	ck_assert_int_eq(rcode_of(d, "example.com", VOUCH_DNS_TXT),
+	    VOUCH_DNS_TEMPFAIL);
+	ck_assert_int_eq(rcode_of(d, "example.com", VOUCH_DNS_MX),
+	    VOUCH_DNS_ANSWER);
+	ck_assert_int_eq(rcode_of(d, "mail.example.com", VOUCH_DNS_AAAA),
+	    VOUCH_DNS_TEMPFAIL);
+	vouch_dns_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_bad_zone_file_reports_line)
+{
+	struct vouch_dns *d = vouch_dns_new();
+	struct vouch_error err;
+	char path[] = "/tmp/vouch-badzone-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	fputs("ok.test. 60 IN TXT \"fine\"\nbroken.test. 60 IN A 999.1.1.1\n",
+	    fp);
+	fclose(fp);
+	ck_assert_int_eq(vouch_dns_load_zone(d, path, NULL, 0, &err),
+	    VOUCH_E_SYNTAX);
+	ck_assert_ptr_nonnull(strstr(err.message, "line 2"));
+	ck_assert_int_eq(vouch_dns_load_zone(d, "/nonexistent/zone", NULL, 0,
+	    &err), VOUCH_E_NOTFOUND);
+	unlink(path);
+	vouch_dns_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_cache_expires_by_ttl_with_injected_clock)
+{
+	struct dns_cache *c = dns_cache_new(10);
+	struct vouch_dns_answer *a = dns_answer_new(VOUCH_DNS_TXT,
+	    VOUCH_DNS_NXDOMAIN, 60), *got;
+
+	dns_cache_put(c, "x.test", VOUCH_DNS_TXT, a, 1000 + 60);
+	got = dns_cache_get(c, "X.TEST", VOUCH_DNS_TXT, 1059);
+	ck_assert_ptr_eq(got, a);
+	vouch_dns_answer_free(got);
+	ck_assert_ptr_null(dns_cache_get(c, "x.test", VOUCH_DNS_A, 1000));
+	ck_assert_ptr_null(dns_cache_get(c, "x.test", VOUCH_DNS_TXT, 1060));
+	vouch_dns_answer_free(a);
+	dns_cache_free(c);
+}
+END_TEST
+
+START_TEST(test_dns_cache_is_bounded_lru)
+{
+	struct dns_cache *c = dns_cache_new(3);
+	char name[32];
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		struct vouch_dns_answer *a = dns_answer_new(1,
+		    VOUCH_DNS_NODATA, 60);
+
+		snprintf(name, sizeof(name), "n%d.test", i);
+		dns_cache_put(c, name, 1, a, 100);
+		vouch_dns_answer_free(a);
+	}
+	ck_assert_ptr_null(dns_cache_get(c, "n0.test", 1, 0));
+	for (i = 7; i < 10; i++) {
+		struct vouch_dns_answer *a;
+
+		snprintf(name, sizeof(name), "n%d.test", i);
+		a = dns_cache_get(c, name, 1, 0);
+		ck_assert_ptr_nonnull(a);
+		vouch_dns_answer_free(a);
+	}
+	dns_cache_free(c);
+}
+END_TEST
+
+static struct dns_cache *shared_cache;
+
+static void *
+hammer(void *arg)
+{
+	char name[32];
+	int i, id = (int)(long)arg;
+
+	for (i = 0; i < 20000; i++) {
+		struct vouch_dns_answer *a;
+
+		snprintf(name, sizeof(name), "h%d.test", (i * 7 + id) % 500);
+		if ((a = dns_cache_get(shared_cache, name, 16, i % 50)) != NULL) {
+			ck_assert_int_eq(vouch_dns_answer_rcode(a),
+			    VOUCH_DNS_NODATA);
+			vouch_dns_answer_free(a);
+			continue;
+		}
+		a = dns_answer_new(16, VOUCH_DNS_NODATA, 60);
+		dns_cache_put(shared_cache, name, 16, a, i % 50 + 10);
+		vouch_dns_answer_free(a);
+	}
+	return NULL;
+}
+
+START_TEST(test_dns_cache_survives_many_threads)
+{
+	pthread_t t[8];
+	long i;
+
+	shared_cache = dns_cache_new(100);
+	for (i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, hammer, (void *)i);
+	for (i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	dns_cache_free(shared_cache);
+}
+END_TEST
+
+START_TEST(test_dns_overlay_answers_only_its_names)
+{
+	struct vouch_dns *d = vouch_dns_new();
+	struct vouch_dns_stats st;
+
+	ck_assert_int_eq(vouch_dns_load_zone(d, ZONES "example.net.zone", NULL,
+	    1, NULL), VOUCH_OK);
+	/* No live resolver configured: other names are NXDOMAIN, counted. */
+	ck_assert_int_eq(rcode_of(d, "_spf.example.net", VOUCH_DNS_TXT),
+	    VOUCH_DNS_ANSWER);
+	ck_assert_int_eq(rcode_of(d, "other.example.net", VOUCH_DNS_TXT),
+	    VOUCH_DNS_NXDOMAIN);
+	vouch_dns_stats(d, &st);
+	ck_assert_uint_eq(st.queries, 2);
+	vouch_dns_free(d);
+}
+END_TEST
+
+START_TEST(test_dns_live_server_option_is_validated)
+{
+	struct vouch_dns *d = vouch_dns_new();
+	struct vouch_error err;
+
+	ck_assert_int_eq(vouch_dns_set_live(d, "127.0.0.1:5353", &err),
+	    VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_set_live(d, "[::1]:53", &err), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_set_live(d, "::1", &err), VOUCH_OK);
+	ck_assert_int_eq(vouch_dns_set_live(d, "not-an-ip", &err),
+	    VOUCH_E_INVAL);
+	ck_assert_int_eq(vouch_dns_set_live(d, "127.0.0.1:99999", &err),
+	    VOUCH_E_INVAL);
+	vouch_dns_free(d);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("dns");
+	TCase *tc = tcase_create("dns");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_dns_zone_txt_strings_are_joined_with_nothing);
+	tcase_add_test(tc,
+	    test_dns_absent_name_is_nxdomain_and_missing_type_is_nodata);
+	tcase_add_test(tc, test_dns_cname_is_followed_and_loop_is_tempfail);
+	tcase_add_test(tc, test_dns_mx_answers_carry_preference);
+	tcase_add_test(tc, test_dns_injected_faults_give_tempfail_per_type);
+	tcase_add_test(tc, test_dns_bad_zone_file_reports_line);
+	tcase_add_test(tc, test_dns_cache_expires_by_ttl_with_injected_clock);
+	tcase_add_test(tc, test_dns_cache_is_bounded_lru);
+	tcase_add_test(tc, test_dns_cache_survives_many_threads);
+	tcase_add_test(tc, test_dns_overlay_answers_only_its_names);
+	tcase_add_test(tc, test_dns_live_server_option_is_validated);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,39 @@
+# Shared helpers for the shell tests (sourced).
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${VOUCH:=$top_builddir/vouch}"
+ZONES="$top_srcdir/testdata/zones"
+fails=0
+passes=0
+
+ok() { passes=$((passes + 1)); echo "ok: $*"; }
+not_ok() { fails=$((fails + 1)); echo "FAIL: $*"; }
+
+# expect_exit CODE DESCRIPTION -- CMD...
+expect_exit() {
+	want=$1; shift; what=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$what"; else
+		not_ok "$what (exit $got, wanted $want)"; sed 's/^/  | /' "$tmp/err" | head -5
+	fi
+}
+
+# expect_grep PATTERN FILE DESCRIPTION
+expect_grep() {
+	if grep -q -- "$1" "$2"; then ok "$3"; else
+		not_ok "$3 (no '$1' in $2)"; sed 's/^/  | /' "$2" | head -5
+	fi
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+finish() {
+	echo "$passes passed, $fails failed"
+	[ "$fails" -eq 0 ]
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT

@@ -1,0 +1,53 @@
+#!/bin/sh
+# The live resolver against a real authoritative server (NSD) on 127.0.0.1,
+# and against a server that never answers.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+NSD=${NSD:-$(command -v nsd || echo /usr/sbin/nsd)}
+if [ ! -x "$NSD" ]; then
+	echo "SKIP: nsd is not installed (apt-get install nsd); live DNS not tested"
+	exit 77
+fi
+port=$(free_port)
+sh "$top_srcdir/tests/nsd_start.sh" "$tmp/nsd" "$port" \
+	"$ZONES/live.test.zone:live.test" || { echo "FAIL: nsd did not start"; exit 1; }
+trap 'kill $(cat "$tmp/nsd/nsd.pid" 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
+i=0
+until "$VOUCH" dns TXT live.test --dns-server "127.0.0.1:$port" --dns-timeout 1 >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -gt 50 ] && { echo "FAIL: nsd does not answer"; cat "$tmp/nsd/nsd.log"; exit 1; }
+	sleep 0.1
+done
+S="--dns-server 127.0.0.1:$port --dns-timeout 2"
+
+expect_exit 0 "live TXT answer" "$VOUCH" dns TXT live.test $S
+expect_grep '"v=spf1 ip4:192.0.2.0/24 -all"' "$tmp/out" "live TXT text"
+expect_exit 0 "3000-byte TXT over TCP fallback" "$VOUCH" dns TXT big.live.test $S
+len=$(python3 -c 'import sys; print(len(sys.stdin.read().strip().strip("\"")))' < "$tmp/out")
+[ "$len" = 3000 ] && ok "3000-byte TXT joined ($len bytes)" || not_ok "3000-byte TXT joined (got $len)"
+expect_exit 0 "CNAME followed" "$VOUCH" dns TXT alias.live.test $S
+expect_grep 'v=spf1' "$tmp/out" "CNAME target's TXT"
+expect_exit 1 "NXDOMAIN is exit 1" "$VOUCH" dns TXT nope.live.test $S
+expect_grep 'NXDOMAIN' "$tmp/err" "NXDOMAIN said"
+expect_exit 1 "no data is exit 1" "$VOUCH" dns AAAA live.test $S
+expect_grep 'no record of this type' "$tmp/err" "no data said"
+expect_exit 0 "MX live" "$VOUCH" dns MX mx.live.test $S
+expect_grep '^5 ns.live.test$' "$tmp/out" "MX preference and name"
+expect_exit 0 "SPF over live DNS" "$VOUCH" spf --ip 192.0.2.7 --mail-from a@live.test $S
+expect_exit 75 "REFUSED for a zone it does not serve is temporary" "$VOUCH" dns TXT example.org $S
+
+# A server that takes queries and never answers.
+bport=$(free_port)
+python3 -c '
+import socket, sys, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", int(sys.argv[1])))
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", int(sys.argv[1]))); t.listen(8)
+time.sleep(30)' "$bport" &
+hole=$!
+sleep 0.3
+start=$(date +%s)
+expect_exit 75 "silent server gives exit 75" "$VOUCH" dns TXT live.test --dns-server "127.0.0.1:$bport" --dns-timeout 1 --dns-tries 1
+took=$(( $(date +%s) - start ))
+[ "$took" -le 3 ] && ok "timeout honoured (${took}s for a 1s timeout)" || not_ok "timeout took ${took}s"
+kill $hole 2>/dev/null
+finish
