@@ -1,5 +1,185 @@
-/* vouch: dkim */
+/*
+ * vouch: DKIM signing and verification (RFC 6376, RFC 8463 Ed25519,
+ * RFC 8301 algorithm and key-size rules).
+ */
 #ifndef VOUCH_DKIM_H
 #define VOUCH_DKIM_H
+
+#include <stddef.h>
+#include <stdint.h>
 #include <vouch/error.h>
+#include <vouch/dns.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VOUCH_DKIM_MIN_RSA_BITS 1024	/* RFC 8301 3.2 */
+#define VOUCH_DKIM_WARN_RSA_BITS 2048	/* RFC 8301 3.2: SHOULD be >= 2048 */
+#define VOUCH_DKIM_MAX_RSA_BITS 4096
+#define VOUCH_DKIM_MAX_SIGS 10		/* signatures checked per message */
+#define VOUCH_DKIM_MAX_HEADER (16u << 20)	/* header section bound */
+
+enum vouch_dkim_canon {
+	VOUCH_DKIM_SIMPLE = 0,
+	VOUCH_DKIM_RELAXED = 1
+};
+
+enum vouch_dkim_keytype {
+	VOUCH_DKIM_RSA = 0,
+	VOUCH_DKIM_ED25519 = 1
+};
+
+/* RFC 8601 2.7.1 */
+enum vouch_dkim_result {
+	VOUCH_DKIM_PASS = 0,
+	VOUCH_DKIM_FAIL,
+	VOUCH_DKIM_NEUTRAL,
+	VOUCH_DKIM_POLICY,
+	VOUCH_DKIM_TEMPERROR,
+	VOUCH_DKIM_PERMERROR
+};
+
+/* ---- keys ------------------------------------------------------------ */
+
+struct vouch_dkim_key;
+
+/*
+ * Read a private key: PEM (PKCS#1 or PKCS#8, RSA or Ed25519) or, for
+ * Ed25519, the raw 32-byte seed in base64 (RFC 8463, dkimpy).  A file that
+ * group or others may read is refused (VOUCH_E_KEY) unless allow_unsafe.
+ * RSA keys must be 1024 to 4096 bits.  The key bytes read are wiped.
+ */
+VOUCH_EXPORT enum vouch_status vouch_dkim_key_load(const char *path,
+    int allow_unsafe, struct vouch_dkim_key **key, struct vouch_error *err);
+/* The same from memory. */
+VOUCH_EXPORT enum vouch_status vouch_dkim_key_parse(const void *data,
+    size_t len, struct vouch_dkim_key **key, struct vouch_error *err);
+/* Make a new key: rsa with bits (1024 to 4096), or ed25519 (bits 0). */
+VOUCH_EXPORT enum vouch_status vouch_dkim_key_generate(
+    enum vouch_dkim_keytype type, unsigned int bits,
+    struct vouch_dkim_key **key, struct vouch_error *err);
+/* Releases a key; NULL is a no-op. */
+VOUCH_EXPORT void vouch_dkim_key_free(struct vouch_dkim_key *key);
+VOUCH_EXPORT enum vouch_dkim_keytype vouch_dkim_key_type(
+    const struct vouch_dkim_key *key);
+/* RSA modulus bits, or 256 for Ed25519. */
+VOUCH_EXPORT unsigned int vouch_dkim_key_bits(const struct vouch_dkim_key *key);
+/* PKCS#8 PEM of the private key (malloc'd, free with vouch_free after
+ * wiping).  NULL on failure. */
+VOUCH_EXPORT char *vouch_dkim_key_private_pem(const struct vouch_dkim_key *key);
+/* The public key record text "v=DKIM1; k=...; p=..." (t=y when testing).
+ * Malloc'd; NULL on failure. */
+VOUCH_EXPORT char *vouch_dkim_key_record(const struct vouch_dkim_key *key,
+    int testing);
+/* Does the record's p= hold this private key's public half?  1 yes, 0 no,
+ * -1 the record does not parse. */
+VOUCH_EXPORT int vouch_dkim_key_matches_record(const struct vouch_dkim_key *key,
+    const char *record, size_t len);
+
+/* ---- signing ------------------------------------------------------------ */
+
+struct vouch_dkim_sign_params {
+	const char *domain;		/* d= */
+	const char *selector;		/* s= */
+	const struct vouch_dkim_key *key;	/* algorithm follows the key */
+	enum vouch_dkim_canon header_canon;
+	enum vouch_dkim_canon body_canon;
+	const char *headers;	/* "from:to:..." or NULL for the default */
+	const char *auid;	/* i=, or NULL */
+	int64_t timestamp;	/* t=; 0 = now */
+	int64_t expire;		/* seconds after t= for x=; 0 = none */
+	const char *template_header;	/* tests: exact header, b= empty */
+};
+
+struct vouch_dkim_signer;
+
+/*
+ * A signer for one message making n signatures; the body is read once and
+ * hashed once per body canonicalization.  Returns VOUCH_E_INVAL for bad
+ * parameters (err says which).
+ */
+VOUCH_EXPORT enum vouch_status vouch_dkim_signer_new(
+    const struct vouch_dkim_sign_params *params, size_t n,
+    struct vouch_dkim_signer **signer, struct vouch_error *err);
+/* Feed raw message bytes, in any chunks.  Fails (VOUCH_E_LIMIT) when the
+ * header section exceeds VOUCH_DKIM_MAX_HEADER. */
+VOUCH_EXPORT enum vouch_status vouch_dkim_signer_feed(
+    struct vouch_dkim_signer *signer, const void *data, size_t len);
+/*
+ * Finish: *headers gets the DKIM-Signature header fields to prepend, with
+ * the message's own line ending (CRLF, or LF when the input used bare
+ * LF).  Malloc'd; free with vouch_free().  VOUCH_E_SYNTAX for a message
+ * that cannot be signed (no From, several From, a header line without a
+ * colon); err says why.
+ */
+VOUCH_EXPORT enum vouch_status vouch_dkim_signer_finish(
+    struct vouch_dkim_signer *signer, char **headers,
+    struct vouch_error *err);
+/* The From address (addr-spec) found in the header, after feeding the
+ * header section; NULL when none. */
+VOUCH_EXPORT const char *vouch_dkim_signer_from(
+    const struct vouch_dkim_signer *signer);
+/* Releases a signer; NULL is a no-op. */
+VOUCH_EXPORT void vouch_dkim_signer_free(struct vouch_dkim_signer *signer);
+
+/* ---- verifying ----------------------------------------------------------- */
+
+struct vouch_dkim_ctx;
+struct vouch_dkim_verifier;
+
+struct vouch_dkim_sig {
+	enum vouch_dkim_result result;
+	const char *reason;	/* short text a person can act on */
+	const char *domain;	/* d=, "" when it did not parse */
+	const char *selector;	/* s= */
+	const char *algorithm;	/* a= */
+	const char *auid;	/* i= (or "@d") */
+	const char *b;		/* b= value, whitespace removed */
+	unsigned int key_bits;	/* 0 when no key was read */
+	int testing;		/* the key record has t=y */
+};
+
+/*
+ * Shared state for verification: the DNS handle, a cache of parsed public
+ * keys (by DNS TTL), and options.  Thread-safe: verifiers on several
+ * threads may share one context.
+ */
+VOUCH_EXPORT struct vouch_dkim_ctx *vouch_dkim_ctx_new(struct vouch_dns *dns);
+VOUCH_EXPORT void vouch_dkim_ctx_free(struct vouch_dkim_ctx *ctx);
+/* Check expiry as of this time (0 = now). */
+VOUCH_EXPORT void vouch_dkim_ctx_set_time(struct vouch_dkim_ctx *ctx,
+    int64_t at);
+/* Signatures checked per message (default 10). */
+VOUCH_EXPORT void vouch_dkim_ctx_set_max_sigs(struct vouch_dkim_ctx *ctx,
+    unsigned int n);
+/* Accept l= that covers less than the whole body (default: policy). */
+VOUCH_EXPORT void vouch_dkim_ctx_set_allow_body_length(
+    struct vouch_dkim_ctx *ctx, int allow);
+
+VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_new(
+    struct vouch_dkim_ctx *ctx, struct vouch_dkim_verifier **v);
+VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_feed(
+    struct vouch_dkim_verifier *v, const void *data, size_t len);
+/* Look up keys and check every signature.  Fails only for lack of memory;
+ * a malformed message gives per-signature results. */
+VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_finish(
+    struct vouch_dkim_verifier *v, struct vouch_error *err);
+/* Number of DKIM-Signature fields reported (at most the limit). */
+VOUCH_EXPORT size_t vouch_dkim_verifier_count(
+    const struct vouch_dkim_verifier *v);
+/* Result i; borrowed, valid until the verifier is freed. */
+VOUCH_EXPORT const struct vouch_dkim_sig *vouch_dkim_verifier_sig(
+    const struct vouch_dkim_verifier *v, size_t i);
+/* Header From address of the message, or NULL. */
+VOUCH_EXPORT const char *vouch_dkim_verifier_from(
+    const struct vouch_dkim_verifier *v);
+VOUCH_EXPORT void vouch_dkim_verifier_free(struct vouch_dkim_verifier *v);
+
+/* "pass", "fail", ... (RFC 8601); static. */
+VOUCH_EXPORT const char *vouch_dkim_result_name(enum vouch_dkim_result r);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

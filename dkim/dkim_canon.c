@@ -1,0 +1,234 @@
+/*
+ * Canonicalization (RFC 6376 3.4), the one implementation the signer and
+ * the verifier share.  Input line ends may be CRLF or bare LF; output is
+ * always CRLF.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "dkim_int.h"
+
+static int
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* 3.4.1 simple: the field unchanged, but every line end as CRLF. */
+static enum vouch_status
+header_simple(struct vbuf *out, const unsigned char *p, size_t n)
+{
+	enum vouch_status st = VOUCH_OK;
+	size_t i, start = 0;
+
+	for (i = 0; i < n && st == VOUCH_OK; i++) {
+		if (p[i] != '\n' || (i > 0 && p[i - 1] == '\r'))
+			continue;
+		st = vbuf_add(out, p + start, i - start);
+		if (st == VOUCH_OK)
+			st = vbuf_add(out, "\r\n", 2);
+		start = i + 1;
+	}
+	if (st == VOUCH_OK)
+		st = vbuf_add(out, p + start, n - start);
+	return st;
+}
+
+/*
+ * 3.4.2 relaxed: lower-case name, unfold, WSP runs to one SP, no WSP at
+ * the end of the value or around the colon.
+ */
+static enum vouch_status
+header_relaxed(struct vbuf *out, const unsigned char *p, size_t n)
+{
+	enum vouch_status st = VOUCH_OK;
+	size_t i = 0, colon, end = n;
+	int wsp = 0, started = 0;
+
+	for (colon = 0; colon < n && p[colon] != ':'; colon++)
+		;
+	/* name, without WSP before the colon */
+	for (i = 0; i < colon && st == VOUCH_OK; i++) {
+		unsigned char c = p[i];
+
+		if (is_wsp(c) || c == '\r' || c == '\n')
+			continue;
+		st = vbuf_addc(out, (c >= 'A' && c <= 'Z') ? c + 32 : c);
+	}
+	if (st == VOUCH_OK)
+		st = vbuf_addc(out, ':');
+	/* drop the final line end and trailing WSP of the value */
+	while (end > colon + 1 && (p[end - 1] == '\n' || p[end - 1] == '\r' ||
+	    is_wsp(p[end - 1])))
+		end--;
+	for (i = colon + 1; i < end && st == VOUCH_OK; i++) {
+		unsigned char c = p[i];
+
+		if (c == '\r' && i + 1 < end && p[i + 1] == '\n')
+			continue;	/* unfold */
+		if (c == '\n')
+			continue;
+		if (is_wsp(c)) {
+			wsp = 1;
+			continue;
+		}
+		if (wsp && started)
+			st = vbuf_addc(out, ' ');
+		wsp = 0;
+		started = 1;
+		if (st == VOUCH_OK)
+			st = vbuf_addc(out, c);
+	}
+	return st;
+}
+
+enum vouch_status
+dkim_canon_header(struct vbuf *out, const unsigned char *raw, size_t len,
+    enum vouch_dkim_canon c, int nocrlf)
+{
+	enum vouch_status st;
+	size_t n = len;
+
+	if (c == VOUCH_DKIM_RELAXED) {
+		st = header_relaxed(out, raw, len);
+	} else {
+		if (nocrlf) {
+			/* the signature field itself: no final line end */
+			if (n > 0 && raw[n - 1] == '\n')
+				n--;
+			if (n > 0 && raw[n - 1] == '\r')
+				n--;
+		}
+		st = header_simple(out, raw, n);
+	}
+	if (st == VOUCH_OK && !nocrlf) {
+		if (c == VOUCH_DKIM_RELAXED)
+			st = vbuf_add(out, "\r\n", 2);
+		else if (n == 0 || raw[n - 1] != '\n')
+			st = vbuf_add(out, "\r\n", 2);
+	}
+	return st;
+}
+
+/* ---- body ------------------------------------------------------------------- */
+
+enum vouch_status
+dkim_body_init(struct dkim_body_hash *h, enum vouch_dkim_canon c,
+    uint64_t limit)
+{
+	memset(h, 0, sizeof(*h));
+	h->canon = c;
+	h->limit = limit;
+	if ((h->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(h->md);
+		h->md = NULL;
+		return VOUCH_E_CRYPTO;
+	}
+	return VOUCH_OK;
+}
+
+static void
+flush(struct dkim_body_hash *h)
+{
+	if (h->blen > 0)
+		EVP_DigestUpdate(h->md, h->buf, h->blen);
+	h->blen = 0;
+}
+
+/* Canonical output byte: counted, and hashed up to l=. */
+static inline void
+emit(struct dkim_body_hash *h, unsigned char c)
+{
+	h->total++;
+	if (h->hashed >= h->limit)
+		return;
+	h->hashed++;
+	h->buf[h->blen++] = c;
+	if (h->blen == sizeof(h->buf))
+		flush(h);
+}
+
+/* Content is coming: the empty lines held back were not trailing. */
+static inline void
+release(struct dkim_body_hash *h)
+{
+	for (; h->pending_crlf > 0; h->pending_crlf--) {
+		emit(h, '\r');
+		emit(h, '\n');
+	}
+	if (h->pending_wsp) {
+		emit(h, ' ');
+		h->pending_wsp = 0;
+	}
+	h->any = 1;
+}
+
+static inline void
+content(struct dkim_body_hash *h, unsigned char c)
+{
+	release(h);
+	emit(h, c);
+}
+
+void
+dkim_body_update(struct dkim_body_hash *h, const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (h->pending_cr) {
+			h->pending_cr = 0;
+			if (c == '\n') {
+				h->pending_wsp = 0;
+				h->pending_crlf++;
+				continue;
+			}
+			content(h, '\r');	/* a bare CR is content */
+		}
+		if (c == '\r') {
+			h->pending_cr = 1;
+		} else if (c == '\n') {
+			h->pending_wsp = 0;	/* 3.4.4 b: WSP at line end */
+			h->pending_crlf++;
+		} else if (h->canon == VOUCH_DKIM_RELAXED && is_wsp(c)) {
+			h->pending_wsp = 1;	/* 3.4.4 a: runs to one SP */
+		} else {
+			content(h, c);
+		}
+	}
+}
+
+enum vouch_status
+dkim_body_final(struct dkim_body_hash *h, unsigned char out[32])
+{
+	unsigned int len = 0;
+
+	if (h->pending_cr)
+		content(h, '\r');
+	/*
+	 * Trailing empty lines are dropped (3.4.3, 3.4.4 c); a body that
+	 * has content ends with exactly one CRLF.  An empty body is CRLF
+	 * for simple and nothing for relaxed.
+	 */
+	if (h->any || h->canon == VOUCH_DKIM_SIMPLE) {
+		h->pending_crlf = 0;
+		h->pending_wsp = 0;
+		emit(h, '\r');
+		emit(h, '\n');
+	}
+	flush(h);
+	if (EVP_DigestFinal_ex(h->md, out, &len) != 1 || len != 32)
+		return VOUCH_E_CRYPTO;
+	return VOUCH_OK;
+}
+
+void
+dkim_body_clear(struct dkim_body_hash *h)
+{
+	EVP_MD_CTX_free(h->md);
+	h->md = NULL;
+}

@@ -1,0 +1,153 @@
+/* Internals of DKIM: message parsing and canonicalization are one
+ * implementation used by both the signer and the verifier. */
+#ifndef VOUCH_DKIM_INT_H
+#define VOUCH_DKIM_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include <vouch/dkim.h>
+#include "common/buf.h"
+
+#define VOUCH_DKIM_MAX_FIELDS 100000	/* header fields kept per message */
+
+/* ---- message ---------------------------------------------------------- */
+
+struct dkim_field {
+	const unsigned char *raw;	/* into msg->hdr, with line ending(s) */
+	size_t len;
+	size_t namelen;		/* name without trailing WSP */
+	size_t colon;		/* offset of ':' in raw */
+	int used;		/* taken by an h= entry (scratch) */
+};
+
+typedef void (*dkim_body_fn)(void *arg, const unsigned char *p, size_t n);
+
+struct dkim_msg {
+	struct vbuf hdr;	/* the header section as it came */
+	int in_body;
+	int lf_only;		/* the first line ended with a bare LF */
+	int seen_line_end;
+	struct dkim_field *fields;
+	size_t nfields;
+	const char *error;	/* why the header is malformed, or NULL */
+	dkim_body_fn body;
+	void *body_arg;
+	uint64_t body_bytes;
+	int at_line_start;	/* scanning state for the header end */
+};
+
+void dkim_msg_init(struct dkim_msg *m, dkim_body_fn body, void *arg);
+void dkim_msg_clear(struct dkim_msg *m);
+/* Feed raw bytes; VOUCH_E_LIMIT past VOUCH_DKIM_MAX_HEADER. */
+enum vouch_status dkim_msg_feed(struct dkim_msg *m, const unsigned char *p,
+    size_t n);
+/* End of input (a message without a body ends its header here). */
+enum vouch_status dkim_msg_end(struct dkim_msg *m);
+/* Does field f have this name (case-insensitive)? */
+int dkim_field_is(const struct dkim_field *f, const char *name);
+/* The field value (after the colon), raw. */
+const unsigned char *dkim_field_value(const struct dkim_field *f,
+    size_t *len);
+/* addr-spec of the one From field; NULL when absent or ambiguous. */
+char *dkim_msg_from_addr(const struct dkim_msg *m, const char **why);
+
+/* Canonicalize the fields named in the h= list into out (RFC 6376
+ * 5.4.2: bottom-up, an absent name adds nothing). */
+enum vouch_status dkim_hash_headers(struct dkim_msg *m, const char *h,
+    size_t hlen, enum vouch_dkim_canon c, struct vbuf *out);
+
+/* ---- canonicalization (RFC 6376 3.4) ---------------------------------------- */
+
+/* Append the canonical form of a header field (with CRLF) to out.  With
+ * strip_b, the value of the b= tag is removed (for the signature's own
+ * field).  No CRLF is appended when nocrlf. */
+enum vouch_status dkim_canon_header(struct vbuf *out, const unsigned char *raw,
+    size_t len, enum vouch_dkim_canon c, int nocrlf);
+
+struct dkim_body_hash {
+	enum vouch_dkim_canon canon;
+	uint64_t limit;		/* l=, or UINT64_MAX */
+	uint64_t hashed;	/* canonical bytes hashed */
+	uint64_t total;		/* canonical bytes seen */
+	EVP_MD_CTX *md;
+	int pending_cr, pending_wsp, any;
+	uint64_t pending_crlf;
+	unsigned char buf[8192];
+	size_t blen;
+};
+
+enum vouch_status dkim_body_init(struct dkim_body_hash *h,
+    enum vouch_dkim_canon c, uint64_t limit);
+void dkim_body_update(struct dkim_body_hash *h, const unsigned char *p,
+    size_t n);
+/* Finish: the SHA-256 digest into out (32 bytes). */
+enum vouch_status dkim_body_final(struct dkim_body_hash *h,
+    unsigned char out[32]);
+void dkim_body_clear(struct dkim_body_hash *h);
+
+/* ---- tag lists (RFC 6376 3.2) ------------------------------------------------- */
+
+#define DKIM_MAX_TAGS 64
+
+struct dkim_tag {
+	const char *name;
+	size_t nlen;
+	const char *val;	/* trimmed of surrounding FWS */
+	size_t vlen;
+};
+
+struct dkim_tags {
+	struct dkim_tag t[DKIM_MAX_TAGS];
+	size_t n;
+};
+
+/* Parse a tag-list; on error returns VOUCH_E_SYNTAX with a message naming
+ * the tag (duplicate tags are an error, RFC 6376 3.2). */
+enum vouch_status dkim_tags_parse(const char *s, size_t n,
+    struct dkim_tags *tags, char *why, size_t whylen);
+const struct dkim_tag *dkim_tags_get(const struct dkim_tags *t,
+    const char *name);
+/* Copy a value without any whitespace (b=, bh=, p=). */
+char *dkim_tag_nows(const struct dkim_tag *t);
+
+/* ---- keys ------------------------------------------------------------------- */
+
+struct vouch_dkim_key {
+	EVP_PKEY *pkey;
+	enum vouch_dkim_keytype type;
+	unsigned int bits;
+};
+
+/* Public key from a record (RFC 6376 3.6.1). */
+struct dkim_pubkey {
+	EVP_PKEY *pkey;		/* NULL when revoked */
+	enum vouch_dkim_keytype type;
+	unsigned int bits;
+	int testing;		/* t=y */
+	int strict;		/* t=s */
+	int sha256_ok;		/* h= allows sha256 */
+	int revoked;
+};
+
+/* Parse a key record; on error VOUCH_E_SYNTAX/VOUCH_E_KEY with why. */
+enum vouch_status dkim_pubkey_parse(const char *rec, size_t len,
+    struct dkim_pubkey *k, char *why, size_t whylen);
+void dkim_pubkey_clear(struct dkim_pubkey *k);
+EVP_PKEY *dkim_pkey_from_der(const unsigned char *der, size_t n,
+    enum vouch_dkim_keytype type);
+
+/* Sign or verify the canonical header data (RFC 6376 3.7, RFC 8463 3). */
+enum vouch_status dkim_crypto_sign(EVP_PKEY *k, enum vouch_dkim_keytype t,
+    const unsigned char *data, size_t n, unsigned char **sig, size_t *slen);
+int dkim_crypto_verify(EVP_PKEY *k, enum vouch_dkim_keytype t,
+    const unsigned char *data, size_t n, const unsigned char *sig,
+    size_t slen);
+
+/* The default signed headers (RFC 6376 5.4.1) and those over-signed. */
+extern const char *const dkim_default_headers[];
+extern const char *const dkim_oversign_headers[];
+
+#endif

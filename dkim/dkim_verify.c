@@ -1,0 +1,801 @@
+/*
+ * The verifier (RFC 6376 6, RFC 8301, RFC 8463).  Each DKIM-Signature is
+ * checked on its own, up to a limit.  Public keys come through the DNS
+ * layer and are kept parsed in a cache shared by every verifier of a
+ * context, for the TTL of their record.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dkim_int.h"
+#include "common/util.h"
+#include "common/json.h"
+
+#define KEYCACHE_MAX 10000
+
+/* ---- key cache -------------------------------------------------------------- */
+
+struct keyent {
+	char *name;
+	int64_t expires;
+	enum vouch_dkim_result fail;	/* PASS = the key is usable */
+	char reason[96];
+	struct dkim_pubkey key;
+	struct keyent *next;
+};
+
+struct vouch_dkim_ctx {
+	struct vouch_dns *dns;
+	int64_t at;
+	unsigned int max_sigs;
+	int allow_l;
+	pthread_mutex_t mu;
+	struct keyent *tab[1024];
+	size_t nkeys;
+};
+
+struct vouch_dkim_ctx *
+vouch_dkim_ctx_new(struct vouch_dns *dns)
+{
+	struct vouch_dkim_ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->dns = dns;
+	c->max_sigs = VOUCH_DKIM_MAX_SIGS;
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+static void
+keyent_free(struct keyent *e)
+{
+	dkim_pubkey_clear(&e->key);
+	free(e->name);
+	free(e);
+}
+
+static void
+cache_flush(struct vouch_dkim_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < 1024; i++) {
+		struct keyent *e = c->tab[i], *n;
+
+		for (; e != NULL; e = n) {
+			n = e->next;
+			keyent_free(e);
+		}
+		c->tab[i] = NULL;
+	}
+	c->nkeys = 0;
+}
+
+void
+vouch_dkim_ctx_free(struct vouch_dkim_ctx *c)
+{
+	if (c == NULL)
+		return;
+	cache_flush(c);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+void
+vouch_dkim_ctx_set_time(struct vouch_dkim_ctx *c, int64_t at)
+{
+	c->at = at;
+}
+
+void
+vouch_dkim_ctx_set_max_sigs(struct vouch_dkim_ctx *c, unsigned int n)
+{
+	c->max_sigs = n > 0 ? n : VOUCH_DKIM_MAX_SIGS;
+}
+
+void
+vouch_dkim_ctx_set_allow_body_length(struct vouch_dkim_ctx *c, int allow)
+{
+	c->allow_l = allow;
+}
+
+static int64_t
+now_of(const struct vouch_dkim_ctx *c)
+{
+	return c->at != 0 ? c->at : (int64_t)time(NULL);
+}
+
+/* A copy of the cached outcome (the key is reference counted). */
+static int
+cache_get(struct vouch_dkim_ctx *c, const char *name, struct keyent *out)
+{
+	uint64_t h = 5381;
+	const char *p;
+	struct keyent *e;
+	int found = 0;
+	int64_t now = (int64_t)time(NULL);
+
+	for (p = name; *p; p++)
+		h = h * 33 + (unsigned char)(*p | 0x20);
+	pthread_mutex_lock(&c->mu);
+	for (e = c->tab[h % 1024]; e != NULL; e = e->next)
+		if (strcasecmp(e->name, name) == 0 && e->expires > now) {
+			*out = *e;
+			if (out->key.pkey != NULL)
+				EVP_PKEY_up_ref(out->key.pkey);
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
+static void
+cache_put(struct vouch_dkim_ctx *c, const char *name, const struct keyent *v,
+    uint32_t ttl)
+{
+	uint64_t h = 5381;
+	const char *p;
+	struct keyent *e;
+
+	if (ttl == 0 || (e = calloc(1, sizeof(*e))) == NULL)
+		return;
+	*e = *v;
+	if ((e->name = strdup(name)) == NULL) {
+		free(e);
+		return;
+	}
+	if (e->key.pkey != NULL)
+		EVP_PKEY_up_ref(e->key.pkey);
+	e->expires = (int64_t)time(NULL) + ttl;
+	for (p = name; *p; p++)
+		h = h * 33 + (unsigned char)(*p | 0x20);
+	pthread_mutex_lock(&c->mu);
+	if (c->nkeys >= KEYCACHE_MAX)
+		cache_flush(c);	/* rare; correctness over cleverness */
+	e->next = c->tab[h % 1024];
+	c->tab[h % 1024] = e;
+	c->nkeys++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Fetch and parse the key of selector s in domain d (RFC 6376 6.1.2). */
+static void
+fetch_key(struct vouch_dkim_ctx *c, const char *s, const char *d,
+    struct keyent *out)
+{
+	struct vouch_dns_answer *a = NULL;
+	char name[600];
+	size_t n = 0;
+	const char *txt;
+	uint32_t ttl = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(name, sizeof(name), "%s._domainkey.%s", s, d);
+	if (cache_get(c, name, out))
+		return;
+	if (vouch_dns_query(c->dns, name, VOUCH_DNS_TXT, &a, NULL) !=
+	    VOUCH_OK) {
+		out->fail = VOUCH_DKIM_TEMPERROR;
+		snprintf(out->reason, sizeof(out->reason), "out of memory");
+		return;
+	}
+	ttl = vouch_dns_answer_ttl(a);
+	switch (vouch_dns_answer_rcode(a)) {
+	case VOUCH_DNS_ANSWER:
+		break;
+	case VOUCH_DNS_NXDOMAIN:
+	case VOUCH_DNS_NODATA:
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason), "key not found "
+		    "(%s)", vouch_dns_answer_rcode(a) == VOUCH_DNS_NXDOMAIN ?
+		    "NXDOMAIN" : "no TXT record");
+		goto done;
+	default:
+		out->fail = VOUCH_DKIM_TEMPERROR;
+		snprintf(out->reason, sizeof(out->reason), "DNS timeout or "
+		    "server failure for the key");
+		ttl = 0;
+		goto done;
+	}
+	if (vouch_dns_answer_count(a) > 1) {
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason),
+		    "several key records at the selector");
+		goto done;
+	}
+	txt = (const char *)vouch_dns_answer_data(a, 0, &n, NULL);
+	if (dkim_pubkey_parse(txt, n, &out->key, out->reason,
+	    sizeof(out->reason)) != VOUCH_OK) {
+		char m[sizeof(out->reason)];
+
+		dkim_pubkey_clear(&out->key);
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(m, sizeof(m), "bad key record: %.78s", out->reason);
+		memcpy(out->reason, m, sizeof(m));
+	} else if (out->key.revoked) {
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason), "key revoked");
+	}
+done:
+	vouch_dns_answer_free(a);
+	cache_put(c, name, out, ttl);
+}
+
+/* ---- signatures --------------------------------------------------------------- */
+
+struct vsig {
+	struct vouch_dkim_sig pub;
+	char reason[160];
+	char *d, *s, *a, *i, *b;
+	int bad;		/* result fixed before crypto */
+	const struct dkim_field *field;
+	enum vouch_dkim_canon hc, bc;
+	enum vouch_dkim_keytype kt;
+	uint64_t l;		/* UINT64_MAX when absent */
+	int64_t t, x;		/* -1 when absent */
+	unsigned char *bh, *sig;
+	size_t bhlen, siglen;
+	const char *h;		/* h= value in the field */
+	size_t hlen;
+	int hasher;		/* index into v->hash */
+};
+
+struct vouch_dkim_verifier {
+	struct vouch_dkim_ctx *ctx;
+	struct dkim_msg msg;
+	struct vsig *sigs;
+	size_t nsigs;
+	struct dkim_body_hash hash[VOUCH_DKIM_MAX_SIGS];
+	unsigned char digest[VOUCH_DKIM_MAX_SIGS][32];
+	int digest_ok[VOUCH_DKIM_MAX_SIGS];
+	size_t nhash;
+	int parsed;
+	char *from;
+	enum vouch_status error;
+};
+
+static void
+sig_fail(struct vsig *g, enum vouch_dkim_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sig_fail(struct vsig *g, enum vouch_dkim_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g->bad)
+		return;
+	g->bad = 1;
+	g->pub.result = r;
+	va_start(ap, fmt);
+	vsnprintf(g->reason, sizeof(g->reason), fmt, ap);
+	va_end(ap);
+}
+
+static char *
+tag_str(const struct dkim_tags *t, const char *name)
+{
+	const struct dkim_tag *g = dkim_tags_get(t, name);
+
+	return g != NULL ? strndup(g->val, g->vlen) : NULL;
+}
+
+static int
+parse_num(const struct dkim_tags *t, const char *name, int64_t *out)
+{
+	const struct dkim_tag *g = dkim_tags_get(t, name);
+	uint64_t v;
+
+	*out = -1;
+	if (g == NULL)
+		return 0;
+	/* RFC 6376 3.5: 1*12DIGIT for t= and x=, 1*76DIGIT for l= */
+	if (vouch__parse_u64(g->val, g->vlen, (uint64_t)INT64_MAX, &v) != 0)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int
+parse_canon(const char *c, size_t n, struct vsig *g)
+{
+	const char *slash = memchr(c, '/', n);
+	size_t hn = slash != NULL ? (size_t)(slash - c) : n;
+
+	g->hc = g->bc = VOUCH_DKIM_SIMPLE;
+	if (hn == 7 && memcmp(c, "relaxed", 7) == 0)
+		g->hc = VOUCH_DKIM_RELAXED;
+	else if (!(hn == 6 && memcmp(c, "simple", 6) == 0))
+		return -1;
+	if (slash == NULL)
+		return 0;
+	n -= hn + 1;
+	c = slash + 1;
+	if (n == 7 && memcmp(c, "relaxed", 7) == 0)
+		g->bc = VOUCH_DKIM_RELAXED;
+	else if (!(n == 6 && memcmp(c, "simple", 6) == 0))
+		return -1;
+	return 0;
+}
+
+static int
+h_has_from(const char *h, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s = i, e;
+
+		while (i < n && h[i] != ':')
+			i++;
+		e = i++;
+		while (s < e && strchr(" \t\r\n", h[s]) != NULL)
+			s++;
+		while (e > s && strchr(" \t\r\n", h[e - 1]) != NULL)
+			e--;
+		if (e - s == 4 && vouch__memcaseeq(h + s, "from", 4))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+in_domain(const char *auid, const char *d, int strict)
+{
+	const char *at = strrchr(auid, '@');
+	size_t n, dl = strlen(d);
+
+	if (at == NULL)
+		return 0;
+	n = strlen(at + 1);
+	if (n == dl)
+		return vouch__memcaseeq(at + 1, d, dl);
+	return !strict && n > dl && at[n - dl] == '.' &&
+	    vouch__memcaseeq(at + 1 + n - dl, d, dl);
+}
+
+static unsigned char *
+b64_tag(const struct dkim_tags *t, const char *name, size_t *len)
+{
+	const struct dkim_tag *g = dkim_tags_get(t, name);
+	enum vouch_status st;
+	unsigned char *d;
+	char *s;
+
+	if (g == NULL || (s = dkim_tag_nows(g)) == NULL)
+		return NULL;
+	d = vouch__b64_decode(s, strlen(s), len, &st);
+	free(s);
+	return d;
+}
+
+/* RFC 6376 3.5 and 6.1.1: the tags of one signature. */
+static void
+parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
+{
+	struct dkim_tags tags;
+	const struct dkim_tag *t;
+	const unsigned char *val;
+	size_t vlen;
+	char why[128];
+	static const char *required[] = { "v", "a", "b", "bh", "d", "h", "s" };
+	size_t k;
+
+	g->l = UINT64_MAX;
+	val = dkim_field_value(g->field, &vlen);
+	if (dkim_tags_parse((const char *)val, vlen, &tags, why, sizeof(why))
+	    != VOUCH_OK) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "%s", why);
+		return;
+	}
+	g->d = tag_str(&tags, "d");
+	g->s = tag_str(&tags, "s");
+	g->a = tag_str(&tags, "a");
+	if ((t = dkim_tags_get(&tags, "b")) != NULL)
+		g->b = dkim_tag_nows(t);
+	for (k = 0; k < sizeof(required) / sizeof(required[0]); k++)
+		if (dkim_tags_get(&tags, required[k]) == NULL) {
+			sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag "
+			    "%s: required tag missing", required[k]);
+			return;
+		}
+	t = dkim_tags_get(&tags, "v");
+	if (t->vlen != 1 || t->val[0] != '1') {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag v: "
+		    "version is not 1");
+		return;
+	}
+	if (strcmp(g->a, "rsa-sha256") == 0)
+		g->kt = VOUCH_DKIM_RSA;
+	else if (strcmp(g->a, "ed25519-sha256") == 0)
+		g->kt = VOUCH_DKIM_ED25519;
+	else if (strcmp(g->a, "rsa-sha1") == 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "rsa-sha1 refused (RFC 8301)");
+		return;
+	} else {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag a: "
+		    "unknown algorithm");
+		return;
+	}
+	if ((t = dkim_tags_get(&tags, "c")) != NULL &&
+	    parse_canon(t->val, t->vlen, g) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag c");
+		return;
+	}
+	if ((t = dkim_tags_get(&tags, "q")) != NULL &&
+	    !(t->vlen >= 7 && memcmp(t->val, "dns/txt", 7) == 0)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag q: only "
+		    "dns/txt is defined");
+		return;
+	}
+	if (g->d[0] == '\0' || strchr(g->d, '.') == NULL) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag d");
+		return;
+	}
+	if (g->s[0] == '\0') {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag s");
+		return;
+	}
+	t = dkim_tags_get(&tags, "h");
+	g->h = t->val;
+	g->hlen = t->vlen;
+	if (!h_has_from(g->h, g->hlen)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "From not signed (h= lacks "
+		    "from, RFC 6376 5.4)");
+		return;
+	}
+	if ((g->i = tag_str(&tags, "i")) == NULL) {
+		size_t n = strlen(g->d) + 2;
+
+		if ((g->i = malloc(n)) != NULL)
+			snprintf(g->i, n, "@%s", g->d);
+	} else if (!in_domain(g->i, g->d, 0)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: not "
+		    "in d=%s", g->d);
+		return;
+	}
+	{
+		int64_t l;
+
+		if (parse_num(&tags, "l", &l) != 0) {
+			sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag l");
+			return;
+		}
+		if (l >= 0)
+			g->l = (uint64_t)l;
+	}
+	if (parse_num(&tags, "t", &g->t) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag t");
+		return;
+	}
+	if (parse_num(&tags, "x", &g->x) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag x");
+		return;
+	}
+	if (g->x >= 0 && g->t >= 0 && g->x < g->t) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag x: "
+		    "before t= (RFC 6376 3.5)");
+		return;
+	}
+	if ((g->bh = b64_tag(&tags, "bh", &g->bhlen)) == NULL ||
+	    g->bhlen != 32) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag bh");
+		return;
+	}
+	if ((g->sig = b64_tag(&tags, "b", &g->siglen)) == NULL ||
+	    g->siglen == 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag b");
+		return;
+	}
+	if (g->x >= 0 && g->x < now_of(v->ctx)) {
+		sig_fail(g, VOUCH_DKIM_FAIL, "signature expired");
+		return;
+	}
+}
+
+/* One hasher per distinct (body canonicalization, l=). */
+static void
+assign_hasher(struct vouch_dkim_verifier *v, struct vsig *g)
+{
+	size_t i;
+
+	for (i = 0; i < v->nhash; i++)
+		if (v->hash[i].canon == g->bc && v->hash[i].limit == g->l) {
+			g->hasher = (int)i;
+			return;
+		}
+	if (v->nhash == VOUCH_DKIM_MAX_SIGS ||
+	    dkim_body_init(&v->hash[v->nhash], g->bc, g->l) != VOUCH_OK) {
+		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
+		return;
+	}
+	g->hasher = (int)v->nhash++;
+}
+
+static void
+parse_sigs(struct vouch_dkim_verifier *v)
+{
+	size_t i, n = 0;
+
+	v->parsed = 1;
+	for (i = 0; i < v->msg.nfields; i++)
+		if (dkim_field_is(&v->msg.fields[i], "dkim-signature"))
+			n++;
+	if (n > v->ctx->max_sigs)
+		n = v->ctx->max_sigs;
+	if (n == 0)
+		return;
+	if ((v->sigs = calloc(n, sizeof(*v->sigs))) == NULL) {
+		v->error = VOUCH_E_NOMEM;
+		return;
+	}
+	for (i = 0; i < v->msg.nfields && v->nsigs < n; i++) {
+		struct vsig *g;
+
+		if (!dkim_field_is(&v->msg.fields[i], "dkim-signature"))
+			continue;
+		g = &v->sigs[v->nsigs++];
+		g->field = &v->msg.fields[i];
+		g->hasher = -1;
+		if (v->msg.error != NULL)
+			sig_fail(g, VOUCH_DKIM_PERMERROR, "malformed message: %s",
+			    v->msg.error);
+		else
+			parse_sig(v, g);
+		if (!g->bad)
+			assign_hasher(v, g);
+	}
+}
+
+static void
+on_body(void *arg, const unsigned char *p, size_t n)
+{
+	struct vouch_dkim_verifier *v = arg;
+	size_t i;
+
+	if (!v->parsed)
+		parse_sigs(v);
+	for (i = 0; i < v->nhash; i++)
+		dkim_body_update(&v->hash[i], p, n);
+}
+
+enum vouch_status
+vouch_dkim_verifier_new(struct vouch_dkim_ctx *ctx,
+    struct vouch_dkim_verifier **out)
+{
+	struct vouch_dkim_verifier *v;
+
+	if (ctx == NULL || out == NULL)
+		return VOUCH_E_INVAL;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return VOUCH_E_NOMEM;
+	v->ctx = ctx;
+	dkim_msg_init(&v->msg, on_body, v);
+	*out = v;
+	return VOUCH_OK;
+}
+
+enum vouch_status
+vouch_dkim_verifier_feed(struct vouch_dkim_verifier *v, const void *data,
+    size_t len)
+{
+	enum vouch_status st = dkim_msg_feed(&v->msg, data, len);
+
+	if (st == VOUCH_E_LIMIT && v->msg.error == NULL)
+		v->msg.error = "header section too large";
+	/* A header past the bound: keep going so every signature gets a
+	 * result; the message is malformed. */
+	return st == VOUCH_E_LIMIT ? VOUCH_OK : st;
+}
+
+/* The signature field with the b= value removed (RFC 6376 3.7). */
+static enum vouch_status
+strip_b(const struct dkim_field *f, struct vbuf *out)
+{
+	const unsigned char *p = f->raw, *end = f->raw + f->len;
+	const unsigned char *q = p + f->colon + 1;
+
+	/* find the tag named exactly "b" */
+	while (q < end) {
+		const unsigned char *s = q, *e;
+
+		while (q < end && *q != ';')
+			q++;
+		while (s < q && strchr(" \t\r\n", *s) != NULL)
+			s++;
+		for (e = s; e < q && *e != '=' && strchr(" \t\r\n", *e) == NULL;
+		    e++)
+			;
+		if (e - s == 1 && *s == 'b') {
+			const unsigned char *eq = memchr(s, '=', (size_t)(q - s));
+
+			if (eq != NULL) {
+				enum vouch_status st = vbuf_add(out, p,
+				    (size_t)(eq + 1 - p));
+
+				if (st == VOUCH_OK)
+					st = vbuf_add(out, q, (size_t)(end - q));
+				return st;
+			}
+		}
+		if (q < end)
+			q++;
+	}
+	return vbuf_add(out, p, f->len);
+}
+
+static void
+check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
+{
+	struct keyent k;
+	struct vbuf data, sf;
+	struct dkim_body_hash *h;
+
+	fetch_key(v->ctx, g->s, g->d, &k);
+	if (k.fail != VOUCH_DKIM_PASS) {
+		sig_fail(g, k.fail, "%s", k.reason);
+		goto out;
+	}
+	g->pub.key_bits = k.key.bits;
+	g->pub.testing = k.key.testing;
+	if (k.key.type != g->kt) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "key type mismatch (a=%s, "
+		    "key is %s)", g->a, k.key.type == VOUCH_DKIM_RSA ? "rsa" :
+		    "ed25519");
+		goto out;
+	}
+	if (!k.key.sha256_ok) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "hash not allowed by the "
+		    "key's h=");
+		goto out;
+	}
+	if (k.key.type == VOUCH_DKIM_RSA && k.key.bits < VOUCH_DKIM_MIN_RSA_BITS) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "key too small (%u bits, "
+		    "RFC 8301)", k.key.bits);
+		goto out;
+	}
+	if (k.key.strict && !in_domain(g->i, g->d, 1)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "i= is a subdomain but the "
+		    "key has t=s");
+		goto out;
+	}
+	vbuf_init(&data, VOUCH_DKIM_MAX_HEADER * 2);
+	vbuf_init(&sf, VOUCH_DKIM_MAX_HEADER);
+	if (dkim_hash_headers(&v->msg, g->h, g->hlen, g->hc, &data) !=
+	    VOUCH_OK || strip_b(g->field, &sf) != VOUCH_OK ||
+	    dkim_canon_header(&data, sf.data, sf.len, g->hc, 1) != VOUCH_OK) {
+		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
+	} else if (!dkim_crypto_verify(k.key.pkey, g->kt, data.data, data.len,
+	    g->sig, g->siglen)) {
+		sig_fail(g, VOUCH_DKIM_FAIL, "signature mismatch (headers "
+		    "changed, or not signed with this key)");
+	}
+	vbuf_clear(&data);
+	vbuf_clear(&sf);
+	if (g->bad)
+		goto out;
+	h = &v->hash[g->hasher];
+	if (!v->digest_ok[g->hasher]) {
+		sig_fail(g, VOUCH_DKIM_TEMPERROR, "hash failure");
+		goto out;
+	}
+	if (g->l != UINT64_MAX && g->l > h->total) {
+		sig_fail(g, VOUCH_DKIM_FAIL, "l=%llu is longer than the body "
+		    "(%llu bytes)", (unsigned long long)g->l,
+		    (unsigned long long)h->total);
+		goto out;
+	}
+	if (memcmp(v->digest[g->hasher], g->bh, 32) != 0) {
+		sig_fail(g, VOUCH_DKIM_FAIL, "body hash mismatch (body "
+		    "changed)");
+		goto out;
+	}
+	if (g->l != UINT64_MAX && g->l < h->total && !v->ctx->allow_l) {
+		sig_fail(g, VOUCH_DKIM_POLICY, "l= covers %llu of %llu body "
+		    "bytes", (unsigned long long)g->l,
+		    (unsigned long long)h->total);
+		goto out;
+	}
+	g->pub.result = VOUCH_DKIM_PASS;
+	snprintf(g->reason, sizeof(g->reason), "%s", k.key.testing ?
+	    "good signature (key in testing mode)" : "good signature");
+out:
+	dkim_pubkey_clear(&k.key);
+}
+
+enum vouch_status
+vouch_dkim_verifier_finish(struct vouch_dkim_verifier *v,
+    struct vouch_error *err)
+{
+	size_t i;
+
+	if (dkim_msg_end(&v->msg) != VOUCH_OK)
+		v->error = VOUCH_E_NOMEM;
+	if (!v->parsed)
+		parse_sigs(v);
+	if (v->error != VOUCH_OK)
+		return vouch__err(err, v->error, NULL, -1, "%s",
+		    vouch_strerror(v->error));
+	for (i = 0; i < v->nhash; i++)
+		v->digest_ok[i] = dkim_body_final(&v->hash[i], v->digest[i]) ==
+		    VOUCH_OK;
+	for (i = 0; i < v->nsigs; i++) {
+		struct vsig *g = &v->sigs[i];
+
+		if (!g->bad)
+			check_sig(v, g);
+		g->pub.reason = g->reason;
+		g->pub.domain = g->d != NULL ? g->d : "";
+		g->pub.selector = g->s != NULL ? g->s : "";
+		g->pub.algorithm = g->a != NULL ? g->a : "";
+		g->pub.auid = g->i != NULL ? g->i : "";
+		g->pub.b = g->b != NULL ? g->b : "";
+	}
+	return VOUCH_OK;
+}
+
+size_t
+vouch_dkim_verifier_count(const struct vouch_dkim_verifier *v)
+{
+	return v->nsigs;
+}
+
+const struct vouch_dkim_sig *
+vouch_dkim_verifier_sig(const struct vouch_dkim_verifier *v, size_t i)
+{
+	return i < v->nsigs ? &v->sigs[i].pub : NULL;
+}
+
+const char *
+vouch_dkim_verifier_from(const struct vouch_dkim_verifier *v)
+{
+	const char *why;
+
+	if (v->from == NULL && v->msg.in_body)
+		((struct vouch_dkim_verifier *)v)->from =
+		    dkim_msg_from_addr(&v->msg, &why);
+	return v->from;
+}
+
+void
+vouch_dkim_verifier_free(struct vouch_dkim_verifier *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->nsigs; i++) {
+		struct vsig *g = &v->sigs[i];
+
+		free(g->d);
+		free(g->s);
+		free(g->a);
+		free(g->i);
+		free(g->b);
+		free(g->bh);
+		free(g->sig);
+	}
+	for (i = 0; i < v->nhash; i++)
+		dkim_body_clear(&v->hash[i]);
+	free(v->sigs);
+	free(v->from);
+	dkim_msg_clear(&v->msg);
+	free(v);
+}
+
+const char *
+vouch_dkim_result_name(enum vouch_dkim_result r)
+{
+	static const char *names[] = { "pass", "fail", "neutral", "policy",
+	    "temperror", "permerror" };
+
+	return (unsigned)r < 6 ? names[r] : "unknown";
+}
