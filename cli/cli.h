@@ -66,6 +66,15 @@ int cli_exit_for(enum vouch_status st);
 /* Print usage of a subcommand on stdout (help) or a hint on stderr. */
 int cli_usage(const char *cmd, const char *text, int ex);
 
+/* I/O for pipelines (cli_io.c). */
+int cli_write_all(int fd, const void *p, size_t n);
+int cli_input_open(const char *path, int *spool, int *ex);
+int cli_output_open(const char *path, char **tmp, int *ex);
+int cli_output_close(int fd, const char *path, char *tmp, int ok);
+void cli_ignore_sigpipe(void);
+/* The host name, for receiver and authserv-id defaults. */
+const char *cli_host_name(void);
+
 int cmd_dns(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -135,4 +136,15 @@ cli_usage(const char *cmd, const char *text, int ex)
 		fprintf(stderr, "Try 'vouch %s --help' for more.\n", cmd);
 	}
 	return ex;
+}
+
+const char *
+cli_host_name(void)
+{
+	static char buf[256];
+
+	if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
+		return "localhost";
+	buf[sizeof(buf) - 1] = '\0';
+	return buf;
 }

@@ -1,10 +1,474 @@
+/* vouch sign: DKIM-Signature header(s) prepended, the message unchanged. */
 #include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
-const char usage_sign[] = "usage: vouch sign\n";
+
+const char usage_sign[] =
+"usage: vouch sign -d DOMAIN -s SELECTOR -k KEYFILE [-s SELECTOR2 -k KEYFILE2 ...]\n"
+"                  [-c HEADER/BODY] [-H from:to:...] [--expire SECONDS]\n"
+"                  [-i AUID] [--timestamp UNIXTIME] [-o OUT] [FILE|-]\n"
+"       vouch sign --key-table FILE [--require-sign] [options] [FILE|-]\n"
+"\n"
+"Sign a message with DKIM (RFC 6376; rsa-sha256 or ed25519-sha256 as the key\n"
+"is).  Output: the new DKIM-Signature header(s), then the input bytes exactly\n"
+"as they came.  Each -s pairs with the -k after it and the last -d before it.\n"
+"\n"
+"  -c, --canon C        relaxed/relaxed (default), simple/simple, ...\n"
+"  -H, --headers LIST   header fields to sign (default: RFC 6376 5.4.1 list,\n"
+"                       From, To, Subject, Date, ... over-signed)\n"
+"  -i, --auid AUID      i= tag (must be in DOMAIN)\n"
+"  --expire SECONDS     x= this long after t=\n"
+"  --timestamp T        t= (default: now)\n"
+"  --key-table FILE     lines 'SENDER-PATTERN DOMAIN SELECTOR KEYFILE'; the\n"
+"                       first pattern matching From wins, with every line of\n"
+"                       that same pattern (several keys)\n"
+"  --require-sign       with --key-table: exit 1 when nothing matches\n"
+"                       (default: pass the message through unsigned)\n"
+"  --allow-unsafe-key   accept a key file readable by group or others\n"
+"  -o, --output FILE    write here (atomically) instead of stdout\n"
+"\n"
+"Exit: 0 signed (or passed through); 1 no key-table match with\n"
+"--require-sign; 64 usage; 65 malformed message; 66 missing input; 74 I/O\n"
+"error; 78 bad or unreadable key.  On failure nothing is written.\n";
+
+enum { OPT_EXPIRE = OPT_FIRST_LOCAL, OPT_TIMESTAMP, OPT_KEYTABLE,
+    OPT_REQUIRE, OPT_UNSAFE };
+
+#define MAX_SIGS 16
+#define CHUNK (64 * 1024)
+
+struct loaded {
+	char *path;
+	struct vouch_dkim_key *key;
+};
+
+struct sign_opts {
+	const char *domain[MAX_SIGS], *selector[MAX_SIGS], *keyfile[MAX_SIGS];
+	int nsel, nkey;
+	const char *cur_domain;
+	const char *canon, *headers, *auid, *keytable, *output, *input, *name;
+	long long expire, timestamp;
+	int require, unsafe;
+	struct loaded keys[64];
+	int nkeys;
+};
+
+static struct vouch_dkim_key *
+load_key(struct sign_opts *o, const char *path, int *ex)
+{
+	struct vouch_error err = { 0 };
+	struct vouch_dkim_key *k;
+	int i;
+
+	for (i = 0; i < o->nkeys; i++)
+		if (strcmp(o->keys[i].path, path) == 0)
+			return o->keys[i].key;
+	if (o->nkeys == 64) {
+		cli_err(path, "more than 64 distinct keys");
+		*ex = EX_CONFIG;
+		return NULL;
+	}
+	if (vouch_dkim_key_load(path, o->unsafe, &k, &err) != VOUCH_OK) {
+		cli_err("key", "%s", err.message);
+		*ex = EX_CONFIG;
+		return NULL;
+	}
+	if (vouch_dkim_key_type(k) == VOUCH_DKIM_RSA &&
+	    vouch_dkim_key_bits(k) < VOUCH_DKIM_WARN_RSA_BITS)
+		cli_err(path, "warning: RSA key of %u bits; 2048 or more is "
+		    "recommended (RFC 8301 3.2)", vouch_dkim_key_bits(k));
+	o->keys[o->nkeys].path = strdup(path);
+	o->keys[o->nkeys++].key = k;
+	return k;
+}
+
+static int
+parse_canon(const char *s, struct vouch_dkim_sign_params *p)
+{
+	const char *slash = strchr(s, '/');
+	size_t hn = slash ? (size_t)(slash - s) : strlen(s);
+
+	p->header_canon = p->body_canon = VOUCH_DKIM_SIMPLE;
+	if (hn == 7 && strncmp(s, "relaxed", 7) == 0)
+		p->header_canon = VOUCH_DKIM_RELAXED;
+	else if (!(hn == 6 && strncmp(s, "simple", 6) == 0))
+		return -1;
+	if (slash == NULL)
+		return 0;
+	if (strcmp(slash + 1, "relaxed") == 0)
+		p->body_canon = VOUCH_DKIM_RELAXED;
+	else if (strcmp(slash + 1, "simple") != 0)
+		return -1;
+	return 0;
+}
+
+/* Read the key table; fill params for the lines matching from. */
+static int
+key_table(struct sign_opts *o, const char *from,
+    struct vouch_dkim_sign_params *p, size_t *n, int *ex)
+{
+	FILE *fp = fopen(o->keytable, "r");
+	char line[4096], first[1024] = "";
+	int lineno = 0;
+
+	*n = 0;
+	if (fp == NULL) {
+		cli_err(o->keytable, "%s", strerror(errno));
+		*ex = EX_CONFIG;
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char pat[1024], dom[256], sel[256], key[2048];
+		char *hash = strchr(line, '#');
+		int f;
+
+		lineno++;
+		if (hash != NULL)
+			*hash = '\0';
+		f = sscanf(line, "%1023s %255s %255s %2047s", pat, dom, sel, key);
+		if (f <= 0)
+			continue;
+		if (f != 4) {
+			cli_err(o->keytable, "line %d: expected SENDER-PATTERN "
+			    "DOMAIN SELECTOR KEYFILE", lineno);
+			fclose(fp);
+			*ex = EX_CONFIG;
+			return -1;
+		}
+		if (first[0] == '\0') {
+			if (fnmatch(pat, from, FNM_CASEFOLD) != 0)
+				continue;
+			snprintf(first, sizeof(first), "%s", pat);
+		} else if (strcmp(pat, first) != 0) {
+			continue;
+		}
+		if (*n == MAX_SIGS)
+			break;
+		if ((p[*n].key = load_key(o, key, ex)) == NULL) {
+			fclose(fp);
+			return -1;
+		}
+		p[*n].domain = strdup(dom);
+		p[*n].selector = strdup(sel);
+		(*n)++;
+	}
+	fclose(fp);
+	return 0;
+}
+
+/* Read all of in (spooling it), feeding the signer when there is one. */
+static int
+first_pass(int in, int spool, struct vouch_dkim_signer *s, char *head,
+    size_t *headlen, size_t headmax)
+{
+	char *buf = malloc(CHUNK);
+	ssize_t r;
+
+	if (buf == NULL)
+		return -1;
+	while ((r = read(in, buf, CHUNK)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return -1;
+		}
+		if (head != NULL && *headlen < headmax) {
+			size_t k = (size_t)r < headmax - *headlen ? (size_t)r :
+			    headmax - *headlen;
+
+			memcpy(head + *headlen, buf, k);
+			*headlen += k;
+		}
+		if (s != NULL)
+			vouch_dkim_signer_feed(s, buf, (size_t)r);
+		if (spool >= 0 && cli_write_all(spool, buf, (size_t)r) != 0) {
+			free(buf);
+			return -2;
+		}
+	}
+	free(buf);
+	return 0;
+}
+
+static int
+copy_out(int src, int out)
+{
+	char *buf = malloc(CHUNK);
+	ssize_t r;
+	int rc = 0;
+
+	if (buf == NULL || lseek(src, 0, SEEK_SET) == (off_t)-1) {
+		free(buf);
+		return -1;
+	}
+	while ((r = read(src, buf, CHUNK)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		if (cli_write_all(out, buf, (size_t)r) != 0) {
+			rc = -2;
+			break;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+static int
+parse_args(int argc, char **argv, struct sign_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "selector", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "canon", required_argument, NULL, 'c' },
+		{ "headers", required_argument, NULL, 'H' },
+		{ "auid", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "expire", required_argument, NULL, OPT_EXPIRE },
+		{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+		{ "key-table", required_argument, NULL, OPT_KEYTABLE },
+		{ "require-sign", no_argument, NULL, OPT_REQUIRE },
+		{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
+		CLI_DNS_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_dns dns = { 0 };
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:s:k:c:H:i:o:h", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'd': o->cur_domain = optarg; break;
+		case 's':
+			if (o->nsel == MAX_SIGS) {
+				cli_err("-s", "at most %d signatures", MAX_SIGS);
+				return EX_USAGE;
+			}
+			o->domain[o->nsel] = o->cur_domain;
+			o->selector[o->nsel++] = optarg;
+			break;
+		case 'k':
+			if (o->nkey == MAX_SIGS) {
+				cli_err("-k", "at most %d keys", MAX_SIGS);
+				return EX_USAGE;
+			}
+			o->keyfile[o->nkey++] = optarg;
+			break;
+		case 'c': o->canon = optarg; break;
+		case 'H': o->headers = optarg; break;
+		case 'i': o->auid = optarg; break;
+		case 'o': o->output = optarg; break;
+		case OPT_EXPIRE:
+		case OPT_TIMESTAMP:
+			errno = 0;
+			*(c == OPT_EXPIRE ? &o->expire : &o->timestamp) =
+			    strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    (c == OPT_EXPIRE ? o->expire : o->timestamp) <= 0) {
+				cli_err(c == OPT_EXPIRE ? "--expire" :
+				    "--timestamp", "%s: expected a positive "
+				    "number", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case OPT_KEYTABLE: o->keytable = optarg; break;
+		case OPT_REQUIRE: o->require = 1; break;
+		case OPT_UNSAFE: o->unsafe = 1; break;
+		case 'h':
+		case OPT_HELP:
+			cli_usage("sign", usage_sign, EX_OK);
+			return -1;
+		default:
+			if (!cli_dns_option(&dns, c, optarg))
+				return cli_usage("sign", usage_sign, EX_USAGE);
+			if (dns.error)
+				return dns.error;
+		}
+	}
+	if (argc - optind > 1) {
+		cli_err("sign", "one message at a time (got %d inputs)",
+		    argc - optind);
+		return EX_USAGE;
+	}
+	o->input = optind < argc ? argv[optind] : "-";
+	o->name = strcmp(o->input, "-") == 0 ? "stdin" : o->input;
+	if (o->keytable == NULL) {
+		if (o->nsel == 0 || o->nsel != o->nkey) {
+			cli_err("sign", "give -s SELECTOR -k KEYFILE pairs "
+			    "(%d selectors, %d keys)", o->nsel, o->nkey);
+			return cli_usage("sign", usage_sign, EX_USAGE);
+		}
+		for (c = 0; c < o->nsel; c++)
+			if (o->domain[c] == NULL) {
+				cli_err("sign", "-d DOMAIN must come before -s");
+				return EX_USAGE;
+			}
+	} else if (o->nsel > 0 || o->nkey > 0) {
+		cli_err("sign", "--key-table and -s/-k exclude each other");
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static void
+free_opts(struct sign_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nkeys; i++) {
+		free(o->keys[i].path);
+		vouch_dkim_key_free(o->keys[i].key);
+	}
+}
+
 int
 cmd_sign(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	cli_err("sign", "not built yet");
-	return EX_SOFTWARE;
+	struct sign_opts o;
+	struct vouch_dkim_sign_params p[MAX_SIGS];
+	struct vouch_dkim_signer *signer = NULL;
+	struct vouch_error err = { 0 };
+	char *headers = NULL, *tmp = NULL, *head = NULL;
+	size_t n = 0, headlen = 0, i;
+	int ex = EX_OK, in = -1, spool = -1, out = -1, r, from_table = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(p, 0, sizeof(p));
+	if ((r = parse_args(argc, argv, &o)) != 0)
+		return r < 0 ? EX_OK : r;
+	cli_ignore_sigpipe();
+	if (o.keytable == NULL) {
+		for (i = 0; i < (size_t)o.nsel; i++) {
+			p[i].domain = o.domain[i];
+			p[i].selector = o.selector[i];
+			if ((p[i].key = load_key(&o, o.keyfile[i], &ex)) == NULL)
+				goto out;
+		}
+		n = (size_t)o.nsel;
+	}
+	if ((in = cli_input_open(o.input, &spool, &ex)) < 0)
+		goto out;
+	if (o.keytable != NULL) {
+		/* Read it all first: the From decides the keys. */
+		char *from = NULL;
+
+		if ((head = malloc(VOUCH_DKIM_MAX_HEADER)) == NULL) {
+			ex = EX_OSERR;
+			goto out;
+		}
+		r = first_pass(in, spool, NULL, head, &headlen,
+		    VOUCH_DKIM_MAX_HEADER);
+		if (r != 0) {
+			cli_err(r == -2 ? "spool" : o.name, "%s", strerror(errno));
+			ex = EX_IOERR;
+			goto out;
+		}
+		if (vouch_dkim_header_from(head, headlen, &from, &err) !=
+		    VOUCH_OK) {
+			cli_err(o.name, "%s", err.message);
+			ex = EX_DATAERR;
+			goto out;
+		}
+		r = key_table(&o, from, p, &n, &ex);
+		vouch_free(from);
+		from_table = 1;
+		if (r != 0)
+			goto out;
+		if (n == 0 && o.require) {
+			cli_err(o.name, "no --key-table line matches the sender");
+			ex = 1;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		p[i].headers = o.headers;
+		p[i].auid = o.auid;
+		p[i].expire = o.expire;
+		p[i].timestamp = o.timestamp;
+		p[i].header_canon = p[i].body_canon = VOUCH_DKIM_RELAXED;
+		if (o.canon != NULL && parse_canon(o.canon, &p[i]) != 0) {
+			cli_err("-c", "%s: expected simple or relaxed, as "
+			    "HEADER/BODY", o.canon);
+			ex = EX_USAGE;
+			goto out;
+		}
+	}
+	if (n > 0) {
+		if (vouch_dkim_signer_new(p, n, &signer, &err) != VOUCH_OK) {
+			cli_err("sign", "%s", err.message);
+			ex = EX_USAGE;
+			goto out;
+		}
+		if (from_table) {
+			/* second pass over the spooled copy: feed only */
+			if (lseek(spool >= 0 ? spool : in, 0, SEEK_SET) ==
+			    (off_t)-1) {
+				ex = EX_IOERR;
+				goto out;
+			}
+			r = first_pass(spool >= 0 ? spool : in, -1, signer,
+			    NULL, NULL, 0);
+		} else {
+			r = first_pass(in, spool, signer, NULL, NULL, 0);
+		}
+		if (r != 0) {
+			cli_err(r == -2 ? "spool" : o.name, "%s",
+			    strerror(errno));
+			ex = EX_IOERR;
+			goto out;
+		}
+		if (vouch_dkim_signer_finish(signer, &headers, &err) !=
+		    VOUCH_OK) {
+			cli_err(o.name, "%s", err.message);
+			ex = err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
+			    cli_exit_for(err.status);
+			goto out;
+		}
+	} else if (!from_table) {
+		ex = EX_SOFTWARE;
+		goto out;
+	}
+	/* Everything is known: now, and only now, write. */
+	if ((out = cli_output_open(o.output, &tmp, &ex)) < 0)
+		goto out;
+	r = headers != NULL ? cli_write_all(out, headers, strlen(headers)) : 0;
+	if (r == 0)
+		r = copy_out(spool >= 0 ? spool : in, out);
+	if (r != 0) {
+		cli_err(o.output ? o.output : "stdout", "%s", strerror(errno));
+		ex = EX_IOERR;
+	}
+	r = cli_output_close(out, o.output, tmp, ex == EX_OK);
+	if (ex == EX_OK)
+		ex = r;
+	tmp = NULL;
+out:
+	free(tmp);
+	free(head);
+	vouch_free(headers);
+	vouch_dkim_signer_free(signer);
+	if (from_table)
+		for (i = 0; i < n; i++) {
+			free((char *)p[i].domain);
+			free((char *)p[i].selector);
+		}
+	if (in > STDIN_FILENO)
+		close(in);
+	if (spool >= 0)
+		close(spool);
+	free_opts(&o);
+	return ex;
 }

@@ -47,17 +47,6 @@ parse_uint(const char *opt, const char *arg, unsigned int max,
 	return 0;
 }
 
-static char *
-host_name(void)
-{
-	static char buf[HOST_NAME_MAX + 1];
-
-	if (gethostname(buf, sizeof(buf)) != 0 || buf[0] == '\0')
-		return (char *)"localhost";
-	buf[sizeof(buf) - 1] = '\0';
-	return buf;
-}
-
 int
 cmd_spf(int argc, char **argv)
 {
@@ -138,7 +127,7 @@ cmd_spf(int argc, char **argv)
 	req.identity = req.mail_from == NULL ? VOUCH_SPF_HELO :
 	    VOUCH_SPF_MAILFROM;
 	if (req.receiver == NULL)
-		req.receiver = host_name();
+		req.receiver = cli_host_name();
 	if ((dns = cli_dns_setup(&o, NULL, &ex)) == NULL)
 		return ex;
 	if (vouch_spf_check(dns, &req, &v, &err) != VOUCH_OK) {

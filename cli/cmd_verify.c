@@ -1,10 +1,797 @@
+/*
+ * vouch verify: every DKIM signature (and SPF when the client is known) of
+ * message files, mbox files, Maildir folders or stdin, in parallel.
+ */
 #include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
-const char usage_verify[] = "usage: vouch verify\n";
+
+const char usage_verify[] =
+"usage: vouch verify [--format text|json|ar] [--authserv-id ID]\n"
+"                    [--ip IP [--mail-from ADDR] [--helo NAME]] [--jobs N]\n"
+"                    [--at UNIXTIME] [--max-sigs N] [--allow-body-length]\n"
+"                    [--add-header [-o OUT]] [--quiet] PATH...\n"
+"\n"
+"Verify every DKIM-Signature (RFC 6376, RFC 8463, RFC 8301) of each message.\n"
+"PATH is a message file, an mbox file (first line 'From '; mboxrd '>From '\n"
+"quoting undone), a Maildir folder (cur/ and new/), or - for stdin.\n"
+"\n"
+"  --format text     one line per message: source, then each signature's\n"
+"                    result with d=, s=, a= and the reason (default)\n"
+"  --format json     JSON Lines: source, index, dkim[], spf\n"
+"  --format ar       an Authentication-Results header per message (RFC 8601)\n"
+"  --authserv-id ID  for ar and --add-header (default: the host name)\n"
+"  --ip IP           also check SPF for this client (with --mail-from and/or\n"
+"                    --helo), reported beside DKIM\n"
+"  --jobs N          verify N messages at a time (default 1)\n"
+"  --at T            check signature expiry as of UNIXTIME T\n"
+"  --max-sigs N      signatures checked per message (default 10)\n"
+"  --allow-body-length  accept l= covering part of the body (else policy)\n"
+"  --add-header      one message in, the same message out with\n"
+"                    Authentication-Results prepended\n"
+"  --quiet           no progress line on stderr\n"
+"\n"
+"Exit: 0 every message has a passing signature; 1 otherwise; 64 usage;\n"
+"65, 66 or 74 when an input could not be read (the others are still\n"
+"checked and reported).\n";
+
+enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
+    OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
+    OPT_ALLOWL };
+
+enum fmt { F_TEXT, F_JSON, F_AR };
+
+struct item {
+	const char *source;	/* shared, owned by the run */
+	size_t index;
+	char *path;		/* a file read by the worker, or NULL */
+	const unsigned char *data;	/* a slice of a mapped mbox */
+	size_t len;
+	int mboxrd;
+	char *out;		/* formatted result */
+	int passed, ex, done;
+};
+
+struct run {
+	struct item *items;
+	size_t n, size, next_job, next_print, ndone;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vouch_dkim_ctx *ctx;
+	enum fmt fmt;
+	const char *authserv;
+	char *spf_ar, *spf_json, *spf_text;
+	char **sources;
+	size_t nsources;
+	void **maps;
+	size_t *maplens, nmaps;
+	int ex;			/* worst input error */
+};
+
+static void
+set_ex(struct run *r, int ex)
+{
+	/* 66 missing, 74 unreadable, 65 malformed: the first one sticks */
+	if (r->ex == EX_OK)
+		r->ex = ex;
+}
+
+static struct item *
+add_item(struct run *r, const char *source, size_t index)
+{
+	struct item *it;
+
+	if (r->n == r->size) {
+		size_t ns = r->size ? r->size * 2 : 64;
+
+		if ((it = realloc(r->items, ns * sizeof(*it))) == NULL)
+			return NULL;
+		r->items = it;
+		r->size = ns;
+	}
+	it = &r->items[r->n++];
+	memset(it, 0, sizeof(*it));
+	it->source = source;
+	it->index = index;
+	return it;
+}
+
+static const char *
+keep_source(struct run *r, const char *s)
+{
+	char **ns = realloc(r->sources, (r->nsources + 1) * sizeof(*ns));
+
+	if (ns == NULL)
+		return NULL;
+	r->sources = ns;
+	if ((ns[r->nsources] = strdup(s)) == NULL)
+		return NULL;
+	return ns[r->nsources++];
+}
+
+static int
+is_mbox(const unsigned char *p, size_t n)
+{
+	return n >= 5 && memcmp(p, "From ", 5) == 0;
+}
+
+/* Split a mapped mbox at lines that start with "From ". */
+static void
+split_mbox(struct run *r, const char *source, const unsigned char *p,
+    size_t n)
+{
+	size_t i = 0, index = 0;
+
+	while (i < n) {
+		const unsigned char *nl = memchr(p + i, '\n', n - i);
+		size_t start = nl != NULL ? (size_t)(nl - p) + 1 : n, end = start;
+		struct item *it;
+
+		/* the message runs to the next separator line */
+		while (end < n) {
+			if (is_mbox(p + end, n - end))
+				break;
+			nl = memchr(p + end, '\n', n - end);
+			end = nl != NULL ? (size_t)(nl - p) + 1 : n;
+		}
+		if ((it = add_item(r, source, index++)) == NULL)
+			return;
+		it->data = p + start;
+		it->len = end - start;
+		it->mboxrd = 1;
+		/* the blank line an mbox writer adds before "From " */
+		if (end < n && it->len >= 2 && it->data[it->len - 1] == '\n') {
+			if (it->data[it->len - 2] == '\n')
+				it->len--;
+			else if (it->len >= 3 && it->data[it->len - 2] == '\r' &&
+			    it->data[it->len - 3] == '\n')
+				it->len -= 2;
+		}
+		i = end;
+	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+add_maildir(struct run *r, const char *dir)
+{
+	static const char *subs[] = { "cur", "new" };
+	int k, found = 0;
+
+	for (k = 0; k < 2; k++) {
+		char sub[4096], **names = NULL;
+		size_t nn = 0, i;
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(sub, sizeof(sub), "%s/%s", dir, subs[k]);
+		if ((d = opendir(sub)) == NULL)
+			continue;
+		found = 1;
+		while ((de = readdir(d)) != NULL) {
+			char **x;
+
+			if (de->d_name[0] == '.')
+				continue;
+			if ((x = realloc(names, (nn + 1) * sizeof(*x))) == NULL)
+				break;
+			names = x;
+			names[nn++] = strdup(de->d_name);
+		}
+		closedir(d);
+		qsort(names, nn, sizeof(*names), cmp_str);
+		for (i = 0; i < nn; i++) {
+			char path[8192];
+			struct item *it;
+			const char *src;
+
+			snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
+			if ((src = keep_source(r, path)) != NULL &&
+			    (it = add_item(r, src, 0)) != NULL)
+				it->path = strdup(path);
+			free(names[i]);
+		}
+		free(names);
+	}
+	if (!found) {
+		cli_err(dir, "a folder without cur/ or new/ is not a Maildir");
+		set_ex(r, EX_NOINPUT);
+	}
+	return 0;
+}
+
+static void *
+map_fd(struct run *r, int fd, size_t *len)
+{
+	struct stat sb;
+	void *m, **nm;
+	size_t *nl;
+
+	if (fstat(fd, &sb) != 0)
+		return NULL;
+	*len = (size_t)sb.st_size;
+	if (*len == 0)
+		return (void *)"";
+	m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	nm = realloc(r->maps, (r->nmaps + 1) * sizeof(*nm));
+	nl = realloc(r->maplens, (r->nmaps + 1) * sizeof(*nl));
+	if (nm != NULL)
+		r->maps = nm;
+	if (nl != NULL)
+		r->maplens = nl;
+	if (nm == NULL || nl == NULL) {
+		munmap(m, *len);
+		return NULL;
+	}
+	r->maps[r->nmaps] = m;
+	r->maplens[r->nmaps++] = *len;
+	return m;
+}
+
+/* A path: stdin, a Maildir, an mbox, or one message. */
+static void
+add_path(struct run *r, const char *path)
+{
+	struct stat sb;
+	const char *src;
+	const unsigned char *m;
+	size_t len;
+	int fd, spool = -1, ex = EX_OK;
+
+	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode)) {
+		add_maildir(r, path);
+		return;
+	}
+	if ((fd = cli_input_open(path, &spool, &ex)) < 0) {
+		set_ex(r, ex);
+		return;
+	}
+	if (spool >= 0) {
+		/* stdin or a pipe: copy it so it can be mapped */
+		char buf[65536];
+		ssize_t n;
+
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (cli_write_all(spool, buf, (size_t)n) != 0)
+				break;
+		if (n != 0) {
+			cli_err(strcmp(path, "-") == 0 ? "stdin" : path, "%s",
+			    strerror(errno));
+			set_ex(r, EX_IOERR);
+			close(spool);
+			return;
+		}
+		if (fd != STDIN_FILENO)
+			close(fd);
+		fd = spool;
+	}
+	m = map_fd(r, fd, &len);
+	close(fd);
+	src = keep_source(r, strcmp(path, "-") == 0 ? "stdin" : path);
+	if (m == NULL || src == NULL) {
+		cli_err(path, "cannot read: %s", strerror(errno));
+		set_ex(r, EX_IOERR);
+		return;
+	}
+	if (is_mbox(m, len)) {
+		split_mbox(r, src, m, len);
+	} else {
+		struct item *it = add_item(r, src, 0);
+
+		if (it != NULL) {
+			it->data = m;
+			it->len = len;
+		}
+	}
+}
+
+/* Feed one mbox message, undoing mboxrd quoting (">From " -> "From "). */
+static void
+feed_mboxrd(struct vouch_dkim_verifier *v, const unsigned char *p, size_t n)
+{
+	size_t i = 0, span = 0;
+
+	while (i < n) {
+		const unsigned char *nl = memchr(p + i, '\n', n - i);
+		size_t end = nl != NULL ? (size_t)(nl - p) + 1 : n, q = i;
+
+		while (q < end && p[q] == '>')
+			q++;
+		if (q > i && end - q >= 5 && memcmp(p + q, "From ", 5) == 0) {
+			vouch_dkim_verifier_feed(v, p + span, i - span);
+			span = i + 1;	/* drop one '>' */
+		}
+		i = end;
+	}
+	vouch_dkim_verifier_feed(v, p + span, n - span);
+}
+
+static int
+read_file(const char *path, unsigned char **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	ssize_t r;
+	size_t got = 0;
+
+	if (fd == -1)
+		return errno == ENOENT ? EX_NOINPUT : EX_IOERR;
+	if (fstat(fd, &sb) != 0 || (*data = malloc((size_t)sb.st_size + 1))
+	    == NULL) {
+		close(fd);
+		return EX_IOERR;
+	}
+	while (got < (size_t)sb.st_size &&
+	    (r = read(fd, *data + got, (size_t)sb.st_size - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	*len = got;
+	return EX_OK;
+}
+
+static char *
+format_item(struct run *r, const struct item *it,
+    struct vouch_dkim_verifier *v, int *passed)
+{
+	size_t i, n = vouch_dkim_verifier_count(v), size = 1024, len = 0;
+	char *out = malloc(size);
+
+#define PUT(...) do { \
+	int k_ = snprintf(out + len, size - len, __VA_ARGS__); \
+	while (k_ >= 0 && (size_t)k_ >= size - len) { \
+		size *= 2; out = realloc(out, size); \
+		k_ = snprintf(out + len, size - len, __VA_ARGS__); \
+	} \
+	len += (size_t)k_; \
+} while (0)
+	*passed = 0;
+	for (i = 0; i < n; i++)
+		if (vouch_dkim_verifier_sig(v, i)->result == VOUCH_DKIM_PASS)
+			*passed = 1;
+	if (r->fmt == F_JSON) {
+		char *src = vouch_json_quote(it->source, strlen(it->source));
+
+		PUT("{\"source\":%s,\"index\":%zu,\"dkim\":[", src ? src : "\"\"",
+		    it->index);
+		vouch_free(src);
+		for (i = 0; i < n; i++) {
+			char *j = vouch_dkim_sig_json(vouch_dkim_verifier_sig(v,
+			    i));
+
+			PUT("%s%s", i ? "," : "", j ? j : "null");
+			vouch_free(j);
+		}
+		PUT("],\"spf\":%s}\n", r->spf_json ? r->spf_json : "null");
+	} else if (r->fmt == F_AR) {
+		PUT("Authentication-Results: %s", r->authserv);
+		if (n == 0)
+			PUT(";\n\tdkim=none (no signature)");
+		for (i = 0; i < n; i++) {
+			char *a = vouch_dkim_sig_ar(vouch_dkim_verifier_sig(v, i));
+
+			PUT(";\n\t%s", a ? a : "dkim=temperror");
+			vouch_free(a);
+		}
+		if (r->spf_ar != NULL)
+			PUT(";\n\t%s", r->spf_ar);
+		PUT("\n");
+	} else {
+		if (it->mboxrd)
+			PUT("%s#%zu:", it->source, it->index);
+		else
+			PUT("%s:", it->source);
+		if (n == 0)
+			PUT(" dkim=none (no signature)");
+		for (i = 0; i < n; i++) {
+			const struct vouch_dkim_sig *g = vouch_dkim_verifier_sig(v,
+			    i);
+
+			PUT("%s dkim=%s d=%s s=%s a=%s (%s)", i ? ";" : "",
+			    vouch_dkim_result_name(g->result), g->domain,
+			    g->selector, g->algorithm, g->reason);
+		}
+		if (r->spf_text != NULL)
+			PUT("; %s", r->spf_text);
+		PUT("\n");
+	}
+#undef PUT
+	return out;
+}
+
+static void
+verify_item(struct run *r, struct item *it)
+{
+	struct vouch_dkim_verifier *v = NULL;
+	unsigned char *buf = NULL;
+	const unsigned char *data = it->data;
+	size_t len = it->len;
+
+	if (it->path != NULL) {
+		if ((it->ex = read_file(it->path, &buf, &len)) != EX_OK) {
+			char m[512];
+
+			snprintf(m, sizeof(m), "vouch: %s: %s\n", it->path,
+			    strerror(errno));
+			it->out = strdup(m);
+			return;
+		}
+		data = buf;
+	}
+	if (vouch_dkim_verifier_new(r->ctx, &v) != VOUCH_OK) {
+		it->ex = EX_OSERR;
+		free(buf);
+		return;
+	}
+	if (it->mboxrd)
+		feed_mboxrd(v, data, len);
+	else
+		vouch_dkim_verifier_feed(v, data, len);
+	if (vouch_dkim_verifier_finish(v, NULL) != VOUCH_OK)
+		it->ex = EX_OSERR;
+	else
+		it->out = format_item(r, it, v, &it->passed);
+	vouch_dkim_verifier_free(v);
+	free(buf);
+}
+
+static void *
+worker(void *arg)
+{
+	struct run *r = arg;
+
+	for (;;) {
+		struct item *it;
+
+		pthread_mutex_lock(&r->mu);
+		if (r->next_job >= r->n) {
+			pthread_mutex_unlock(&r->mu);
+			return NULL;
+		}
+		it = &r->items[r->next_job++];
+		pthread_mutex_unlock(&r->mu);
+		verify_item(r, it);
+		pthread_mutex_lock(&r->mu);
+		it->done = 1;
+		r->ndone++;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Print results in input order as they complete. */
+static int
+print_all(struct run *r, int progress)
+{
+	double start = now_s(), last = 0;
+	int all_pass = 1, werr = 0;
+
+	while (r->next_print < r->n) {
+		struct item *it = &r->items[r->next_print];
+
+		pthread_mutex_lock(&r->mu);
+		while (!it->done)
+			pthread_cond_wait(&r->cv, &r->mu);
+		pthread_mutex_unlock(&r->mu);
+		if (it->ex != EX_OK) {
+			if (it->out != NULL)
+				fputs(it->out, stderr);
+			set_ex(r, it->ex);
+			all_pass = 0;
+		} else if (it->out != NULL && fputs(it->out, stdout) == EOF) {
+			werr = 1;
+		}
+		if (!it->passed)
+			all_pass = 0;
+		free(it->out);
+		it->out = NULL;
+		free(it->path);
+		it->path = NULL;
+		r->next_print++;
+		if (progress && now_s() - last > 0.5) {
+			double el = now_s() - start, rate = r->next_print / (el > 0 ?
+			    el : 1e-9);
+
+			last = now_s();
+			fprintf(stderr, "\r%zu/%zu messages, %.0f/s, %.0fs left ",
+			    r->next_print, r->n, rate, (r->n - r->next_print) /
+			    (rate > 0 ? rate : 1));
+		}
+	}
+	if (progress)
+		fprintf(stderr, "\r%zu/%zu messages in %.1fs%20s\n", r->n, r->n,
+		    now_s() - start, "");
+	if (fflush(stdout) != 0 || ferror(stdout) || werr) {
+		cli_err("stdout", "write error");
+		return EX_IOERR;
+	}
+	if (r->ex != EX_OK)
+		return r->ex;
+	return all_pass ? EX_OK : 1;
+}
+
+static int
+run_add_header(struct run *r, const char *output)
+{
+	struct item *it = &r->items[0];
+	const unsigned char *nl = memchr(it->data, '\n', it->len);
+	const char *eol = nl != NULL && nl > it->data && nl[-1] == '\r' ?
+	    "\r\n" : "\n";
+	char *tmp = NULL, *p;
+	int fd, ex = EX_OK;
+	size_t i;
+
+	verify_item(r, it);
+	if (it->ex != EX_OK || it->out == NULL)
+		return it->ex != EX_OK ? it->ex : EX_SOFTWARE;
+	/* fold with the message's own line ending */
+	if ((fd = cli_output_open(output, &tmp, &ex)) < 0)
+		return ex;
+	for (i = 0, p = it->out; p[i] != '\0' && ex == EX_OK; i++) {
+		if (p[i] == '\n') {
+			if (cli_write_all(fd, eol, strlen(eol)) != 0)
+				ex = EX_IOERR;
+		} else if (cli_write_all(fd, p + i, 1) != 0) {
+			ex = EX_IOERR;
+		}
+	}
+	if (ex == EX_OK && cli_write_all(fd, it->data, it->len) != 0)
+		ex = EX_IOERR;
+	if (ex != EX_OK)
+		cli_err(output ? output : "stdout", "%s", strerror(errno));
+	i = (size_t)cli_output_close(fd, output, tmp, ex == EX_OK);
+	if (ex == EX_OK)
+		ex = (int)i;
+	if (ex == EX_OK && !it->passed)
+		ex = 1;
+	free(it->out);
+	it->out = NULL;
+	return ex;
+}
+
+static int
+parse_uint(const char *opt, const char *arg, unsigned long max,
+    unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || *out < 1 ||
+	    *out > max) {
+		cli_err(opt, "%s: expected a number from 1 to %lu", arg, max);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+spf_once(struct run *r, struct vouch_dns *dns, struct vouch_spf_request *req)
+{
+	struct vouch_spf_verdict v;
+
+	if (vouch_spf_check(dns, req, &v, NULL) != VOUCH_OK)
+		return;
+	r->spf_ar = vouch_spf_ar_method(&v);
+	r->spf_json = vouch_spf_verdict_json(&v);
+	if ((r->spf_text = malloc(64 + (v.sender ? strlen(v.sender) : 0))) !=
+	    NULL)
+		sprintf(r->spf_text, "spf=%s %s=%s",
+		    vouch_spf_result_name(v.result),
+		    v.identity == VOUCH_SPF_HELO ? "helo" : "mailfrom",
+		    v.sender ? v.sender : "");
+	vouch_spf_verdict_clear(&v);
+}
+
+static void
+run_free(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->items[i].out);
+		free(r->items[i].path);
+	}
+	for (i = 0; i < r->nsources; i++)
+		free(r->sources[i]);
+	for (i = 0; i < r->nmaps; i++)
+		munmap(r->maps[i], r->maplens[i]);
+	free(r->maps);
+	free(r->maplens);
+	free(r->sources);
+	free(r->items);
+	free(r->spf_ar);
+	free(r->spf_json);
+	free(r->spf_text);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	cli_err("verify", "not built yet");
-	return EX_SOFTWARE;
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
+		{ "ip", required_argument, NULL, OPT_IP },
+		{ "mail-from", required_argument, NULL, OPT_MAILFROM },
+		{ "helo", required_argument, NULL, OPT_HELO },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "add-header", no_argument, NULL, OPT_ADDHDR },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "max-sigs", required_argument, NULL, OPT_MAXSIGS },
+		{ "allow-body-length", no_argument, NULL, OPT_ALLOWL },
+		{ "output", required_argument, NULL, 'o' },
+		CLI_DNS_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct run r;
+	struct cli_dns o = { 0 };
+	struct vouch_spf_request req = { 0 };
+	struct vouch_dns *dns = NULL;
+	const char *format = "text", *output = NULL;
+	unsigned long jobs = 1, at = 0, maxsigs = VOUCH_DKIM_MAX_SIGS;
+	pthread_t *threads = NULL;
+	int c, ex = EX_OK, addhdr = 0, quiet = 0, allowl = 0;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT: format = optarg; break;
+		case OPT_AUTHSERV: r.authserv = optarg; break;
+		case OPT_IP: req.ip = optarg; break;
+		case OPT_MAILFROM: req.mail_from = optarg; break;
+		case OPT_HELO: req.helo = optarg; break;
+		case OPT_ADDHDR: addhdr = 1; break;
+		case OPT_QUIET: quiet = 1; break;
+		case OPT_ALLOWL: allowl = 1; break;
+		case 'o': output = optarg; break;
+		case OPT_JOBS:
+			if (parse_uint("--jobs", optarg, 1024, &jobs))
+				goto usage;
+			break;
+		case OPT_MAXSIGS:
+			if (parse_uint("--max-sigs", optarg, 1000, &maxsigs))
+				goto usage;
+			break;
+		case OPT_AT:
+			if (parse_uint("--at", optarg, 0xffffffffffUL, &at))
+				goto usage;
+			break;
+		case 'h':
+		case OPT_HELP:
+			run_free(&r);
+			return cli_usage("verify", usage_verify, EX_OK);
+		default:
+			if (!cli_dns_option(&o, c, optarg) || o.error)
+				goto usage;
+		}
+	}
+	if (strcmp(format, "text") == 0)
+		r.fmt = F_TEXT;
+	else if (strcmp(format, "json") == 0)
+		r.fmt = F_JSON;
+	else if (strcmp(format, "ar") == 0)
+		r.fmt = F_AR;
+	else {
+		cli_err("--format", "%s: expected text, json or ar", format);
+		goto usage;
+	}
+	if (optind == argc) {
+		cli_err("verify", "no PATH given (use - for stdin)");
+		goto usage;
+	}
+	if (addhdr && argc - optind != 1) {
+		cli_err("--add-header", "takes exactly one message");
+		goto usage;
+	}
+	if ((req.mail_from != NULL || req.helo != NULL) && req.ip == NULL) {
+		cli_err("verify", "--mail-from and --helo need --ip");
+		goto usage;
+	}
+	if (req.ip != NULL && req.mail_from == NULL && req.helo == NULL) {
+		cli_err("--ip", "give --mail-from or --helo too");
+		goto usage;
+	}
+	if (r.authserv == NULL)
+		r.authserv = cli_host_name();
+	if ((dns = cli_dns_setup(&o, NULL, &ex)) == NULL) {
+		run_free(&r);
+		return ex;
+	}
+	if ((r.ctx = vouch_dkim_ctx_new(dns)) == NULL) {
+		ex = EX_OSERR;
+		goto out;
+	}
+	vouch_dkim_ctx_set_time(r.ctx, (int64_t)at);
+	vouch_dkim_ctx_set_max_sigs(r.ctx, (unsigned int)maxsigs);
+	vouch_dkim_ctx_set_allow_body_length(r.ctx, allowl);
+	if (req.ip != NULL) {
+		struct vouch_error err = { 0 };
+		struct vouch_spf_verdict v;
+
+		req.identity = req.mail_from != NULL ? VOUCH_SPF_MAILFROM :
+		    VOUCH_SPF_HELO;
+		req.receiver = r.authserv;
+		if (vouch_spf_check(dns, &req, &v, &err) != VOUCH_OK) {
+			cli_err("--ip", "%s", err.message);
+			ex = EX_USAGE;
+			goto out;
+		}
+		vouch_spf_verdict_clear(&v);
+		spf_once(&r, dns, &req);
+	}
+	cli_ignore_sigpipe();
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		add_path(&r, argv[i]);
+	if (addhdr) {
+		if (r.n != 1 || r.items[0].mboxrd || r.items[0].path != NULL) {
+			cli_err("--add-header", "needs one message, not an mbox "
+			    "or Maildir");
+			ex = r.ex != EX_OK ? r.ex : EX_USAGE;
+			goto out;
+		}
+		r.fmt = F_AR;
+		ex = run_add_header(&r, output);
+		goto out;
+	}
+	if (jobs > r.n)
+		jobs = r.n > 0 ? r.n : 1;
+	if ((threads = calloc(jobs, sizeof(*threads))) == NULL) {
+		ex = EX_OSERR;
+		goto out;
+	}
+	for (i = 0; i < jobs; i++)
+		if (pthread_create(&threads[i], NULL, worker, &r) != 0) {
+			cli_err("--jobs", "cannot start thread %zu", i);
+			break;
+		}
+	jobs = i;
+	if (jobs == 0)
+		worker(&r);
+	ex = print_all(&r, !quiet && isatty(STDERR_FILENO) && r.n > 100);
+	for (i = 0; i < jobs; i++)
+		pthread_join(threads[i], NULL);
+out:
+	free(threads);
+	vouch_dkim_ctx_free(r.ctx);
+	vouch_dns_free(dns);
+	run_free(&r);
+	return ex;
+usage:
+	run_free(&r);
+	fprintf(stderr, "Try 'vouch verify --help' for more.\n");
+	return EX_USAGE;
 }

@@ -234,3 +234,32 @@ dkim_msg_from_addr(const struct dkim_msg *m, const char **why)
 	}
 	return vbuf_take(&b, NULL);
 }
+
+enum vouch_status
+vouch_dkim_header_from(const void *data, size_t len, char **from,
+    struct vouch_error *err)
+{
+	struct dkim_msg m;
+	enum vouch_status st;
+	const char *why = NULL;
+	char *addr = NULL;
+
+	dkim_msg_init(&m, NULL, NULL);
+	st = dkim_msg_feed(&m, data, len);
+	if (st == VOUCH_OK)
+		st = dkim_msg_end(&m);
+	if (st != VOUCH_OK) {
+		dkim_msg_clear(&m);
+		return vouch__err(err, st, NULL, -1, "%s", vouch_strerror(st));
+	}
+	if (m.error != NULL)
+		why = m.error;
+	else
+		addr = dkim_msg_from_addr(&m, &why);
+	dkim_msg_clear(&m);
+	if (addr == NULL)
+		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 3.6", -1,
+		    "%s", why);
+	*from = addr;
+	return VOUCH_OK;
+}

@@ -194,9 +194,9 @@ fetch_key(struct vouch_dkim_ctx *c, const char *s, const char *d,
 	case VOUCH_DNS_NXDOMAIN:
 	case VOUCH_DNS_NODATA:
 		out->fail = VOUCH_DKIM_PERMERROR;
-		snprintf(out->reason, sizeof(out->reason), "key not found "
-		    "(%s)", vouch_dns_answer_rcode(a) == VOUCH_DNS_NXDOMAIN ?
-		    "NXDOMAIN" : "no TXT record");
+		snprintf(out->reason, sizeof(out->reason), "key not found: "
+		    "%s", vouch_dns_answer_rcode(a) == VOUCH_DNS_NXDOMAIN ?
+		    "no such name" : "no TXT record");
 		goto done;
 	default:
 		out->fail = VOUCH_DKIM_TEMPERROR;
@@ -418,7 +418,7 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	else if (strcmp(g->a, "ed25519-sha256") == 0)
 		g->kt = VOUCH_DKIM_ED25519;
 	else if (strcmp(g->a, "rsa-sha1") == 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "rsa-sha1 refused (RFC 8301)");
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "rsa-sha1 refused by RFC 8301");
 		return;
 	} else {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag a: "
@@ -482,7 +482,7 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	}
 	if (g->x >= 0 && g->t >= 0 && g->x < g->t) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag x: "
-		    "before t= (RFC 6376 3.5)");
+		    "before t=");
 		return;
 	}
 	if ((g->bh = b64_tag(&tags, "bh", &g->bhlen)) == NULL ||
@@ -647,8 +647,8 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	g->pub.key_bits = k.key.bits;
 	g->pub.testing = k.key.testing;
 	if (k.key.type != g->kt) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "key type mismatch (a=%s, "
-		    "key is %s)", g->a, k.key.type == VOUCH_DKIM_RSA ? "rsa" :
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "key type mismatch: a=%s, "
+		    "key is %s", g->a, k.key.type == VOUCH_DKIM_RSA ? "rsa" :
 		    "ed25519");
 		goto out;
 	}
@@ -658,8 +658,8 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		goto out;
 	}
 	if (k.key.type == VOUCH_DKIM_RSA && k.key.bits < VOUCH_DKIM_MIN_RSA_BITS) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "key too small (%u bits, "
-		    "RFC 8301)", k.key.bits);
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "key too small: %u bits, "
+		    "RFC 8301 wants 1024 or more", k.key.bits);
 		goto out;
 	}
 	if (k.key.strict && !in_domain(g->i, g->d, 1)) {
@@ -675,8 +675,8 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
 	} else if (!dkim_crypto_verify(k.key.pkey, g->kt, data.data, data.len,
 	    g->sig, g->siglen)) {
-		sig_fail(g, VOUCH_DKIM_FAIL, "signature mismatch (headers "
-		    "changed, or not signed with this key)");
+		sig_fail(g, VOUCH_DKIM_FAIL, "signature mismatch: headers "
+		    "changed, or another key signed");
 	}
 	vbuf_clear(&data);
 	vbuf_clear(&sf);
@@ -694,8 +694,8 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		goto out;
 	}
 	if (memcmp(v->digest[g->hasher], g->bh, 32) != 0) {
-		sig_fail(g, VOUCH_DKIM_FAIL, "body hash mismatch (body "
-		    "changed)");
+		sig_fail(g, VOUCH_DKIM_FAIL, "body hash mismatch: the body "
+		    "changed");
 		goto out;
 	}
 	if (g->l != UINT64_MAX && g->l < h->total && !v->ctx->allow_l) {
@@ -706,7 +706,7 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	}
 	g->pub.result = VOUCH_DKIM_PASS;
 	snprintf(g->reason, sizeof(g->reason), "%s", k.key.testing ?
-	    "good signature (key in testing mode)" : "good signature");
+	    "good signature, key in testing mode" : "good signature");
 out:
 	dkim_pubkey_clear(&k.key);
 }
@@ -798,4 +798,105 @@ vouch_dkim_result_name(enum vouch_dkim_result r)
 	    "temperror", "permerror" };
 
 	return (unsigned)r < 6 ? names[r] : "unknown";
+}
+
+/* RFC 8601 2.2: a value that is not a token is a quoted-string. */
+static enum vouch_status
+ar_value(struct vbuf *b, const char *v)
+{
+	const char *p;
+	int token = *v != '\0';
+	enum vouch_status st;
+
+	for (p = v; *p && token; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    strchr("()<>,;:\\\"/[]?=", *p) != NULL)
+			token = 0;
+	if (token)
+		return vbuf_adds(b, v);
+	st = vbuf_addc(b, '"');
+	for (p = v; *p && st == VOUCH_OK; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\')
+			st = vbuf_addc(b, '\\');
+		if (st == VOUCH_OK)
+			st = vbuf_addc(b, c >= ' ' && c < 0x7f ? c : '?');
+	}
+	if (st == VOUCH_OK)
+		st = vbuf_addc(b, '"');
+	return st;
+}
+
+char *
+vouch_dkim_sig_ar(const struct vouch_dkim_sig *g)
+{
+	struct vbuf b;
+	enum vouch_status st;
+	char reason[200], *p;
+
+	/* a comment may not hold unbalanced parentheses: keep it plain */
+	snprintf(reason, sizeof(reason), "%s", g->reason);
+	for (p = reason; *p; p++)
+		if (*p == '(' || *p == ')' || *p == '\\' ||
+		    (unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
+			*p = ' ';
+	vbuf_init(&b, 4096);
+	st = vbuf_printf(&b, "dkim=%s (%s) header.d=",
+	    vouch_dkim_result_name(g->result), reason);
+	if (st == VOUCH_OK)
+		st = ar_value(&b, g->domain[0] ? g->domain : "unknown");
+	if (st == VOUCH_OK && g->selector[0]) {
+		st = vbuf_adds(&b, " header.s=");
+		if (st == VOUCH_OK)
+			st = ar_value(&b, g->selector);
+	}
+	if (st == VOUCH_OK && strlen(g->b) >= 8) {
+		char pre[9];
+
+		/* RFC 6008 2: enough of b= to tell signatures apart */
+		memcpy(pre, g->b, 8);
+		pre[8] = '\0';
+		st = vbuf_adds(&b, " header.b=");
+		if (st == VOUCH_OK)
+			st = ar_value(&b, pre);
+	}
+	if (st != VOUCH_OK) {
+		vbuf_clear(&b);
+		return NULL;
+	}
+	return vbuf_take(&b, NULL);
+}
+
+char *
+vouch_dkim_sig_json(const struct vouch_dkim_sig *g)
+{
+	struct vbuf b;
+	enum vouch_status st;
+
+	vbuf_init(&b, 8192);
+	st = vbuf_adds(&b, "{\"domain\":");
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(&b, g->domain);
+	if (st == VOUCH_OK)
+		st = vbuf_adds(&b, ",\"selector\":");
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(&b, g->selector);
+	if (st == VOUCH_OK)
+		st = vbuf_adds(&b, ",\"algorithm\":");
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(&b, g->algorithm);
+	if (st == VOUCH_OK)
+		st = vbuf_printf(&b, ",\"result\":\"%s\",\"reason\":",
+		    vouch_dkim_result_name(g->result));
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(&b, g->reason);
+	if (st == VOUCH_OK)
+		st = vbuf_printf(&b, ",\"key_bits\":%u,\"testing\":%s}",
+		    g->key_bits, g->testing ? "true" : "false");
+	if (st != VOUCH_OK) {
+		vbuf_clear(&b);
+		return NULL;
+	}
+	return vbuf_take(&b, NULL);
 }

@@ -120,6 +120,14 @@ VOUCH_EXPORT enum vouch_status vouch_dkim_signer_finish(
  * header section; NULL when none. */
 VOUCH_EXPORT const char *vouch_dkim_signer_from(
     const struct vouch_dkim_signer *signer);
+/*
+ * The From addr-spec of a message whose start (at least the header
+ * section) is in data.  Malloc'd in *from (free with vouch_free).
+ * VOUCH_E_SYNTAX when there is no From, several, or the header is
+ * malformed; err says which.
+ */
+VOUCH_EXPORT enum vouch_status vouch_dkim_header_from(const void *data,
+    size_t len, char **from, struct vouch_error *err);
 /* Releases a signer; NULL is a no-op. */
 VOUCH_EXPORT void vouch_dkim_signer_free(struct vouch_dkim_signer *signer);
 
@@ -175,6 +183,15 @@ VOUCH_EXPORT const struct vouch_dkim_sig *vouch_dkim_verifier_sig(
 VOUCH_EXPORT const char *vouch_dkim_verifier_from(
     const struct vouch_dkim_verifier *v);
 VOUCH_EXPORT void vouch_dkim_verifier_free(struct vouch_dkim_verifier *v);
+
+/*
+ * The "dkim=..." method of an Authentication-Results header (RFC 8601,
+ * with header.d, header.s, header.b as RFC 6008 says) and a JSON object
+ * with the keys domain, selector, algorithm, result, reason, key_bits,
+ * testing.  Malloc'd; free with vouch_free().  NULL when out of memory.
+ */
+VOUCH_EXPORT char *vouch_dkim_sig_ar(const struct vouch_dkim_sig *sig);
+VOUCH_EXPORT char *vouch_dkim_sig_json(const struct vouch_dkim_sig *sig);
 
 /* "pass", "fail", ... (RFC 8601); static. */
 VOUCH_EXPORT const char *vouch_dkim_result_name(enum vouch_dkim_result r);

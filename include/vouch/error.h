@@ -50,6 +50,13 @@ struct vouch_error {
 /* Static English text for a status; never NULL. */
 VOUCH_EXPORT const char *vouch_strerror(enum vouch_status status);
 
+/* Free memory returned by the library. */
+VOUCH_EXPORT void vouch_free(void *p);
+
+/* s (n bytes) as a JSON string literal with quotes; invalid UTF-8 becomes
+ * U+FFFD.  Malloc'd; free with vouch_free().  NULL when out of memory. */
+VOUCH_EXPORT char *vouch_json_quote(const char *s, size_t n);
+
 /* Library version string such as "0.1.0"; static. */
 VOUCH_EXPORT const char *vouch_version(void);
 

@@ -86,8 +86,6 @@ VOUCH_EXPORT char *vouch_spf_ar_method(const struct vouch_spf_verdict *v);
  * Malloc'd; free with vouch_free().  NULL when out of memory.
  */
 VOUCH_EXPORT char *vouch_spf_verdict_json(const struct vouch_spf_verdict *v);
-/* Free memory returned by the library. */
-VOUCH_EXPORT void vouch_free(void *p);
 
 #ifdef __cplusplus
 }
