@@ -448,8 +448,8 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	g->h = t->val;
 	g->hlen = t->vlen;
 	if (!h_has_from(g->h, g->hlen)) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "From not signed (h= lacks "
-		    "from, RFC 6376 5.4)");
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "From not signed: h= lacks "
+		    "from, RFC 6376 5.4");
 		return;
 	}
 	if ((g->i = tag_str(&tags, "i")) == NULL) {

@@ -250,6 +250,19 @@ parse_term(struct spf_term *t, const char *s, size_t n)
 	return parse_directive(t, s, n);
 }
 
+/* RFC 7208 3.1 and 12: terms are printable US-ASCII only (no NUL,
+ * control characters or 8-bit bytes). */
+static int
+visible(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 enum vouch_status
 spf_record_parse(const char *txt, size_t len, struct spf_record *rec,
     struct vouch_error *err)
@@ -286,7 +299,8 @@ spf_record_parse(const char *txt, size_t len, struct spf_record *rec,
 			size = ns;
 		}
 		t = &r.terms[r.n];
-		if (parse_term(t, txt + start, i - start) != 0) {
+		if (!visible(txt + start, i - start) ||
+		    parse_term(t, txt + start, i - start) != 0) {
 			vouch__err(err, VOUCH_E_SYNTAX, "RFC 7208 4.6.1",
 			    (long)start, "invalid term '%.*s'",
 			    (int)(i - start > 64 ? 64 : i - start), txt + start);

@@ -1,0 +1,108 @@
+#!/bin/sh
+# vouch verify end to end: one fixture per result reason, mbox, Maildir,
+# stdin, formats, --add-header, exit codes.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+M="$top_srcdir/testdata/messages"
+V="--dns-zone $ZONES/dkim.example.zone --dns-fail timeout._domainkey.dkim.example=timeout --at 1790003600"
+
+# fixture  result  reason (a fixed piece of it)
+while read -r f want reason; do
+	"$VOUCH" verify $V --format json "$M/$f.eml" > "$tmp/out" 2>"$tmp/err"
+	if grep -q "\"result\":\"$want\",\"reason\":\"[^\"]*$reason" "$tmp/out"; then
+		ok "$f: $want ($reason)"
+	else
+		not_ok "$f: wanted $want ($reason)"; sed 's/^/  | /' "$tmp/out" "$tmp/err"
+	fi
+done <<'EOF2'
+dkim-pass-rsa pass good signature
+dkim-pass-ed25519 pass good signature
+dkim-pass-testing-key pass testing mode
+dkim-body-modified fail body hash mismatch
+dkim-header-modified fail signature mismatch
+dkim-key-not-found permerror key not found
+dkim-key-revoked permerror key revoked
+dkim-key-too-small permerror key too small
+dkim-key-type-mismatch permerror key type mismatch
+dkim-key-hash-not-allowed permerror hash not allowed
+dkim-key-several-records permerror several key records
+dkim-key-record-invalid permerror bad key record
+dkim-expired fail signature expired
+dkim-rsa-sha1 permerror rsa-sha1 refused
+dkim-from-not-signed permerror From not signed
+dkim-duplicate-tag permerror duplicate tag d
+dkim-auid-outside-domain permerror syntax error in tag i
+dkim-x-before-t permerror syntax error in tag x
+dkim-dns-timeout temperror DNS timeout
+dkim-body-length-partial policy l= covers 40 of 69
+EOF2
+
+expect_exit 0 "--allow-body-length accepts the partial l=" "$VOUCH" verify $V --allow-body-length "$M/dkim-body-length-partial.eml"
+"$VOUCH" verify $V --format json "$M/dkim-pass-testing-key.eml" > "$tmp/t.json"
+expect_grep '"testing":true' "$tmp/t.json" "testing flag in JSON"
+expect_grep '"key_bits":2048' "$tmp/t.json" "key_bits in JSON"
+expect_exit 0 "a passing message exits 0" "$VOUCH" verify $V "$M/dkim-pass-rsa.eml"
+expect_exit 1 "a failing message exits 1" "$VOUCH" verify $V "$M/dkim-body-modified.eml"
+expect_exit 1 "an unsigned message exits 1" "$VOUCH" verify $V "$M/unsigned.eml"
+expect_grep 'dkim=none' "$tmp/out" "unsigned says dkim=none"
+expect_exit 66 "a missing file exits 66" "$VOUCH" verify $V "$M/nope.eml"
+expect_grep "vouch: .*nope.eml: No such file" "$tmp/err" "missing file named"
+expect_exit 66 "others still checked when one is missing" "$VOUCH" verify $V "$M/nope.eml" "$M/dkim-pass-rsa.eml"
+expect_grep "dkim-pass-rsa.eml: dkim=pass" "$tmp/out" "the readable one reported"
+expect_exit 64 "bad --format is usage" "$VOUCH" verify --format xml "$M/unsigned.eml"
+expect_exit 64 "no path is usage" "$VOUCH" verify
+
+# mbox (mboxrd quoting) with good, bad and unsigned messages
+{
+	for f in dkim-pass-rsa dkim-body-modified unsigned dkim-pass-ed25519; do
+		echo "From sender@example.net Mon Nov  2 10:00:00 2026"
+		sed 's/^\(>*From \)/>\1/' "$M/$f.eml"
+		echo
+	done
+} > "$tmp/box.mbox"
+expect_exit 1 "mbox with a bad message exits 1" "$VOUCH" verify $V --format json "$tmp/box.mbox"
+n=$(grep -c '"source"' "$tmp/out")
+[ "$n" = 4 ] && ok "mbox gives 4 messages" || not_ok "mbox gives 4 messages (got $n)"
+expect_grep '"index":0,"dkim":\[{[^]]*"result":"pass"' "$tmp/out" "mbox #0 passes"
+expect_grep '"index":1,"dkim":\[{[^]]*"result":"fail"' "$tmp/out" "mbox #1 fails"
+expect_grep '"index":2,"dkim":\[\]' "$tmp/out" "mbox #2 unsigned"
+expect_grep '"index":3,"dkim":\[{[^]]*"result":"pass"' "$tmp/out" "mbox #3 passes"
+# a body line that starts with "From " survives mboxrd quoting
+{ echo "From x Mon Nov  2 10:00:00 2026"; sed 's/^/ /; s/^ //' "$M/dkim-pass-rsa.eml"; } > "$tmp/one.mbox"
+expect_exit 0 "single-message mbox passes" "$VOUCH" verify $V "$tmp/one.mbox"
+
+# Maildir with cur/ and new/
+mkdir -p "$tmp/md/cur" "$tmp/md/new" "$tmp/md/tmp"
+cp "$M/dkim-pass-rsa.eml" "$tmp/md/cur/1.host:2,S"
+cp "$M/dkim-pass-ed25519.eml" "$tmp/md/new/2.host"
+expect_exit 0 "Maildir of good messages exits 0" "$VOUCH" verify $V --format json "$tmp/md"
+n=$(grep -c '"result":"pass"' "$tmp/out")
+[ "$n" = 2 ] && ok "Maildir gives 2 passes" || not_ok "Maildir gives 2 passes (got $n)"
+cp "$M/dkim-header-modified.eml" "$tmp/md/new/3.host"
+expect_exit 1 "Maildir with a bad message exits 1" "$VOUCH" verify $V --jobs 4 "$tmp/md"
+expect_exit 66 "a folder that is not a Maildir" "$VOUCH" verify $V "$tmp"
+
+# stdin, ar format, SPF beside DKIM, --add-header
+expect_exit 0 "stdin" sh -c "\"$VOUCH\" verify $V - < \"$M/dkim-pass-ed25519.eml\""
+expect_grep '^stdin: dkim=pass' "$tmp/out" "stdin named"
+expect_exit 0 "ar with SPF" "$VOUCH" verify $V --dns-zone "$ZONES/example.com.zone" --dns-zone "$ZONES/example.net.zone" \
+	--format ar --authserv-id mx.test --ip 192.0.2.1 --mail-from alice@example.com "$M/dkim-pass-rsa.eml"
+expect_grep '^Authentication-Results: mx.test;' "$tmp/out" "AR header with authserv-id"
+expect_grep 'dkim=pass (good signature) header.d=dkim.example header.s=good header.b=' "$tmp/out" "AR dkim method"
+expect_grep 'spf=pass smtp.mailfrom=alice@example.com' "$tmp/out" "AR spf method"
+expect_exit 0 "--add-header" sh -c "\"$VOUCH\" verify $V --add-header --authserv-id mx.test - < \"$M/dkim-pass-rsa.eml\""
+head -1 "$tmp/out" | grep -q '^Authentication-Results: mx.test;' && ok "AR prepended" || not_ok "AR prepended"
+tail -c +$(( $(grep -n '^DKIM-Signature' "$tmp/out" | head -1 | cut -d: -f1) )) "$tmp/out" > /dev/null
+sed -n '/^DKIM-Signature/,$p' "$tmp/out" | cmp -s - "$M/dkim-pass-rsa.eml" && ok "message after AR unchanged" || not_ok "message after AR unchanged"
+
+# the RFC 8463 example through the command, when the shared folder is here
+R="${SHARED_DIR:-$top_srcdir/../shared}/conformance/dkim/rfc8463"
+if [ -f "$R/message.eml" ]; then
+	sed 's/^\([^ ]*\) \(.*\)$/\1. 300 IN TXT "\2"/' "$R/keys.txt" > "$tmp/rfc8463.zone"
+	expect_exit 0 "RFC 8463 message verifies" "$VOUCH" verify --dns-zone "$tmp/rfc8463.zone" "$R/message.eml"
+	n=$(grep -o 'dkim=pass' "$tmp/out" | wc -l)
+	[ "$n" = 2 ] && ok "both RFC 8463 signatures pass" || not_ok "both RFC 8463 signatures pass ($n)"
+else
+	echo "note: $R absent, RFC 8463 CLI check skipped"
+fi
+finish
