@@ -51,6 +51,14 @@ enum vouch_status dns_store_load_file(struct dns_store *s, const char *path,
 enum vouch_status dns_store_add_line(struct dns_store *s, const char *line,
     struct vouch_error *err);
 
+/* Where a converted record goes. */
+typedef enum vouch_status (*dns_rr_sink)(void *arg, const char *owner,
+    uint16_t type, const void *data, size_t len, unsigned int pref,
+    uint32_t ttl, size_t nstr, size_t longest);
+/* Convert one ldns_rr (passed as void so this header needs no ldns). */
+enum vouch_status dns_rr_convert(const void *ldnsrr, dns_rr_sink sink,
+    void *arg);
+
 /* Live resolver on ldns. */
 struct dns_live;
 enum vouch_status dns_live_new(struct dns_live **out, const char *server,

@@ -175,60 +175,21 @@ owner_is(const ldns_rr *rr, const char *name)
 	return eq;
 }
 
-/* Turn one record into answer data, as the zone backend does. */
+static enum vouch_status
+answer_sink(void *arg, const char *owner, uint16_t type, const void *data,
+    size_t len, unsigned int pref, uint32_t ttl, size_t nstr,
+    size_t longest)
+{
+	(void)owner;
+	(void)type;
+	return dns_answer_add(arg, data, len, pref, ttl, nstr, longest);
+}
+
+/* Turn one record into answer data, exactly as the zone backend does. */
 static enum vouch_status
 add_rr(struct vouch_dns_answer *a, const ldns_rr *rr)
 {
-	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
-	const ldns_rdf *rdf;
-	enum vouch_status st;
-	char *t;
-	size_t i, cnt = ldns_rr_rd_count(rr), longest = 0;
-
-	if (type == VOUCH_DNS_TXT) {
-		unsigned char *j = NULL, *np;
-		size_t n = 0;
-
-		for (i = 0; i < cnt; i++) {
-			size_t sl;
-
-			rdf = ldns_rr_rdf(rr, i);
-			if (ldns_rdf_size(rdf) < 1)
-				continue;
-			sl = ldns_rdf_data(rdf)[0];
-			if (sl + 1 > ldns_rdf_size(rdf) ||
-			    (np = realloc(j, n + sl + 1)) == NULL) {
-				free(j);
-				return sl + 1 > ldns_rdf_size(rdf) ?
-				    VOUCH_E_DNS_MALFORMED : VOUCH_E_NOMEM;
-			}
-			j = np;
-			memcpy(j + n, ldns_rdf_data(rdf) + 1, sl);
-			n += sl;
-			if (sl > longest)
-				longest = sl;
-		}
-		st = dns_answer_add(a, j ? j : (void *)"", n, 0, ldns_rr_ttl(rr),
-		    cnt, longest);
-		free(j);
-		return st;
-	}
-	if (type == VOUCH_DNS_A || type == VOUCH_DNS_AAAA) {
-		rdf = ldns_rr_rdf(rr, 0);
-		if (rdf == NULL || ldns_rdf_size(rdf) !=
-		    (type == VOUCH_DNS_A ? 4u : 16u))
-			return VOUCH_E_DNS_MALFORMED;
-		return dns_answer_add(a, ldns_rdf_data(rdf), ldns_rdf_size(rdf),
-		    0, ldns_rr_ttl(rr), 0, 0);
-	}
-	rdf = ldns_rr_rdf(rr, type == VOUCH_DNS_MX ? 1 : 0);
-	if (rdf == NULL || (t = owner_str(rdf)) == NULL)
-		return VOUCH_E_DNS_MALFORMED;
-	st = dns_answer_add(a, t, strlen(t), type == VOUCH_DNS_MX ?
-	    ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)) : 0, ldns_rr_ttl(rr),
-	    0, 0);
-	free(t);
-	return st;
+	return dns_rr_convert(rr, answer_sink, a);
 }
 
 /* RFC 2308 5: the negative TTL is min(SOA TTL, SOA MINIMUM). */

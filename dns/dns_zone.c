@@ -15,6 +15,7 @@
 
 #include "dns_int.h"
 #include "common/util.h"
+#include "common/buf.h"
 
 struct zrr {
 	uint16_t type;
@@ -215,9 +216,12 @@ dname_str(const ldns_rdf *rdf)
 	return p;
 }
 
-static enum vouch_status
-add_ldns_rr(struct dns_store *s, const ldns_rr *rr)
+/* One ldns record in the form answers carry (TXT joined, names without
+ * the final dot), shared by the zone and live backends. */
+enum vouch_status
+dns_rr_convert(const void *ldnsrr, dns_rr_sink sink, void *arg)
 {
+	const ldns_rr *rr = ldnsrr;
 	char *owner, *target = NULL;
 	const ldns_rdf *rdf;
 	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
@@ -229,53 +233,61 @@ add_ldns_rr(struct dns_store *s, const ldns_rr *rr)
 		return VOUCH_E_NOMEM;
 	switch (type) {
 	case VOUCH_DNS_TXT: {
-		struct { unsigned char *p; size_t n; } j = { NULL, 0 };
+		struct vbuf j;
 		size_t longest = 0, cnt = ldns_rr_rd_count(rr);
 
-		for (i = 0; i < cnt; i++) {
+		vbuf_init(&j, 1 << 20);
+		for (i = 0; i < cnt && st == VOUCH_OK; i++) {
+			size_t sl;
+
 			rdf = ldns_rr_rdf(rr, i);
 			if (ldns_rdf_size(rdf) < 1)
 				continue;
-			size_t sl = ldns_rdf_data(rdf)[0];
-			unsigned char *np = realloc(j.p, j.n + sl + 1);
-
-			if (np == NULL) {
-				st = VOUCH_E_NOMEM;
+			sl = ldns_rdf_data(rdf)[0];
+			if (sl + 1 > ldns_rdf_size(rdf)) {
+				st = VOUCH_E_DNS_MALFORMED;
 				break;
 			}
-			j.p = np;
-			memcpy(j.p + j.n, ldns_rdf_data(rdf) + 1, sl);
-			j.n += sl;
+			st = vbuf_add(&j, ldns_rdf_data(rdf) + 1, sl);
 			if (sl > longest)
 				longest = sl;
 		}
 		if (st == VOUCH_OK)
-			st = dns_store_add(s, owner, type, j.p ? j.p : (void *)"",
-			    j.n, 0, ttl, cnt, longest);
-		free(j.p);
+			st = sink(arg, owner, type, j.data ? (void *)j.data :
+			    (void *)"", j.len, 0, ttl, cnt, longest);
+		vbuf_clear(&j);
 		break;
 	}
 	case VOUCH_DNS_A:
 	case VOUCH_DNS_AAAA:
 		rdf = ldns_rr_rdf(rr, 0);
-		st = dns_store_add(s, owner, type, ldns_rdf_data(rdf),
+		if (rdf == NULL || ldns_rdf_size(rdf) !=
+		    (type == VOUCH_DNS_A ? 4u : 16u)) {
+			st = VOUCH_E_DNS_MALFORMED;
+			break;
+		}
+		st = sink(arg, owner, type, ldns_rdf_data(rdf),
 		    ldns_rdf_size(rdf), 0, ttl, 0, 0);
 		break;
 	case VOUCH_DNS_MX:
 	case VOUCH_DNS_PTR:
 	case VOUCH_DNS_CNAME:
 		rdf = ldns_rr_rdf(rr, type == VOUCH_DNS_MX ? 1 : 0);
+		if (rdf == NULL) {
+			st = VOUCH_E_DNS_MALFORMED;
+			break;
+		}
 		if ((target = dname_str(rdf)) == NULL) {
 			st = VOUCH_E_NOMEM;
 			break;
 		}
-		st = dns_store_add(s, owner, type, target, strlen(target),
+		st = sink(arg, owner, type, target, strlen(target),
 		    type == VOUCH_DNS_MX ?
 		    ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)) : 0, ttl, 0, 0);
 		break;
 	default:
 		/* Other types make the name exist: queries get "no data". */
-		st = dns_store_add(s, owner, 0, NULL, 0, 0, ttl, 0, 0);
+		st = sink(arg, owner, 0, NULL, 0, 0, ttl, 0, 0);
 		break;
 	}
 	free(target);
@@ -283,17 +295,30 @@ add_ldns_rr(struct dns_store *s, const ldns_rr *rr)
 	return st;
 }
 
-enum vouch_status
-dns_store_load_file(struct dns_store *s, const char *path,
-    const char *origin, struct vouch_error *err)
+static enum vouch_status
+store_sink(void *arg, const char *owner, uint16_t type, const void *data,
+    size_t len, unsigned int pref, uint32_t ttl, size_t nstr,
+    size_t longest)
 {
-	ldns_zone *z = NULL;
+	return dns_store_add(arg, owner, type, data, len, pref, ttl, nstr,
+	    longest);
+}
+
+static enum vouch_status
+add_ldns_rr(struct dns_store *s, const ldns_rr *rr)
+{
+	return dns_rr_convert(rr, store_sink, s);
+}
+
+/* Parse a master file with ldns. */
+static enum vouch_status
+read_zone(const char *path, const char *origin, ldns_zone **z,
+    struct vouch_error *err)
+{
 	ldns_rdf *org = NULL;
 	ldns_status ls;
-	enum vouch_status st = VOUCH_OK;
 	FILE *fp;
 	int line = 0;
-	size_t i;
 
 	if ((fp = fopen(path, "r")) == NULL)
 		return vouch__err(err, errno == ENOENT ? VOUCH_E_NOTFOUND :
@@ -303,12 +328,78 @@ dns_store_load_file(struct dns_store *s, const char *path,
 		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
 		    "%s: invalid origin", origin);
 	}
-	ls = ldns_zone_new_frm_fp_l(&z, fp, org, 3600, LDNS_RR_CLASS_IN, &line);
+	ls = ldns_zone_new_frm_fp_l(z, fp, org, 3600, LDNS_RR_CLASS_IN, &line);
 	fclose(fp);
 	ldns_rdf_deep_free(org);
 	if (ls != LDNS_STATUS_OK)
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 1035 5", -1,
 		    "%s: line %d: %s", path, line, ldns_get_errorstr_by_id(ls));
+	return VOUCH_OK;
+}
+
+struct foreach_arg {
+	int (*fn)(void *, const char *, int, const unsigned char *, size_t,
+	    size_t, size_t);
+	void *arg;
+};
+
+static enum vouch_status
+foreach_sink(void *arg, const char *owner, uint16_t type, const void *data,
+    size_t len, unsigned int pref, uint32_t ttl, size_t nstr,
+    size_t longest)
+{
+	struct foreach_arg *fa = arg;
+
+	(void)pref;
+	(void)ttl;
+	return fa->fn(fa->arg, owner, type, data, len, nstr, longest) ?
+	    VOUCH_E_LIMIT : VOUCH_OK;
+}
+
+enum vouch_status
+vouch_dns_zone_foreach(const char *path, const char *origin,
+    int (*fn)(void *, const char *, int, const unsigned char *, size_t,
+    size_t, size_t), void *arg, struct vouch_error *err)
+{
+	struct foreach_arg fa = { fn, arg };
+	ldns_zone *z = NULL;
+	enum vouch_status st;
+	size_t i;
+
+	if ((st = read_zone(path, origin, &z, err)) != VOUCH_OK)
+		return st;
+	for (i = 0; st == VOUCH_OK && i < ldns_rr_list_rr_count(
+	    ldns_zone_rrs(z)); i++)
+		st = dns_rr_convert(ldns_rr_list_rr(ldns_zone_rrs(z), i),
+		    foreach_sink, &fa);
+	ldns_zone_deep_free(z);
+	return st == VOUCH_E_LIMIT ? VOUCH_OK : st;
+}
+
+char *
+vouch_dns_zone_origin(const char *path, const char *origin)
+{
+	ldns_zone *z = NULL;
+	char *o = NULL;
+
+	if (read_zone(path, origin, &z, NULL) != VOUCH_OK)
+		return NULL;
+	if (ldns_zone_soa(z) != NULL)
+		o = dname_str(ldns_rr_owner(ldns_zone_soa(z)));
+	ldns_zone_deep_free(z);
+	return o;
+}
+
+enum vouch_status
+dns_store_load_file(struct dns_store *s, const char *path,
+    const char *origin, struct vouch_error *err)
+{
+	ldns_zone *z = NULL;
+	enum vouch_status st;
+	size_t i;
+
+	if ((st = read_zone(path, origin, &z, err)) != VOUCH_OK)
+		return st;
 	if (ldns_zone_soa(z) != NULL)
 		st = add_ldns_rr(s, ldns_zone_soa(z));
 	for (i = 0; st == VOUCH_OK && i < ldns_rr_list_rr_count(

@@ -76,6 +76,17 @@ VOUCH_EXPORT void vouch_dns_set_timeout(struct vouch_dns *dns,
 VOUCH_EXPORT enum vouch_status vouch_dns_load_zone(struct vouch_dns *dns,
     const char *path, const char *origin, int overlay,
     struct vouch_error *err);
+/*
+ * Call fn for every record of a master file (for lint): name without the
+ * final dot, type, data as vouch_dns_answer_data() gives it, and for TXT
+ * the number of strings and the longest.  fn returns non-zero to stop.
+ */
+VOUCH_EXPORT enum vouch_status vouch_dns_zone_foreach(const char *path,
+    const char *origin, int (*fn)(void *arg, const char *name, int type,
+    const unsigned char *data, size_t len, size_t nstrings, size_t longest),
+    void *arg, struct vouch_error *err);
+/* The owner of the SOA record of a master file, malloc'd, or NULL. */
+VOUCH_EXPORT char *vouch_dns_zone_origin(const char *path, const char *origin);
 /* Add one record in master-file syntax ("name TTL IN TXT \"...\""). */
 VOUCH_EXPORT enum vouch_status vouch_dns_add_rr(struct vouch_dns *dns,
     const char *line, struct vouch_error *err);

@@ -1,0 +1,364 @@
+/* The lint run: findings, summary, and the zone-file walk. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint_int.h"
+#include "common/util.h"
+
+struct vouch_lint *
+vouch_lint_new(struct vouch_dns *dns)
+{
+	struct vouch_lint *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->dns = dns;
+	vbuf_init(&l->tree, 1 << 20);
+	return l;
+}
+
+void
+vouch_lint_free(struct vouch_lint *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->f[i].name);
+		free(l->f[i].message);
+	}
+	free(l->f);
+	vbuf_clear(&l->tree);
+	free(l);
+}
+
+void
+lint_add(struct vouch_lint *l, enum vouch_lint_severity sev, const char *rule,
+    const char *name, const char *spec, long offset, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+	char msg[1024];
+	size_t i;
+
+	if (l->n >= VOUCH_LINT_MAX_FINDINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* one finding per rule, name and message: no repeats */
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->f[i].pub.rule, rule) == 0 &&
+		    strcmp(l->f[i].name, name) == 0 &&
+		    strcmp(l->f[i].message, msg) == 0)
+			return;
+	if (l->n == l->size) {
+		size_t ns = l->size ? l->size * 2 : 16;
+
+		if ((f = realloc(l->f, ns * sizeof(*f))) == NULL)
+			return;
+		l->f = f;
+		l->size = ns;
+	}
+	f = &l->f[l->n];
+	if ((f->name = strdup(name)) == NULL ||
+	    (f->message = strdup(msg)) == NULL) {
+		free(f->name);
+		return;
+	}
+	f->pub.severity = sev;
+	f->pub.rule = rule;
+	f->pub.name = f->name;
+	f->pub.message = f->message;
+	f->pub.spec = spec;
+	f->pub.offset = offset;
+	l->n++;
+}
+
+size_t
+vouch_lint_count(const struct vouch_lint *l)
+{
+	return l->n;
+}
+
+const struct vouch_lint_finding *
+vouch_lint_get(const struct vouch_lint *l, size_t i)
+{
+	return i < l->n ? &l->f[i].pub : NULL;
+}
+
+void
+vouch_lint_summary(const struct vouch_lint *l, size_t *errors,
+    size_t *warnings, size_t *infos)
+{
+	size_t i;
+
+	*errors = *warnings = *infos = 0;
+	for (i = 0; i < l->n; i++)
+		switch (l->f[i].pub.severity) {
+		case VOUCH_LINT_ERROR: (*errors)++; break;
+		case VOUCH_LINT_WARNING: (*warnings)++; break;
+		default: (*infos)++; break;
+		}
+}
+
+int
+vouch_lint_spf_counts(const struct vouch_lint *l, unsigned int *lookups,
+    unsigned int *voids)
+{
+	*lookups = l->spf_lookups;
+	*voids = l->spf_voids;
+	return l->have_spf;
+}
+
+const char *
+vouch_lint_spf_tree(const struct vouch_lint *l)
+{
+	return l->tree.data != NULL ? (const char *)l->tree.data : "";
+}
+
+int
+vouch_lint_tempfail(const struct vouch_lint *l)
+{
+	return l->temp;
+}
+
+const char *
+vouch_lint_severity_name(enum vouch_lint_severity s)
+{
+	return s == VOUCH_LINT_ERROR ? "error" : s == VOUCH_LINT_WARNING ?
+	    "warning" : "info";
+}
+
+void
+lint_string_lengths(struct vouch_lint *l, const char *rule, const char *name,
+    size_t len, size_t longest, int given)
+{
+	if (given && len > VOUCH_TXT_STRING_MAX)
+		lint_add(l, VOUCH_LINT_WARNING, rule, name, "RFC 1035 3.3", -1,
+		    "%zu bytes: publish it as several strings of at most 255 "
+		    "bytes each", len);
+	else if (!given && longest > VOUCH_TXT_STRING_MAX)
+		lint_add(l, VOUCH_LINT_ERROR, rule, name, "RFC 1035 3.3", -1,
+		    "a string of %zu bytes; at most 255 fit", longest);
+}
+
+/* ---- zone files ------------------------------------------------------------- */
+
+struct zrec {
+	char *name;
+	int type;
+	char *data;
+	size_t len, longest;
+};
+
+struct zwalk {
+	struct zrec *r;
+	size_t n, size;
+};
+
+static int
+collect(void *arg, const char *name, int type, const unsigned char *data,
+    size_t len, size_t nstr, size_t longest)
+{
+	struct zwalk *w = arg;
+	struct zrec *r;
+
+	(void)nstr;
+	if (type != VOUCH_DNS_TXT && type != VOUCH_DNS_MX)
+		return 0;
+	if (w->n == w->size) {
+		size_t ns = w->size ? w->size * 2 : 32;
+
+		if ((r = realloc(w->r, ns * sizeof(*r))) == NULL)
+			return 1;
+		w->r = r;
+		w->size = ns;
+	}
+	r = &w->r[w->n];
+	r->name = strdup(name);
+	r->data = malloc(len + 1);
+	if (r->name == NULL || r->data == NULL) {
+		free(r->name);
+		free(r->data);
+		return 1;
+	}
+	memcpy(r->data, data, len);
+	r->data[len] = '\0';
+	r->len = len;
+	r->type = type;
+	r->longest = longest;
+	w->n++;
+	return 0;
+}
+
+static int
+has_prefix(const char *s, size_t n, const char *p)
+{
+	size_t pl = strlen(p);
+
+	return n >= pl && vouch__memcaseeq(s, p, pl);
+}
+
+static int
+label_is(const char *name, const char *label)
+{
+	size_t n = strlen(label);
+
+	return vouch__memcaseeq(name, label, n) && name[n] == '.';
+}
+
+/* selector._domainkey.domain */
+static const char *
+dkim_domain(const char *name)
+{
+	const char *p = strstr(name, "._domainkey.");
+
+	return p != NULL ? p + strlen("._domainkey.") : NULL;
+}
+
+static void
+zone_record(struct vouch_lint *l, struct zwalk *w, const struct zrec *r)
+{
+	size_t i, spf = 0;
+
+	if (has_prefix(r->data, r->len, "v=spf1") &&
+	    (r->len == 6 || r->data[6] == ' ')) {
+		/* once per name: the several-records check is in there */
+		for (i = 0; i < w->n; i++)
+			if (&w->r[i] == r)
+				break;
+			else if (w->r[i].type == VOUCH_DNS_TXT &&
+			    strcasecmp(w->r[i].name, r->name) == 0 &&
+			    has_prefix(w->r[i].data, w->r[i].len, "v=spf1"))
+				spf++;
+		if (spf == 0)
+			vouch_lint_spf(l, r->name, NULL, NULL);
+	} else if (has_prefix(r->data, r->len, "spf2.0/")) {
+		lint_add(l, VOUCH_LINT_WARNING, "spf-sender-id", r->name,
+		    "RFC 6686", -1, "Sender ID record (spf2.0) is historic; "
+		    "receivers ignore it");
+	} else if (has_prefix(r->data, r->len, "v=DMARC1") ||
+	    label_is(r->name, "_dmarc")) {
+		if (!label_is(r->name, "_dmarc"))
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-wrong-name", r->name,
+			    "RFC 7489 6.1", -1, "a DMARC record must be at "
+			    "_dmarc.DOMAIN; receivers never look here");
+		else {
+			size_t same = 0;
+
+			for (i = 0; i < w->n; i++)
+				if (w->r[i].type == VOUCH_DNS_TXT &&
+				    strcasecmp(w->r[i].name, r->name) == 0 &&
+				    has_prefix(w->r[i].data, w->r[i].len,
+				    "v=DMARC1"))
+					same++;
+			if (same > 1)
+				lint_add(l, VOUCH_LINT_ERROR,
+				    "dmarc-multiple-records", r->name,
+				    "RFC 7489 6.6.3", -1, "%zu DMARC records: "
+				    "receivers ignore them all", same);
+			lint_dmarc_record(l, r->name, r->name + 7, r->data,
+			    r->len, r->longest);
+		}
+	} else if (dkim_domain(r->name) != NULL &&
+	    (has_prefix(r->data, r->len, "v=DKIM1") ||
+	    strstr(r->data, "p=") != NULL)) {
+		size_t same = 0;
+
+		for (i = 0; i < w->n; i++)
+			if (w->r[i].type == VOUCH_DNS_TXT &&
+			    strcasecmp(w->r[i].name, r->name) == 0)
+				same++;
+		if (same > 1)
+			lint_add(l, VOUCH_LINT_ERROR, "dkim-multiple-records",
+			    r->name, "RFC 6376 3.6.2.2", -1, "%zu TXT records "
+			    "at the selector; verifiers fail on more than one",
+			    same);
+		lint_dkim_record(l, r->name, r->data, r->len, r->longest, NULL);
+	}
+}
+
+enum vouch_status
+vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
+    struct vouch_error *err)
+{
+	struct zwalk w = { NULL, 0, 0 };
+	enum vouch_status st;
+	char *org = NULL;
+	size_t i, j;
+	unsigned int spf_lookups = 0, spf_voids = 0;
+	int have_spf = 0;
+
+	if ((st = vouch_dns_zone_foreach(path, origin, collect, &w, err)) !=
+	    VOUCH_OK)
+		goto out;
+	if ((st = vouch_dns_load_zone(l->dns, path, origin, 1, err)) !=
+	    VOUCH_OK)
+		goto out;
+	org = origin != NULL ? vouch__name_norm(origin) :
+	    vouch_dns_zone_origin(path, NULL);
+	for (i = 0; i < w.n; i++)
+		if (w.r[i].type == VOUCH_DNS_TXT) {
+			int had = l->have_spf;
+
+			zone_record(l, &w, &w.r[i]);
+			/* the summary counts are the origin's SPF record */
+			if (l->have_spf && !had && (org == NULL ||
+			    strcasecmp(w.r[i].name, org) == 0)) {
+				spf_lookups = l->spf_lookups;
+				spf_voids = l->spf_voids;
+				have_spf = 1;
+			}
+			l->have_spf = had;
+		}
+	l->have_spf = have_spf;
+	l->spf_lookups = spf_lookups;
+	l->spf_voids = spf_voids;
+	/* a name that receives mail (MX) but says nothing about senders */
+	for (i = 0; i < w.n; i++) {
+		int has = 0, dup = 0;
+
+		if (w.r[i].type != VOUCH_DNS_MX)
+			continue;
+		for (j = 0; j < i; j++)
+			if (w.r[j].type == VOUCH_DNS_MX &&
+			    strcasecmp(w.r[j].name, w.r[i].name) == 0)
+				dup = 1;
+		for (j = 0; j < w.n; j++)
+			if (w.r[j].type == VOUCH_DNS_TXT &&
+			    strcasecmp(w.r[j].name, w.r[i].name) == 0 &&
+			    has_prefix(w.r[j].data, w.r[j].len, "v=spf1"))
+				has = 1;
+		if (!has && !dup)
+			lint_add(l, VOUCH_LINT_WARNING, "spf-mx-without-spf",
+			    w.r[i].name, "RFC 7208 2.1", -1, "the name has MX "
+			    "records but no SPF record");
+	}
+	if (org != NULL) {
+		int has = 0;
+		char want[600];
+
+		snprintf(want, sizeof(want), "_dmarc.%s", org);
+		for (i = 0; i < w.n; i++)
+			if (w.r[i].type == VOUCH_DNS_TXT &&
+			    strcasecmp(w.r[i].name, want) == 0)
+				has = 1;
+		if (!has)
+			lint_add(l, VOUCH_LINT_WARNING, "dmarc-missing", org,
+			    "RFC 7489 6.1", -1, "no DMARC record at %s", want);
+	}
+out:
+	for (i = 0; i < w.n; i++) {
+		free(w.r[i].name);
+		free(w.r[i].data);
+	}
+	free(w.r);
+	free(org);
+	return st;
+}

@@ -1,0 +1,47 @@
+/* Internals of lint: the finding list and the per-protocol checkers. */
+#ifndef VOUCH_LINT_INT_H
+#define VOUCH_LINT_INT_H
+
+#include <vouch/lint.h>
+#include "common/buf.h"
+
+#define VOUCH_LINT_MAX_FINDINGS 10000
+#define VOUCH_SPF_RECORD_UDP_SAFE 450	/* RFC 7208 3.4 */
+#define VOUCH_TXT_STRING_MAX 255	/* RFC 1035 3.3 */
+
+struct finding {
+	struct vouch_lint_finding pub;
+	char *name, *message;
+};
+
+struct vouch_lint {
+	struct vouch_dns *dns;
+	struct finding *f;
+	size_t n, size;
+	int temp;
+	int have_spf;
+	unsigned int spf_lookups, spf_voids;
+	struct vbuf tree;
+};
+
+/* Add a finding; the message is formatted. */
+void lint_add(struct vouch_lint *l, enum vouch_lint_severity sev,
+    const char *rule, const char *name, const char *spec, long offset,
+    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* Check a record given as text (lengths of published strings known or
+ * not: nstr 0 means "one logical string, not yet split"). */
+void lint_spf_record(struct vouch_lint *l, const char *domain,
+    const char *txt, size_t len, size_t longest);
+void lint_dkim_record(struct vouch_lint *l, const char *name,
+    const char *txt, size_t len, size_t longest,
+    const struct vouch_dkim_key *key);
+void lint_dmarc_record(struct vouch_lint *l, const char *name,
+    const char *domain, const char *txt, size_t len, size_t longest);
+
+/* Strings of more than 255 bytes (a record given on the command line is
+ * one string: it must be split when published).  rule is static. */
+void lint_string_lengths(struct vouch_lint *l, const char *rule,
+    const char *name, size_t len, size_t longest, int given);
+
+#endif

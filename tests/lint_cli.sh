@@ -1,0 +1,83 @@
+#!/bin/sh
+# vouch lint end to end: each fixture zone in testdata/lint reports exactly
+# its expected findings, once each; record and domain modes; exit codes.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+L="$top_srcdir/testdata/lint"
+P="--dns-zone $L/providers.zone"
+PY=/usr/bin/python3
+rules() {
+	$PY -c 'import json,sys
+d = json.load(sys.stdin)
+for f in d["findings"]: print(f["rule"], f["name"])' < "$1"
+}
+
+for z in "$L"/*.expect; do
+	name=$(basename "$z" .expect)
+	origin=""
+	[ "$name" = rules ] && origin="--origin rules.example"
+	"$VOUCH" lint zone "$L/$name.zone" $P $origin --format json > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	[ $rc = 1 ] && ok "$name.zone: exit 1" || not_ok "$name.zone: exit $rc"
+	rules "$tmp/out" | sort > "$tmp/got"
+	sort "$z" > "$tmp/want"
+	if cmp -s "$tmp/got" "$tmp/want"; then
+		ok "$name.zone: exactly the $(wc -l < "$z") expected findings"
+	else
+		not_ok "$name.zone findings differ (< want, > got)"; diff "$tmp/want" "$tmp/got" | sed 's/^/  | /'
+	fi
+done
+expect_exit 0 "clean zone exits 0" "$VOUCH" lint zone "$L/clean.zone" $P
+expect_grep '^0 errors, 0 warnings, 0 infos' "$tmp/out" "clean zone has no findings"
+"$VOUCH" lint zone "$L/clean.zone" $P --format json > "$tmp/out"
+expect_grep '"findings":\[\]' "$tmp/out" "clean zone JSON has no findings"
+expect_grep '"spf":{"dns_lookups":5,"void_lookups":0}' "$tmp/out" "origin SPF counts in JSON"
+keys=$($PY -c 'import json,sys; d=json.load(sys.stdin); print(",".join(d), ",".join(d["summary"]))' < "$tmp/out")
+[ "$keys" = "findings,summary,spf errors,warnings,infos" ] && ok "JSON keys" || not_ok "JSON keys: $keys"
+
+# text format: SEVERITY RULE-ID NAME: message (RFC)
+"$VOUCH" lint zone "$L/planted.zone" $P > "$tmp/out"
+expect_grep '^error spf-plus-all open.planted.example: .* (RFC 7208 5.1)$' "$tmp/out" "text line format"
+expect_grep '^7 errors, 5 warnings, 0 infos' "$tmp/out" "text summary"
+
+# spf by domain and by record, --tree
+expect_exit 1 "spf over 10 lookups" "$VOUCH" lint spf planted.example --dns-zone "$L/planted.zone" $P --tree
+expect_grep 'spf-too-many-lookups' "$tmp/out" "lookups rule"
+expect_grep '^  include:_spf.google.com (4 lookups)$' "$tmp/out" "tree shows each branch's cost"
+expect_grep '^    include:_netblocks.google.com (1 lookup)$' "$tmp/out" "tree nests includes"
+expect_exit 0 "a good record" "$VOUCH" lint spf --record 'v=spf1 ip4:192.0.2.0/24 include:_spf.google.com -all' --domain x.example $P
+expect_exit 1 "spf-no-record" "$VOUCH" lint spf nothing.example $P
+expect_grep 'spf-no-record' "$tmp/out" "spf-no-record"
+long="v=spf1"; i=1; while [ $i -le 30 ]; do long="$long ip4:198.51.100.$i"; i=$((i+1)); done
+expect_exit 0 "long record is warnings only" "$VOUCH" lint spf --record "$long -all" --domain x.example $P
+expect_grep 'spf-string-too-long' "$tmp/out" "string over 255 bytes"
+expect_grep 'spf-record-too-long' "$tmp/out" "record over 450 bytes"
+expect_exit 75 "a lookup that times out is exit 75" "$VOUCH" lint spf --record 'v=spf1 include:_spf.google.com -all' --domain x.example $P --dns-fail _spf.google.com=timeout
+
+# dkim
+"$VOUCH" keygen -d x.example -s k1 -o "$tmp" >/dev/null
+"$VOUCH" keygen -d x.example -s k2 -t ed25519 -o "$tmp" >/dev/null
+{ echo '$ORIGIN x.example.'; cat "$tmp/k1.txt" "$tmp/k2.txt"; } > "$tmp/k.zone"
+expect_exit 0 "dkim key matches" "$VOUCH" lint dkim k1 x.example --dns-zone "$tmp/k.zone" --key "$tmp/k1.private"
+expect_exit 1 "dkim key mismatch" "$VOUCH" lint dkim k1 x.example --dns-zone "$tmp/k.zone" --key "$tmp/k2.private"
+expect_grep 'dkim-key-mismatch' "$tmp/out" "dkim-key-mismatch"
+expect_exit 1 "dkim-no-record" "$VOUCH" lint dkim k9 x.example --dns-zone "$tmp/k.zone"
+expect_grep 'dkim-no-record' "$tmp/out" "dkim-no-record"
+expect_exit 0 "dkim --record" "$VOUCH" lint dkim --record "$("$VOUCH" dns TXT k2._domainkey.x.example --dns-zone "$tmp/k.zone" | tr -d '"')"
+expect_exit 0 "dkim long --record warns" "$VOUCH" lint dkim --record "$("$VOUCH" dns TXT k1._domainkey.x.example --dns-zone "$tmp/k.zone" | tr -d '"')"
+expect_grep 'dkim-string-too-long' "$tmp/out" "dkim string over 255"
+
+# dmarc
+expect_exit 0 "dmarc good" "$VOUCH" lint dmarc --record 'v=DMARC1; p=reject; rua=mailto:d@x.example' --domain x.example
+expect_exit 1 "dmarc-no-record" "$VOUCH" lint dmarc x.example --dns-zone "$tmp/k.zone"
+expect_grep 'dmarc-no-record' "$tmp/out" "dmarc-no-record"
+expect_exit 1 "dmarc report to another domain" "$VOUCH" lint dmarc --record 'v=DMARC1; p=none; rua=mailto:a@reports.example,mailto:b@unauth.example' --domain x.example $P
+expect_grep 'dmarc-report-unauthorized _dmarc.x.example: reports to unauth.example' "$tmp/out" "names the unauthorized destination"
+if grep -q 'reports to reports.example' "$tmp/out"; then not_ok "authorized destination flagged"; else ok "authorized destination passes"; fi
+
+# usage
+expect_exit 64 "lint without a kind" "$VOUCH" lint
+expect_exit 64 "lint spf without domain" "$VOUCH" lint spf
+expect_exit 66 "missing zone file" "$VOUCH" lint zone /nonexistent.zone
+expect_exit 78 "unreadable --key" "$VOUCH" lint dkim k1 x.example --dns-zone "$tmp/k.zone" --key /nonexistent.key
+finish
