@@ -26,12 +26,42 @@ struct zrr {
 	struct zrr *next;
 };
 
+#define ZCACHE_TYPES 6	/* A, CNAME, PTR, MX, TXT, AAAA */
+
 struct znode {
 	char *name;
+	size_t namelen;
 	uint64_t hash;
 	struct zrr *rrs, **tail;
 	struct znode *next;
+	/* answers built on first use and shared (reference counted) */
+	struct vouch_dns_answer *ans[ZCACHE_TYPES];
 };
+
+static int
+type_slot(uint16_t type)
+{
+	switch (type) {
+	case VOUCH_DNS_A: return 0;
+	case VOUCH_DNS_CNAME: return 1;
+	case VOUCH_DNS_PTR: return 2;
+	case VOUCH_DNS_MX: return 3;
+	case VOUCH_DNS_TXT: return 4;
+	case VOUCH_DNS_AAAA: return 5;
+	default: return -1;
+	}
+}
+
+static void
+drop_answers(struct znode *n)
+{
+	int i;
+
+	for (i = 0; i < ZCACHE_TYPES; i++) {
+		vouch_dns_answer_free(n->ans[i]);
+		n->ans[i] = NULL;
+	}
+}
 
 struct dns_store {
 	struct znode **tab;
@@ -72,6 +102,7 @@ dns_store_free(struct dns_store *s)
 				free(r);
 			}
 			nn = n->next;
+			drop_answers(n);
 			free(n->name);
 			free(n);
 		}
@@ -80,15 +111,39 @@ dns_store_free(struct dns_store *s)
 	free(s);
 }
 
+/* Look a name up as given: any case, with or without the final dot. */
 static struct znode *
-find(const struct dns_store *s, const char *norm, uint64_t h)
+find(const struct dns_store *s, const char *name, uint64_t h)
 {
+	size_t len = strlen(name);
 	struct znode *n;
 
+	if (len > 1 && name[len - 1] == '.')
+		len--;
 	for (n = s->tab[h % s->nbuckets]; n != NULL; n = n->next)
-		if (n->hash == h && strcmp(n->name, norm) == 0)
+		if (n->hash == h && n->namelen == len &&
+		    vouch__memcaseeq(n->name, name, len))
 			return n;
 	return NULL;
+}
+
+/* dns_hash of the name without its final dot, any case. */
+static uint64_t
+name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;	/* as dns_hash(name, 0) */
+	size_t len = strlen(name), i;
+
+	if (len > 1 && name[len - 1] == '.')
+		len--;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 32;
+		h = (h ^ c) * 1099511628211ULL;
+	}
+	return h;
 }
 
 static void
@@ -125,11 +180,12 @@ dns_store_add(struct dns_store *s, const char *name, uint16_t type,
 
 	if ((norm = vouch__name_norm(name)) == NULL)
 		return VOUCH_E_NOMEM;
-	h = dns_hash(norm, 0);
+	h = name_hash(norm);
 	if ((n = find(s, norm, h)) == NULL) {
 		if ((n = calloc(1, sizeof(*n))) == NULL)
 			goto nomem;
 		n->name = norm;
+		n->namelen = strlen(norm);
 		norm = NULL;
 		n->hash = h;
 		n->tail = &n->rrs;
@@ -139,6 +195,7 @@ dns_store_add(struct dns_store *s, const char *name, uint16_t type,
 			rehash(s);
 	}
 	free(norm);
+	drop_answers(n);	/* built before this record: rebuild */
 	if (type == 0)
 		return VOUCH_OK;	/* the name exists, no data */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -167,19 +224,20 @@ enum vouch_status
 dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
     struct vouch_dns_answer **out)
 {
-	struct vouch_dns_answer *a;
+	struct vouch_dns_answer *a, *prev = NULL;
 	struct znode *n;
 	struct zrr *r;
-	char *norm;
 	enum vouch_status st = VOUCH_OK;
+	int slot = type_slot(type);
 
 	*out = NULL;
-	if ((norm = vouch__name_norm(name)) == NULL)
-		return VOUCH_E_NOMEM;
-	n = find(s, norm, dns_hash(norm, 0));
-	free(norm);
-	if (n == NULL)
+	if ((n = find(s, name, name_hash(name))) == NULL)
 		return VOUCH_OK;
+	if (slot >= 0 && (a = __atomic_load_n(&n->ans[slot],
+	    __ATOMIC_ACQUIRE)) != NULL) {
+		*out = dns_answer_ref(a);
+		return VOUCH_OK;
+	}
 	if ((a = dns_answer_new(type, VOUCH_DNS_NODATA, 3600)) == NULL)
 		return VOUCH_E_NOMEM;
 	for (r = n->rrs; r != NULL && st == VOUCH_OK; r = r->next) {
@@ -199,6 +257,13 @@ dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
 	if (a->n > 0) {
 		free(a->cname);
 		a->cname = NULL;
+	}
+	/* keep it for the next query; another thread may have won */
+	if (slot >= 0) {
+		dns_answer_ref(a);
+		if (!__atomic_compare_exchange_n(&n->ans[slot], &prev, a, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			vouch_dns_answer_free(a);
 	}
 	*out = a;
 	return VOUCH_OK;

@@ -663,8 +663,7 @@ set_ip(struct spf_ctx *c, const char *ip)
 	inet_ntop(c->v6 ? AF_INET6 : AF_INET, c->ip, c->ip_readable,
 	    sizeof(c->ip_readable));
 	if (!c->v6) {
-		snprintf(c->ip_dotted, sizeof(c->ip_dotted), "%s",
-		    c->ip_readable);
+		memcpy(c->ip_dotted, c->ip_readable, strlen(c->ip_readable) + 1);
 		return 0;
 	}
 	/* %{i} of IPv6 is dot-separated nibbles (RFC 7208 7.3). */
@@ -697,10 +696,15 @@ set_sender(struct spf_ctx *c, const struct vouch_spf_request *req)
 	}
 	if (c->odomain == NULL || c->local == NULL)
 		return -1;
-	c->sender = malloc(strlen(c->local) + strlen(c->odomain) + 2);
-	if (c->sender == NULL)
-		return -1;
-	sprintf(c->sender, "%s@%s", c->local, c->odomain);
+	{
+		size_t ll = strlen(c->local), dl = strlen(c->odomain);
+
+		if ((c->sender = malloc(ll + dl + 2)) == NULL)
+			return -1;
+		memcpy(c->sender, c->local, ll);
+		c->sender[ll] = '@';
+		memcpy(c->sender + ll + 1, c->odomain, dl + 1);
+	}
 	return 0;
 }
 

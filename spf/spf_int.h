@@ -36,8 +36,11 @@ struct spf_term {
 	size_t offset;		/* of the term in the record */
 };
 
+#define SPF_INLINE_TERMS 16
+
 struct spf_record {
-	struct spf_term *terms;
+	struct spf_term *terms;	/* inl, or the heap past 16 terms */
+	struct spf_term inl[SPF_INLINE_TERMS];
 	size_t n;
 	int redirect, exp;	/* index or -1 */
 	int all;		/* index of the first all, or -1 */

@@ -201,7 +201,17 @@ spf_macro_expand(const char *s, size_t n, int exp,
 			}
 			i += 2;
 		} else if ((c >= 0x21 && c <= 0x7e) || (exp && c == ' ')) {
-			i++;	/* macro-literal, or SP in an explain-string */
+			/* a run of macro-literal (or explain-string SP) */
+			size_t j = i + 1;
+
+			while (j < n && s[j] != '%' && (((unsigned char)s[j] >=
+			    0x21 && (unsigned char)s[j] <= 0x7e) ||
+			    (exp && s[j] == ' ')))
+				j++;
+			if (env != NULL)
+				st = vbuf_add(out, s + i, j - i);
+			i = j;
+			continue;
 		} else {
 			return VOUCH_E_SYNTAX;
 		}

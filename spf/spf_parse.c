@@ -267,9 +267,12 @@ enum vouch_status
 spf_record_parse(const char *txt, size_t len, struct spf_record *rec,
     struct vouch_error *err)
 {
-	struct spf_record r = { NULL, 0, -1, -1, -1 };
-	size_t i = 6, size = 0;
+	struct spf_record *r = rec;
+	size_t i = 6, size = SPF_INLINE_TERMS;
 
+	r->terms = r->inl;
+	r->n = 0;
+	r->redirect = r->exp = r->all = -1;
 	if (!spf_is_record(txt, len))
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 7208 4.5", 0,
 		    "record does not start with v=spf1");
@@ -284,54 +287,57 @@ spf_record_parse(const char *txt, size_t len, struct spf_record *rec,
 		start = i;
 		while (i < len && txt[i] != ' ')
 			i++;
-		if (r.n == size) {
+		if (r->n == size) {
 			size_t ns = size ? size * 2 : 8;
 
-			if (ns > 4096 || (t = realloc(r.terms, ns * sizeof(*t)))
-			    == NULL) {
-				spf_record_clear(&r);
+			if (ns > 4096 || (t = r->terms == r->inl ?
+			    malloc(ns * sizeof(*t)) : realloc(r->terms,
+			    ns * sizeof(*t))) == NULL) {
+				spf_record_clear(r);
 				return vouch__err(err, ns > 4096 ?
 				    VOUCH_E_LIMIT : VOUCH_E_NOMEM,
 				    "RFC 7208 4.6", (long)start,
 				    "too many terms");
 			}
-			r.terms = t;
+			if (r->terms == r->inl)
+				memcpy(t, r->inl, sizeof(r->inl));
+			r->terms = t;
 			size = ns;
 		}
-		t = &r.terms[r.n];
+		t = &r->terms[r->n];
 		if (!visible(txt + start, i - start) ||
 		    parse_term(t, txt + start, i - start) != 0) {
 			vouch__err(err, VOUCH_E_SYNTAX, "RFC 7208 4.6.1",
 			    (long)start, "invalid term '%.*s'",
 			    (int)(i - start > 64 ? 64 : i - start), txt + start);
-			spf_record_clear(&r);
+			spf_record_clear(r);
 			return VOUCH_E_SYNTAX;
 		}
 		t->offset = start;
-		if ((t->kind == SPF_REDIRECT && r.redirect >= 0) ||
-		    (t->kind == SPF_EXP && r.exp >= 0)) {
+		if ((t->kind == SPF_REDIRECT && r->redirect >= 0) ||
+		    (t->kind == SPF_EXP && r->exp >= 0)) {
 			vouch__err(err, VOUCH_E_SYNTAX, "RFC 7208 6",
 			    (long)start, "%s= given twice",
 			    spf_kind_name(t->kind));
-			spf_record_clear(&r);
+			spf_record_clear(r);
 			return VOUCH_E_SYNTAX;
 		}
 		if (t->kind == SPF_REDIRECT)
-			r.redirect = (int)r.n;
+			r->redirect = (int)r->n;
 		else if (t->kind == SPF_EXP)
-			r.exp = (int)r.n;
-		else if (t->kind == SPF_ALL && r.all < 0)
-			r.all = (int)r.n;
-		r.n++;
+			r->exp = (int)r->n;
+		else if (t->kind == SPF_ALL && r->all < 0)
+			r->all = (int)r->n;
+		r->n++;
 	}
-	*rec = r;
 	return VOUCH_OK;
 }
 
 void
 spf_record_clear(struct spf_record *rec)
 {
-	free(rec->terms);
-	rec->terms = NULL;
+	if (rec->terms != rec->inl)
+		free(rec->terms);
+	rec->terms = rec->inl;
 	rec->n = 0;
 }
