@@ -54,6 +54,12 @@ grow(struct vbuf *b, size_t n)
 }
 
 enum vouch_status
+vbuf_reserve(struct vbuf *b, size_t n)
+{
+	return grow(b, n);
+}
+
+enum vouch_status
 vbuf_add(struct vbuf *b, const void *p, size_t n)
 {
 	enum vouch_status st;

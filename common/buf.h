@@ -15,6 +15,8 @@ struct vbuf {
 void vbuf_init(struct vbuf *b, size_t cap);
 void vbuf_clear(struct vbuf *b);
 void vbuf_reset(struct vbuf *b);
+/* Make room for n more bytes now (fewer reallocations later). */
+enum vouch_status vbuf_reserve(struct vbuf *b, size_t n);
 enum vouch_status vbuf_add(struct vbuf *b, const void *p, size_t n);
 enum vouch_status vbuf_addc(struct vbuf *b, unsigned char c);
 enum vouch_status vbuf_adds(struct vbuf *b, const char *s);

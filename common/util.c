@@ -90,20 +90,25 @@ vouch__parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* RFC 4648 alphabet: value + 1, so 0 means "not base64". */
+static const unsigned char b64tab[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+	['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+	['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+	['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+	['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+	['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+	['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+	['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
 static int
 b64val(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return (int)b64tab[c] - 1;
 }
 
 unsigned char *
@@ -123,6 +128,24 @@ vouch__b64_decode(const char *s, size_t n, size_t *outlen,
 		unsigned char c = (unsigned char)s[i];
 		int v;
 
+		/* fast path: four alphabet characters at a byte boundary */
+		if (bits == 0 && pad == 0 && i + 4 <= n) {
+			unsigned a = b64tab[(unsigned char)s[i]],
+			    b = b64tab[(unsigned char)s[i + 1]],
+			    c2 = b64tab[(unsigned char)s[i + 2]],
+			    d = b64tab[(unsigned char)s[i + 3]];
+
+			if (a && b && c2 && d) {
+				uint32_t w = (a - 1) << 18 | (b - 1) << 12 |
+				    (c2 - 1) << 6 | (d - 1);
+
+				out[o++] = (unsigned char)(w >> 16);
+				out[o++] = (unsigned char)(w >> 8);
+				out[o++] = (unsigned char)w;
+				i += 3;
+				continue;
+			}
+		}
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
 		if (c == '=') {

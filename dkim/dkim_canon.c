@@ -62,23 +62,31 @@ header_relaxed(struct vbuf *out, const unsigned char *p, size_t n)
 	while (end > colon + 1 && (p[end - 1] == '\n' || p[end - 1] == '\r' ||
 	    is_wsp(p[end - 1])))
 		end--;
-	for (i = colon + 1; i < end && st == VOUCH_OK; i++) {
+	for (i = colon + 1; i < end && st == VOUCH_OK;) {
 		unsigned char c = p[i];
+		size_t j;
 
-		if (c == '\r' && i + 1 < end && p[i + 1] == '\n')
-			continue;	/* unfold */
-		if (c == '\n')
+		/* unfold (a CRLF or bare LF line end) and fold WSP runs into
+		 * one SP; a CR that ends no line is content */
+		if (c == '\n' || (c == '\r' && i + 1 < end && p[i + 1] == '\n')) {
+			i++;
 			continue;
+		}
 		if (is_wsp(c)) {
 			wsp = 1;
+			i++;
 			continue;
 		}
 		if (wsp && started)
 			st = vbuf_addc(out, ' ');
 		wsp = 0;
 		started = 1;
+		for (j = i + 1; j < end && p[j] != '\n' && !is_wsp(p[j]) &&
+		    !(p[j] == '\r' && j + 1 < end && p[j + 1] == '\n'); j++)
+			;
 		if (st == VOUCH_OK)
-			st = vbuf_addc(out, c);
+			st = vbuf_add(out, p + i, j - i);
+		i = j;
 	}
 	return st;
 }
@@ -117,11 +125,14 @@ enum vouch_status
 dkim_body_init(struct dkim_body_hash *h, enum vouch_dkim_canon c,
     uint64_t limit)
 {
-	memset(h, 0, sizeof(*h));
+	/* not the 8 KB buffer: only the state needs zeroing */
+	h->hashed = h->total = h->pending_crlf = 0;
+	h->pending_cr = h->pending_wsp = h->any = 0;
+	h->blen = 0;
 	h->canon = c;
 	h->limit = limit;
 	if ((h->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1) {
+	    EVP_DigestInit_ex(h->md, dkim_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(h->md);
 		h->md = NULL;
 		return VOUCH_E_CRYPTO;
@@ -172,6 +183,83 @@ content(struct dkim_body_hash *h, unsigned char c)
 	emit(h, c);
 }
 
+/* A run of plain content: counted, and hashed up to l=. */
+static void
+emit_run(struct dkim_body_hash *h, const unsigned char *p, size_t n)
+{
+	uint64_t room = h->limit - h->hashed;
+	size_t k;
+
+	h->total += n;
+	if ((uint64_t)n > room)
+		n = (size_t)room;
+	h->hashed += n;
+	while (n > 0) {
+		if (h->blen == 0 && n >= sizeof(h->buf)) {
+			EVP_DigestUpdate(h->md, p, n);
+			return;
+		}
+		k = sizeof(h->buf) - h->blen < n ? sizeof(h->buf) - h->blen : n;
+		memcpy(h->buf + h->blen, p, k);
+		h->blen += k;
+		p += k;
+		n -= k;
+		if (h->blen == sizeof(h->buf))
+			flush(h);
+	}
+}
+
+/* Bytes that need the careful path: line ends, and WSP for relaxed.
+ * Bit 0: special for simple, bit 1: special for relaxed. */
+static const unsigned char special_tab[256] = {
+	['\r'] = 3, ['\n'] = 3, [' '] = 2, ['\t'] = 2,
+};
+
+static inline int
+special(const struct dkim_body_hash *h, unsigned char c)
+{
+	return special_tab[c] & (h->canon == VOUCH_DKIM_RELAXED ? 2 : 1);
+}
+
+/*
+ * The longest span from i whose canonical form is the input itself: plain
+ * bytes, single SPs between content (relaxed), and CRLFs that a content
+ * byte follows (so no empty line hides inside).  One pass, no copies.
+ */
+static size_t
+plain_span_relaxed(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n) {
+		if (!(special_tab[p[i]] & 2)) {
+			i++;
+		} else if (p[i] == ' ' && i + 1 < n &&
+		    !(special_tab[p[i + 1]] & 2)) {
+			i += 2;
+		} else if (p[i] == '\r' && i + 2 < n && p[i + 1] == '\n' &&
+		    !(special_tab[p[i + 2]] & 2)) {
+			i += 3;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+static size_t
+plain_span_simple(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n) {
+		if (!(special_tab[p[i]] & 1))
+			i++;
+		else if (p[i] == '\r' && i + 2 < n && p[i + 1] == '\n' &&
+		    !(special_tab[p[i + 2]] & 1))
+			i += 3;
+		else
+			break;
+	}
+	return i;
+}
+
 void
 dkim_body_update(struct dkim_body_hash *h, const unsigned char *p, size_t n)
 {
@@ -180,6 +268,17 @@ dkim_body_update(struct dkim_body_hash *h, const unsigned char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
 
+		if (!special(h, c) && !h->pending_cr) {
+			/* fast path: everything that canonicalizes to itself */
+			size_t j = h->canon == VOUCH_DKIM_RELAXED ?
+			    plain_span_relaxed(p, i + 1, n) :
+			    plain_span_simple(p, i + 1, n);
+
+			release(h);
+			emit_run(h, p + i, j - i);
+			i = j - 1;
+			continue;
+		}
 		if (h->pending_cr) {
 			h->pending_cr = 0;
 			if (c == '\n') {

@@ -139,6 +139,9 @@ void dkim_pubkey_clear(struct dkim_pubkey *k);
 EVP_PKEY *dkim_pkey_from_der(const unsigned char *der, size_t n,
     enum vouch_dkim_keytype type);
 
+/* SHA-256, fetched from the provider once per process. */
+const EVP_MD *dkim_sha256(void);
+
 /* Sign or verify the canonical header data (RFC 6376 3.7, RFC 8463 3). */
 enum vouch_status dkim_crypto_sign(EVP_PKEY *k, enum vouch_dkim_keytype t,
     const unsigned char *data, size_t n, unsigned char **sig, size_t *slen);

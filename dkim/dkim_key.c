@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,27 @@
 #include "common/util.h"
 
 #define KEYFILE_MAX (64 * 1024)
+
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/*
+ * SHA-256 fetched once: OpenSSL 3 otherwise looks the implementation up
+ * again on every EVP_sha256() init, which costs as much as hashing a few
+ * kilobytes.
+ */
+const EVP_MD *
+dkim_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_md != NULL ? sha256_md : EVP_sha256();
+}
 
 static enum vouch_status
 key_from_pkey(EVP_PKEY *pk, struct vouch_dkim_key **out,
@@ -408,14 +430,14 @@ dkim_crypto_sign(EVP_PKEY *k, enum vouch_dkim_keytype t,
 		return VOUCH_E_NOMEM;
 	*sig = NULL;
 	if (t == VOUCH_DKIM_RSA) {
-		if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) != 1 ||
+		if (EVP_DigestSignInit(md, NULL, dkim_sha256(), NULL, k) != 1 ||
 		    EVP_DigestSign(md, NULL, &len, data, n) != 1 ||
 		    (*sig = malloc(len)) == NULL ||
 		    EVP_DigestSign(md, *sig, &len, data, n) != 1)
 			goto out;
 	} else {
 		/* RFC 8463 3: Ed25519 signs the SHA-256 hash of the data. */
-		if (EVP_Digest(data, n, digest, NULL, EVP_sha256(), NULL) != 1 ||
+		if (EVP_Digest(data, n, digest, NULL, dkim_sha256(), NULL) != 1 ||
 		    EVP_DigestSignInit(md, NULL, NULL, NULL, k) != 1 ||
 		    (*sig = malloc(64)) == NULL)
 			goto out;
@@ -447,10 +469,10 @@ dkim_crypto_verify(EVP_PKEY *k, enum vouch_dkim_keytype t,
 	if (md == NULL)
 		return 0;
 	if (t == VOUCH_DKIM_RSA) {
-		ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
+		ok = EVP_DigestVerifyInit(md, NULL, dkim_sha256(), NULL, k) == 1 &&
 		    EVP_DigestVerify(md, sig, slen, data, n) == 1;
 	} else {
-		ok = EVP_Digest(data, n, digest, NULL, EVP_sha256(), NULL) == 1 &&
+		ok = EVP_Digest(data, n, digest, NULL, dkim_sha256(), NULL) == 1 &&
 		    EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1 &&
 		    EVP_DigestVerify(md, sig, slen, digest, 32) == 1;
 	}

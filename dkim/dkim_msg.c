@@ -106,10 +106,21 @@ dkim_msg_feed(struct dkim_msg *m, const unsigned char *p, size_t n)
 			m->body(m->body_arg, p, n);
 		return VOUCH_OK;
 	}
+	if (m->hdr.data == NULL)
+		(void)vbuf_reserve(&m->hdr, n < 4096 ? n : 4096);
 	/* Look for an empty line: a line end right at a line start. */
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
 
+		if (!m->at_line_start && c != '\n') {
+			/* inside a line: jump to its end */
+			const unsigned char *nl = memchr(p + i, '\n', n - i);
+
+			if (nl == NULL)
+				break;
+			i = (size_t)(nl - p);
+			c = '\n';
+		}
 		if (c == '\n') {
 			if (!m->seen_line_end) {
 				m->seen_line_end = 1;

@@ -45,8 +45,8 @@ tok_tag_value(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!is_fws(c) && (c < 0x21 || c > 0x7e || c == ';'))
-			return 0;
+		if ((c < 0x21 || c > 0x7e) && !is_fws(c))
+			return 0;	/* ';' cannot occur: it ends the tag */
 	}
 	return 1;
 }
@@ -59,11 +59,11 @@ dkim_tags_parse(const char *s, size_t n, struct dkim_tags *tags, char *why,
 
 	tags->n = 0;
 	while (i < n) {
-		size_t start = i, end, eq, ns, ne, vs, ve;
+		const char *semi = memchr(s + i, ';', n - i), *eqp;
+		size_t start = i, end = semi != NULL ? (size_t)(semi - s) : n;
+		size_t eq, ns, ne, vs, ve;
 		struct dkim_tag *t;
 
-		for (end = i; end < n && s[end] != ';'; end++)
-			;
 		i = end + 1;
 		/* an empty tag-spec is allowed only as a trailing ';' */
 		for (ns = start; ns < end && is_fws((unsigned char)s[ns]); ns++)
@@ -80,13 +80,12 @@ dkim_tags_parse(const char *s, size_t n, struct dkim_tags *tags, char *why,
 			}
 			continue;
 		}
-		for (eq = ns; eq < end && s[eq] != '='; eq++)
-			;
-		if (eq == end) {
+		if ((eqp = memchr(s + ns, '=', end - ns)) == NULL) {
 			snprintf(why, whylen, "tag '%.*s' has no '='",
 			    (int)((end - ns) > 20 ? 20 : end - ns), s + ns);
 			return VOUCH_E_SYNTAX;
 		}
+		eq = (size_t)(eqp - s);
 		for (ne = eq; ne > ns && is_fws((unsigned char)s[ne - 1]); ne--)
 			;
 		for (vs = eq + 1; vs < end && is_fws((unsigned char)s[vs]); vs++)

@@ -253,7 +253,7 @@ struct vouch_dkim_verifier {
 	struct dkim_msg msg;
 	struct vsig *sigs;
 	size_t nsigs;
-	struct dkim_body_hash hash[VOUCH_DKIM_MAX_SIGS];
+	struct dkim_body_hash *hash[VOUCH_DKIM_MAX_SIGS];	/* on demand */
 	unsigned char digest[VOUCH_DKIM_MAX_SIGS][32];
 	int digest_ok[VOUCH_DKIM_MAX_SIGS];
 	size_t nhash;
@@ -367,14 +367,11 @@ b64_tag(const struct dkim_tags *t, const char *name, size_t *len)
 {
 	const struct dkim_tag *g = dkim_tags_get(t, name);
 	enum vouch_status st;
-	unsigned char *d;
-	char *s;
 
-	if (g == NULL || (s = dkim_tag_nows(g)) == NULL)
+	/* the decoder skips the folding whitespace itself */
+	if (g == NULL)
 		return NULL;
-	d = vouch__b64_decode(s, strlen(s), len, &st);
-	free(s);
-	return d;
+	return vouch__b64_decode(g->val, g->vlen, len, &st);
 }
 
 /* RFC 6376 3.5 and 6.1.1: the tags of one signature. */
@@ -508,12 +505,18 @@ assign_hasher(struct vouch_dkim_verifier *v, struct vsig *g)
 	size_t i;
 
 	for (i = 0; i < v->nhash; i++)
-		if (v->hash[i].canon == g->bc && v->hash[i].limit == g->l) {
+		if (v->hash[i]->canon == g->bc && v->hash[i]->limit == g->l) {
 			g->hasher = (int)i;
 			return;
 		}
 	if (v->nhash == VOUCH_DKIM_MAX_SIGS ||
-	    dkim_body_init(&v->hash[v->nhash], g->bc, g->l) != VOUCH_OK) {
+	    (v->hash[v->nhash] = malloc(sizeof(struct dkim_body_hash))) ==
+	    NULL) {
+		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
+		return;
+	}
+	if (dkim_body_init(v->hash[v->nhash], g->bc, g->l) != VOUCH_OK) {
+		free(v->hash[v->nhash]);
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
 		return;
 	}
@@ -564,7 +567,7 @@ on_body(void *arg, const unsigned char *p, size_t n)
 	if (!v->parsed)
 		parse_sigs(v);
 	for (i = 0; i < v->nhash; i++)
-		dkim_body_update(&v->hash[i], p, n);
+		dkim_body_update(v->hash[i], p, n);
 }
 
 enum vouch_status
@@ -669,6 +672,9 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	}
 	vbuf_init(&data, VOUCH_DKIM_MAX_HEADER * 2);
 	vbuf_init(&sf, VOUCH_DKIM_MAX_HEADER);
+	/* room for the usual case in one allocation each */
+	vbuf_reserve(&data, v->msg.hdr.len + 64);
+	vbuf_reserve(&sf, g->field->len + 16);
 	if (dkim_hash_headers(&v->msg, g->h, g->hlen, g->hc, &data) !=
 	    VOUCH_OK || strip_b(g->field, &sf) != VOUCH_OK ||
 	    dkim_canon_header(&data, sf.data, sf.len, g->hc, 1) != VOUCH_OK) {
@@ -682,7 +688,7 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	vbuf_clear(&sf);
 	if (g->bad)
 		goto out;
-	h = &v->hash[g->hasher];
+	h = v->hash[g->hasher];
 	if (!v->digest_ok[g->hasher]) {
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "hash failure");
 		goto out;
@@ -725,7 +731,7 @@ vouch_dkim_verifier_finish(struct vouch_dkim_verifier *v,
 		return vouch__err(err, v->error, NULL, -1, "%s",
 		    vouch_strerror(v->error));
 	for (i = 0; i < v->nhash; i++)
-		v->digest_ok[i] = dkim_body_final(&v->hash[i], v->digest[i]) ==
+		v->digest_ok[i] = dkim_body_final(v->hash[i], v->digest[i]) ==
 		    VOUCH_OK;
 	for (i = 0; i < v->nsigs; i++) {
 		struct vsig *g = &v->sigs[i];
@@ -783,8 +789,10 @@ vouch_dkim_verifier_free(struct vouch_dkim_verifier *v)
 		free(g->bh);
 		free(g->sig);
 	}
-	for (i = 0; i < v->nhash; i++)
-		dkim_body_clear(&v->hash[i]);
+	for (i = 0; i < v->nhash; i++) {
+		dkim_body_clear(v->hash[i]);
+		free(v->hash[i]);
+	}
 	free(v->sigs);
 	free(v->from);
 	dkim_msg_clear(&v->msg);
