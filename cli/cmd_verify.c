@@ -120,45 +120,22 @@ keep_source(struct run *r, const char *s)
 	return ns[r->nsources++];
 }
 
-static int
-is_mbox(const unsigned char *p, size_t n)
-{
-	return n >= 5 && memcmp(p, "From ", 5) == 0;
-}
-
-/* Split a mapped mbox at lines that start with "From ". */
+/* Every message of a mapped mbox becomes an item. */
 static void
 split_mbox(struct run *r, const char *source, const unsigned char *p,
     size_t n)
 {
-	size_t i = 0, index = 0;
+	const unsigned char *msg;
+	size_t off = 0, len, index = 0;
 
-	while (i < n) {
-		const unsigned char *nl = memchr(p + i, '\n', n - i);
-		size_t start = nl != NULL ? (size_t)(nl - p) + 1 : n, end = start;
-		struct item *it;
+	while (vouch_mbox_next(p, n, &off, &msg, &len)) {
+		struct item *it = add_item(r, source, index++);
 
-		/* the message runs to the next separator line */
-		while (end < n) {
-			if (is_mbox(p + end, n - end))
-				break;
-			nl = memchr(p + end, '\n', n - end);
-			end = nl != NULL ? (size_t)(nl - p) + 1 : n;
-		}
-		if ((it = add_item(r, source, index++)) == NULL)
+		if (it == NULL)
 			return;
-		it->data = p + start;
-		it->len = end - start;
+		it->data = msg;
+		it->len = len;
 		it->mboxrd = 1;
-		/* the blank line an mbox writer adds before "From " */
-		if (end < n && it->len >= 2 && it->data[it->len - 1] == '\n') {
-			if (it->data[it->len - 2] == '\n')
-				it->len--;
-			else if (it->len >= 3 && it->data[it->len - 2] == '\r' &&
-			    it->data[it->len - 3] == '\n')
-				it->len -= 2;
-		}
-		i = end;
 	}
 }
 
@@ -292,7 +269,7 @@ add_path(struct run *r, const char *path)
 		set_ex(r, EX_IOERR);
 		return;
 	}
-	if (is_mbox(m, len)) {
+	if (vouch_mbox_is(m, len)) {
 		split_mbox(r, src, m, len);
 	} else {
 		struct item *it = add_item(r, src, 0);
@@ -302,27 +279,6 @@ add_path(struct run *r, const char *path)
 			it->len = len;
 		}
 	}
-}
-
-/* Feed one mbox message, undoing mboxrd quoting (">From " -> "From "). */
-static void
-feed_mboxrd(struct vouch_dkim_verifier *v, const unsigned char *p, size_t n)
-{
-	size_t i = 0, span = 0;
-
-	while (i < n) {
-		const unsigned char *nl = memchr(p + i, '\n', n - i);
-		size_t end = nl != NULL ? (size_t)(nl - p) + 1 : n, q = i;
-
-		while (q < end && p[q] == '>')
-			q++;
-		if (q > i && end - q >= 5 && memcmp(p + q, "From ", 5) == 0) {
-			vouch_dkim_verifier_feed(v, p + span, i - span);
-			span = i + 1;	/* drop one '>' */
-		}
-		i = end;
-	}
-	vouch_dkim_verifier_feed(v, p + span, n - span);
 }
 
 static int
@@ -442,7 +398,7 @@ verify_item(struct run *r, struct item *it)
 		return;
 	}
 	if (it->mboxrd)
-		feed_mboxrd(v, data, len);
+		vouch_dkim_verifier_feed_mboxrd(v, data, len);
 	else
 		vouch_dkim_verifier_feed(v, data, len);
 	if (vouch_dkim_verifier_finish(v, NULL) != VOUCH_OK)

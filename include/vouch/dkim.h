@@ -169,6 +169,9 @@ VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_new(
     struct vouch_dkim_ctx *ctx, struct vouch_dkim_verifier **v);
 VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_feed(
     struct vouch_dkim_verifier *v, const void *data, size_t len);
+/* Feed one mbox message, undoing mboxrd quoting (">From " to "From "). */
+VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_feed_mboxrd(
+    struct vouch_dkim_verifier *v, const void *data, size_t len);
 /* Look up keys and check every signature.  Fails only for lack of memory;
  * a malformed message gives per-signature results. */
 VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_finish(
@@ -192,6 +195,18 @@ VOUCH_EXPORT void vouch_dkim_verifier_free(struct vouch_dkim_verifier *v);
  */
 VOUCH_EXPORT char *vouch_dkim_sig_ar(const struct vouch_dkim_sig *sig);
 VOUCH_EXPORT char *vouch_dkim_sig_json(const struct vouch_dkim_sig *sig);
+
+/* ---- mbox (RFC 4155) ------------------------------------------------------ */
+
+/* Does the data start like an mbox ("From " on the first line)? */
+VOUCH_EXPORT int vouch_mbox_is(const void *data, size_t len);
+/*
+ * The next message of an mbox from *off (start with 0): sets *msg and
+ * *msglen (borrowed from data; still mboxrd-quoted) and advances *off.
+ * Returns 0 when there is none left.
+ */
+VOUCH_EXPORT int vouch_mbox_next(const void *data, size_t len, size_t *off,
+    const unsigned char **msg, size_t *msglen);
 
 /* "pass", "fail", ... (RFC 8601); static. */
 VOUCH_EXPORT const char *vouch_dkim_result_name(enum vouch_dkim_result r);
