@@ -122,6 +122,7 @@ vbuf_take(struct vbuf *b, size_t *len)
 
 	if (b->data == NULL && grow(b, 0) != VOUCH_OK)
 		return NULL;
+	b->data[b->len] = '\0';	/* an empty buffer was never written */
 	p = (char *)b->data;
 	if (len != NULL)
 		*len = b->len;
