@@ -241,8 +241,10 @@ fault_for(const struct vouch_dns *d, const char *name, uint16_t type)
 
 static enum vouch_status
 live_lookup(struct vouch_dns *d, const char *name, uint16_t type,
-    struct vouch_dns_answer **out)
+    unsigned int budget_ms, struct vouch_dns_answer **out)
 {
+	unsigned int per_try = d->timeout_ms, tries = d->tries;
+
 	struct vouch_dns_answer *a;
 	enum vouch_status st;
 	int64_t now = clock_now(d);
@@ -253,7 +255,15 @@ live_lookup(struct vouch_dns *d, const char *name, uint16_t type,
 		return VOUCH_OK;
 	}
 	__atomic_add_fetch(&d->upstream, 1, __ATOMIC_RELAXED);
-	st = dns_live_query(d->live, name, type, d->timeout_ms, d->tries, &a);
+	/* a caller's time budget caps the tries and their timeout */
+	if (budget_ms > 0 && budget_ms < per_try * tries) {
+		if (per_try > budget_ms)
+			per_try = budget_ms;
+		tries = budget_ms / per_try;
+		if (tries < 1)
+			tries = 1;
+	}
+	st = dns_live_query(d->live, name, type, per_try, tries, &a);
 	if (st != VOUCH_OK)
 		return st;
 	if ((a->rcode == VOUCH_DNS_ANSWER || a->rcode == VOUCH_DNS_NXDOMAIN ||
@@ -266,7 +276,7 @@ live_lookup(struct vouch_dns *d, const char *name, uint16_t type,
 /* One step: the answer for exactly this name, maybe a CNAME to follow. */
 static enum vouch_status
 lookup_one(struct vouch_dns *d, const char *name, uint16_t type,
-    struct vouch_dns_answer **out)
+    unsigned int budget_ms, struct vouch_dns_answer **out)
 {
 	const struct fault *f;
 	enum vouch_status st;
@@ -284,7 +294,7 @@ lookup_one(struct vouch_dns *d, const char *name, uint16_t type,
 		*out = dns_answer_new(type, VOUCH_DNS_NXDOMAIN, 0);
 		return *out != NULL ? VOUCH_OK : VOUCH_E_NOMEM;
 	}
-	return live_lookup(d, name, type, out);
+	return live_lookup(d, name, type, budget_ms, out);
 }
 
 /* RFC 1035 2.3.4: at most 255 octets, labels at most 63, none empty. */
@@ -314,6 +324,14 @@ vouch_dns_query(struct vouch_dns *d, const char *name,
     enum vouch_dns_type type, struct vouch_dns_answer **answer,
     struct vouch_error *err)
 {
+	return vouch_dns_query_within(d, name, type, 0, answer, err);
+}
+
+enum vouch_status
+vouch_dns_query_within(struct vouch_dns *d, const char *name,
+    enum vouch_dns_type type, unsigned int budget_ms,
+    struct vouch_dns_answer **answer, struct vouch_error *err)
+{
 	struct vouch_dns_answer *a = NULL;
 	char *cur = NULL;
 	enum vouch_status st;
@@ -332,7 +350,8 @@ vouch_dns_query(struct vouch_dns *d, const char *name,
 		return VOUCH_OK;
 	}
 	for (hops = 0;; hops++) {
-		st = lookup_one(d, cur != NULL ? cur : name, (uint16_t)type, &a);
+		st = lookup_one(d, cur != NULL ? cur : name, (uint16_t)type,
+		    budget_ms, &a);
 		if (st != VOUCH_OK)
 			goto fail;
 		if (a->cname == NULL || type == VOUCH_DNS_CNAME)

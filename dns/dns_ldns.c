@@ -249,6 +249,11 @@ collect(const ldns_pkt *p, const char *name, uint16_t type,
 		free(cur);
 		cur = next;
 	}
+	if (hops > VOUCH_DNS_MAX_CNAME) {
+		/* a CNAME loop (or an absurd chain) inside the answer */
+		a->rcode = VOUCH_DNS_TEMPFAIL;
+		goto out;
+	}
 	if (a->n == 0 && strcasecmp(cur, name) != 0 &&
 	    type != VOUCH_DNS_CNAME) {
 		/* The chain left this answer: let the front end follow it. */
@@ -339,6 +344,8 @@ send_query(ldns_resolver *r, const char *name, uint16_t type,
 		if (st == VOUCH_E_DNS_MALFORMED) {
 			a->rcode = VOUCH_DNS_MALFORMED;
 			st = VOUCH_OK;
+		} else if (a->rcode == VOUCH_DNS_TEMPFAIL) {
+			/* collect() found a CNAME loop */
 		} else if (a->n == 0) {
 			a->rcode = VOUCH_DNS_NODATA;
 			a->ttl = negative_ttl(p);

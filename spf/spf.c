@@ -67,10 +67,13 @@ static struct vouch_dns_answer *
 query(struct spf_ctx *c, const char *name, enum vouch_dns_type type)
 {
 	struct vouch_dns_answer *a = NULL;
+	int64_t left = c->deadline - mono_ms();
 
-	if (mono_ms() > c->deadline)
+	if (left <= 0)
 		return NULL;
-	if (vouch_dns_query(c->dns, name, type, &a, NULL) != VOUCH_OK)
+	/* RFC 7208 4.6.4: the whole evaluation has a time limit */
+	if (vouch_dns_query_within(c->dns, name, type, (unsigned int)left, &a,
+	    NULL) != VOUCH_OK)
 		return NULL;
 	return a;
 }

@@ -118,6 +118,11 @@ VOUCH_EXPORT void vouch_dns_set_clock(struct vouch_dns *dns,
 VOUCH_EXPORT enum vouch_status vouch_dns_query(struct vouch_dns *dns,
     const char *name, enum vouch_dns_type type,
     struct vouch_dns_answer **answer, struct vouch_error *err);
+/* The same within a time budget (milliseconds, 0 = none): the tries and
+ * their timeout are cut so a live query ends in time. */
+VOUCH_EXPORT enum vouch_status vouch_dns_query_within(struct vouch_dns *dns,
+    const char *name, enum vouch_dns_type type, unsigned int budget_ms,
+    struct vouch_dns_answer **answer, struct vouch_error *err);
 /* Snapshot of the counters. */
 VOUCH_EXPORT void vouch_dns_stats(const struct vouch_dns *dns,
     struct vouch_dns_stats *stats);
