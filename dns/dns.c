@@ -124,15 +124,16 @@ vouch_dns_add_raw(struct vouch_dns *d, const char *name,
 	const char *p = data;
 
 	if (type == VOUCH_DNS_MX) {
-		/* "PREF NAME" */
-		char *end;
-		unsigned long v = strtoul(p, &end, 10);
+		/* "PREF NAME", parsed within len: data need not end in NUL */
+		const char *sp = p != NULL ? memchr(p, ' ', len) : NULL;
+		uint64_t v;
 
-		if (end == p || *end != ' ' || v > 65535)
+		if (sp == NULL || vouch__parse_u64(p, (size_t)(sp - p), 65535,
+		    &v) != 0)
 			return VOUCH_E_INVAL;
 		pref = (unsigned int)v;
-		len -= (size_t)(end + 1 - p);
-		p = end + 1;
+		len -= (size_t)(sp + 1 - p);
+		p = sp + 1;
 	}
 	if (type == 0)
 		len = 0;	/* the name exists, with no data */

@@ -251,7 +251,7 @@ collect(const ldns_pkt *p, const char *name, uint16_t type,
 	}
 	if (hops > VOUCH_DNS_MAX_CNAME) {
 		/* a CNAME loop (or an absurd chain) inside the answer */
-		a->rcode = VOUCH_DNS_TEMPFAIL;
+		st = VOUCH_E_LIMIT;
 		goto out;
 	}
 	if (a->n == 0 && strcasecmp(cur, name) != 0 &&
@@ -344,8 +344,9 @@ send_query(ldns_resolver *r, const char *name, uint16_t type,
 		if (st == VOUCH_E_DNS_MALFORMED) {
 			a->rcode = VOUCH_DNS_MALFORMED;
 			st = VOUCH_OK;
-		} else if (a->rcode == VOUCH_DNS_TEMPFAIL) {
-			/* collect() found a CNAME loop */
+		} else if (st == VOUCH_E_LIMIT) {
+			a->rcode = VOUCH_DNS_TEMPFAIL;	/* a CNAME loop */
+			st = VOUCH_OK;
 		} else if (a->n == 0) {
 			a->rcode = VOUCH_DNS_NODATA;
 			a->ttl = negative_ttl(p);
