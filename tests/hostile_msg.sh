@@ -1,0 +1,89 @@
+#!/bin/sh
+# Hostile messages through `vouch verify` and `vouch sign`: a defined
+# result or a clear one-line error for each, in bounded time and memory.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+H="$top_srcdir/testdata/hostile"
+python3 "$H/make-big.py" "$tmp"
+"$VOUCH" keygen -d dkim.example -s k -t ed25519 -o "$tmp" >/dev/null
+V="--dns-zone $ZONES/dkim.example.zone --at 1790003600"
+maxms=0; maxkb=0
+for f in "$H"/*.eml "$tmp"/*.eml; do
+	name=$(basename "$f")
+	for cmd in verify sign; do
+		if [ $cmd = verify ]; then
+			set -- "$VOUCH" verify $V --format json "$f"
+			allowed="0 1"
+		else
+			set -- "$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" "$f"
+			allowed="0 65"
+		fi
+		start=$(date +%s%N)
+		/usr/bin/time -f %M -o "$tmp/rss" "$@" > "$tmp/out" 2> "$tmp/err"
+		rc=$?
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		kb=$(tail -n 1 "$tmp/rss")
+		[ $ms -gt $maxms ] && maxms=$ms
+		[ "$kb" -gt $maxkb ] && maxkb=$kb
+		case " $allowed " in
+		*" $rc "*)
+			if [ $cmd = verify ] && ! grep -q '"dkim":' "$tmp/out"; then
+				not_ok "$cmd $name: no result line"
+			elif [ $cmd = sign ] && [ $rc != 0 ] && [ "$(wc -l < "$tmp/err")" != 1 ]; then
+				not_ok "$cmd $name: exit $rc without a one-line error"
+				head -3 "$tmp/err" | sed 's/^/  | /'
+			elif [ $rc != 0 ] && [ -s "$tmp/out" ] && [ $cmd = sign ]; then
+				not_ok "$cmd $name: wrote to stdout on failure"
+			elif [ $ms -gt 10000 ] || [ "$kb" -gt 262144 ]; then
+				not_ok "$cmd $name: ${ms} ms, ${kb} KB (bound 10 s, 256 MB)"
+			else
+				ok "$cmd $name: exit $rc, ${ms} ms, ${kb} KB"
+			fi;;
+		*)
+			not_ok "$cmd $name: exit $rc (allowed: $allowed)"
+			head -5 "$tmp/err" | sed 's/^/  | /';;
+		esac
+	done
+done
+echo "worst case: ${maxms} ms, ${maxkb} KB peak RSS"
+
+# specific answers
+"$VOUCH" verify $V --format json "$tmp/many-signatures.eml" > "$tmp/out"
+n=$(grep -o '"result"' "$tmp/out" | wc -l)
+[ "$n" = 10 ] && ok "1000 signatures: only the first 10 checked" || not_ok "1000 signatures: $n checked"
+"$VOUCH" verify $V --max-sigs 3 --format json "$tmp/many-signatures.eml" > "$tmp/out"
+n=$(grep -o '"result"' "$tmp/out" | wc -l)
+[ "$n" = 3 ] && ok "--max-sigs 3" || not_ok "--max-sigs 3: $n"
+"$VOUCH" verify $V --format json "$H/huge-negative-numbers.eml" > "$tmp/out"
+n=$(grep -o '"result":"permerror","reason":"syntax error in tag [ltx]' "$tmp/out" | wc -l)
+[ "$n" = 3 ] && ok "huge and negative l=, t=, x= are syntax errors" || not_ok "numbers: $n of 3"; 
+"$VOUCH" verify $V --format json "$H/invalid-base64.eml" > "$tmp/out"
+expect_grep 'syntax error in tag bh' "$tmp/out" "invalid base64 is a syntax error"
+"$VOUCH" verify $V --format json "$H/duplicate-missing-tags.eml" > "$tmp/out"
+n=$(grep -o '"result":"permerror"' "$tmp/out" | wc -l)
+[ "$n" = 4 ] && ok "duplicate and missing tags: 4 permerrors" || not_ok "tags: $n of 4"
+"$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" "$H/no-blank-line.eml" > /dev/null 2> "$tmp/err"
+expect_grep 'header line without a colon' "$tmp/err" "sign says why a message without a blank line is refused"
+"$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" "$tmp/long-header-line.eml" > "$tmp/out"
+"$VOUCH" verify --dns-zone /dev/null --format json - < "$tmp/out" > /dev/null
+rc=$?
+[ $rc = 1 ] && ok "a signed 1 MB header line verifies to a result" || not_ok "1 MB header: exit $rc"
+
+# pipelines lose nothing: --add-header to /dev/full and a closed pipe
+M="$top_srcdir/testdata/messages/dkim-pass-rsa.eml"
+"$VOUCH" verify $V --add-header "$M" > /dev/full 2>/dev/null
+rc=$?
+[ $rc = 74 ] && ok "--add-header to /dev/full gives 74" || not_ok "--add-header /dev/full gives $rc"
+rc=$( { "$VOUCH" verify $V --add-header "$tmp/long-header-line.eml" 2>/dev/null; echo $? > "$tmp/rc"; } | head -c 10 > /dev/null; cat "$tmp/rc")
+[ "$rc" = 74 ] && ok "--add-header into a closed pipe gives 74" || not_ok "--add-header closed pipe gives $rc"
+# killed mid-run: no partial -o file
+mkfifo "$tmp/slow"
+( "$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" -o "$tmp/killed.eml" "$tmp/slow" 2>/dev/null & echo $! > "$tmp/pid"; wait ) &
+exec 7> "$tmp/slow"
+printf 'From: a@dkim.example\r\n\r\npartial' >&7
+sleep 0.3
+kill -9 "$(cat "$tmp/pid")" 2>/dev/null
+exec 7>&-
+sleep 0.2
+[ ! -e "$tmp/killed.eml" ] && ok "killed mid-run: no -o file" || not_ok "killed mid-run left $tmp/killed.eml"
+finish
