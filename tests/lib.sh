@@ -37,3 +37,16 @@ finish() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# VOUCH_VALGRIND=1: run the real binary under valgrind; any memory error
+# or leak makes it exit 99, which no test accepts.
+if [ -n "${VOUCH_VALGRIND:-}" ] && [ -x "$top_builddir/.libs/vouch" ]; then
+	cat > "$tmp/vouch-vg" <<EOW
+#!/bin/sh
+LD_LIBRARY_PATH="$top_builddir/.libs\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec valgrind -q \
+	--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--suppressions="$top_srcdir/tests/valgrind.supp" "$top_builddir/.libs/vouch" "\$@"
+EOW
+	chmod +x "$tmp/vouch-vg"
+	VOUCH="$tmp/vouch-vg"
+fi
