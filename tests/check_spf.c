@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -273,6 +274,34 @@ START_TEST(test_spf_overall_time_limit_gives_temperror)
 }
 END_TEST
 
+START_TEST(test_spf_4kb_record_ends_in_a_defined_result)
+{
+	struct vouch_dns *d = vouch_dns_new();
+	struct vouch_spf_request r = { 0 };
+	struct vouch_spf_verdict v;
+	char rec[4200];
+	size_t n = 0;
+	int i;
+
+	n += (size_t)snprintf(rec, sizeof(rec), "v=spf1");
+	for (i = 0; n < 4000; i++)
+		n += (size_t)snprintf(rec + n, sizeof(rec) - n, " ip4:10.%d.%d.0/24",
+		    (i >> 8) & 255, i & 255);
+	n += (size_t)snprintf(rec + n, sizeof(rec) - n, " -all");
+	vouch_dns_add_raw(d, "big.example", VOUCH_DNS_TXT, rec, n, 60);
+	r.ip = "192.0.2.1";
+	r.mail_from = "u@big.example";
+	ck_assert_int_eq(vouch_spf_check(d, &r, &v, NULL), VOUCH_OK);
+	ck_assert_int_eq(v.result, VOUCH_SPF_FAIL);
+	vouch_spf_verdict_clear(&v);
+	r.ip = "10.0.5.9";
+	ck_assert_int_eq(vouch_spf_check(d, &r, &v, NULL), VOUCH_OK);
+	ck_assert_int_eq(v.result, VOUCH_SPF_PASS);
+	vouch_spf_verdict_clear(&v);
+	vouch_dns_free(d);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -291,6 +320,7 @@ main(void)
 	tcase_add_test(tc, test_spf_results_cover_every_mechanism);
 	tcase_add_test(tc, test_spf_invalid_client_address_is_refused);
 	tcase_add_test(tc, test_spf_overall_time_limit_gives_temperror);
+	tcase_add_test(tc, test_spf_4kb_record_ends_in_a_defined_result);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

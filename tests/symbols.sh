@@ -1,5 +1,17 @@
 #!/bin/sh
 # Only vouch_* symbols may be exported from the shared library.
+# Each public header compiles on its own, as C and as C++.
+for h in "$top_srcdir"/include/vouch/*.h; do
+	for lang in c c++; do
+		if ! echo "#include <vouch/$(basename "$h")>" |
+		    ${CC:-cc} -x $lang -fsyntax-only -Wall -Werror -I"$top_srcdir/include" - 2>/dev/null; then
+			[ $lang = c++ ] && ! command -v c++ >/dev/null && continue
+			echo "FAIL: $(basename "$h") does not compile alone as $lang"
+			exit 1
+		fi
+	done
+done
+echo "ok: every public header compiles alone (C and C++)"
 lib="$top_builddir/.libs/libvouch.so"
 if [ ! -f "$lib" ]; then
 	echo "SKIP: $lib not built (static-only build)"
