@@ -37,6 +37,8 @@ struct dkim_msg {
 	void *body_arg;
 	uint64_t body_bytes;
 	int at_line_start;	/* scanning state for the header end */
+	char *from;		/* the From addr-spec, once looked for */
+	int from_done;
 };
 
 void dkim_msg_init(struct dkim_msg *m, dkim_body_fn body, void *arg);
@@ -53,6 +55,8 @@ const unsigned char *dkim_field_value(const struct dkim_field *f,
     size_t *len);
 /* addr-spec of the one From field; NULL when absent or ambiguous. */
 char *dkim_msg_from_addr(const struct dkim_msg *m, const char **why);
+/* The same, found once after the header and kept by the message. */
+const char *dkim_msg_from(struct dkim_msg *m);
 
 /* Canonicalize the fields named in the h= list into out (RFC 6376
  * 5.4.2: bottom-up, an absent name adds nothing). */
@@ -110,6 +114,10 @@ enum vouch_status dkim_tags_parse(const char *s, size_t n,
     struct dkim_tags *tags, char *why, size_t whylen);
 const struct dkim_tag *dkim_tags_get(const struct dkim_tags *t,
     const char *name);
+/* The next element of a sep-separated list (h=, rua=) in s[0..n) from
+ * *pos, folding whitespace trimmed; 0 when the list is done. */
+int dkim_list_next(const char *s, size_t n, char sep, size_t *pos,
+    const char **elem, size_t *elen);
 /* Copy a value without any whitespace (b=, bh=, p=). */
 char *dkim_tag_nows(const struct dkim_tag *t);
 

@@ -335,23 +335,13 @@ dkim_pubkey_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 	}
 	if ((t = dkim_tags_get(&tags, "h")) != NULL) {
 		/* colon-separated hash names; sha256 must be one of them */
-		size_t i = 0;
+		const char *h;
+		size_t pos = 0, hl;
 
 		k->sha256_ok = 0;
-		while (i < t->vlen) {
-			size_t s = i, e;
-
-			while (i < t->vlen && t->val[i] != ':')
-				i++;
-			e = i++;
-			while (s < e && (t->val[s] == ' ' || t->val[s] == '\t'))
-				s++;
-			while (e > s && (t->val[e - 1] == ' ' ||
-			    t->val[e - 1] == '\t'))
-				e--;
-			if (e - s == 6 && memcmp(t->val + s, "sha256", 6) == 0)
+		while (dkim_list_next(t->val, t->vlen, ':', &pos, &h, &hl))
+			if (hl == 6 && memcmp(h, "sha256", 6) == 0)
 				k->sha256_ok = 1;
-		}
 	}
 	if ((t = dkim_tags_get(&tags, "t")) != NULL) {
 		size_t i;

@@ -25,6 +25,8 @@ dkim_msg_init(struct dkim_msg *m, dkim_body_fn body, void *arg)
 void
 dkim_msg_clear(struct dkim_msg *m)
 {
+	free(m->from);
+	m->from = NULL;
 	vbuf_clear(&m->hdr);
 	free(m->fields);
 	m->fields = NULL;
@@ -244,6 +246,18 @@ dkim_msg_from_addr(const struct dkim_msg *m, const char **why)
 		return NULL;
 	}
 	return vbuf_take(&b, NULL);
+}
+
+const char *
+dkim_msg_from(struct dkim_msg *m)
+{
+	const char *why;
+
+	if (!m->from_done && m->in_body) {
+		m->from = dkim_msg_from_addr(m, &why);
+		m->from_done = 1;
+	}
+	return m->from;
 }
 
 enum vouch_status

@@ -40,7 +40,6 @@ struct vouch_dkim_signer {
 	struct dkim_msg msg;
 	struct dkim_body_hash body[2];	/* by body canonicalization */
 	int need[2];
-	char *from;
 	int finished;
 };
 
@@ -162,7 +161,6 @@ vouch_dkim_signer_free(struct vouch_dkim_signer *s)
 		if (s->need[c])
 			dkim_body_clear(&s->body[c]);
 	free(s->sigs);
-	free(s->from);
 	dkim_msg_clear(&s->msg);
 	free(s);
 }
@@ -228,12 +226,7 @@ vouch_dkim_signer_feed(struct vouch_dkim_signer *s, const void *data,
 const char *
 vouch_dkim_signer_from(const struct vouch_dkim_signer *s)
 {
-	const char *why;
-
-	if (s->from == NULL && s->msg.in_body)
-		((struct vouch_dkim_signer *)s)->from =
-		    dkim_msg_from_addr(&s->msg, &why);
-	return s->from;
+	return dkim_msg_from(&((struct vouch_dkim_signer *)s)->msg);
 }
 
 /* Header names to sign: the given list, or the default list as present. */
@@ -276,25 +269,17 @@ dkim_hash_headers(struct dkim_msg *m, const char *h, size_t hlen,
     enum vouch_dkim_canon c, struct vbuf *out)
 {
 	enum vouch_status st = VOUCH_OK;
-	size_t i = 0, j;
+	const char *name;
+	size_t pos = 0, nl, j;
 
 	for (j = 0; j < m->nfields; j++)
 		m->fields[j].used = 0;
-	while (i < hlen && st == VOUCH_OK) {
-		size_t s = i, e;
-
-		while (i < hlen && h[i] != ':')
-			i++;
-		e = i++;
-		while (s < e && strchr(" \t\r\n", h[s]) != NULL)
-			s++;
-		while (e > s && strchr(" \t\r\n", h[e - 1]) != NULL)
-			e--;
+	while (st == VOUCH_OK && dkim_list_next(h, hlen, ':', &pos, &name, &nl)) {
 		for (j = m->nfields; j > 0; j--) {
 			struct dkim_field *f = &m->fields[j - 1];
 
-			if (f->used || f->namelen != e - s ||
-			    !vouch__memcaseeq((const char *)f->raw, h + s, e - s))
+			if (f->used || f->namelen != nl ||
+			    !vouch__memcaseeq((const char *)f->raw, name, nl))
 				continue;
 			f->used = 1;
 			st = dkim_canon_header(out, f->raw, f->len, c, 0);
@@ -508,10 +493,11 @@ vouch_dkim_signer_finish(struct vouch_dkim_signer *s, char **headers,
 	if (s->msg.error != NULL)
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 2.2", -1,
 		    "malformed header: %s", s->msg.error);
-	free(s->from);
-	if ((s->from = dkim_msg_from_addr(&s->msg, &why)) == NULL)
+	if (dkim_msg_from(&s->msg) == NULL) {
+		(void)dkim_msg_from_addr(&s->msg, &why);
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 3.6", -1,
 		    "%s", why);
+	}
 	for (c = 0; c < 2; c++)
 		if (s->need[c] && dkim_body_final(&s->body[c], bh[c]) !=
 		    VOUCH_OK)

@@ -148,3 +148,23 @@ dkim_tag_nows(const struct dkim_tag *t)
 	out[o] = '\0';
 	return out;
 }
+
+int
+dkim_list_next(const char *s, size_t n, char sep, size_t *pos,
+    const char **elem, size_t *elen)
+{
+	size_t i = *pos, b, e;
+
+	if (i >= n)
+		return 0;
+	for (e = i; e < n && s[e] != sep; e++)
+		;
+	*pos = e + 1;
+	for (b = i; b < e && is_fws((unsigned char)s[b]); b++)
+		;
+	while (e > b && is_fws((unsigned char)s[e - 1]))
+		e--;
+	*elem = s + b;
+	*elen = e - b;
+	return 1;
+}

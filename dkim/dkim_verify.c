@@ -258,7 +258,6 @@ struct vouch_dkim_verifier {
 	int digest_ok[VOUCH_DKIM_MAX_SIGS];
 	size_t nhash;
 	int parsed;
-	char *from;
 	enum vouch_status error;
 };
 
@@ -329,21 +328,12 @@ parse_canon(const char *c, size_t n, struct vsig *g)
 static int
 h_has_from(const char *h, size_t n)
 {
-	size_t i = 0;
+	const char *name;
+	size_t pos = 0, nl;
 
-	while (i < n) {
-		size_t s = i, e;
-
-		while (i < n && h[i] != ':')
-			i++;
-		e = i++;
-		while (s < e && strchr(" \t\r\n", h[s]) != NULL)
-			s++;
-		while (e > s && strchr(" \t\r\n", h[e - 1]) != NULL)
-			e--;
-		if (e - s == 4 && vouch__memcaseeq(h + s, "from", 4))
+	while (dkim_list_next(h, n, ':', &pos, &name, &nl))
+		if (nl == 4 && vouch__memcaseeq(name, "from", 4))
 			return 1;
-	}
 	return 0;
 }
 
@@ -763,12 +753,7 @@ vouch_dkim_verifier_sig(const struct vouch_dkim_verifier *v, size_t i)
 const char *
 vouch_dkim_verifier_from(const struct vouch_dkim_verifier *v)
 {
-	const char *why;
-
-	if (v->from == NULL && v->msg.in_body)
-		((struct vouch_dkim_verifier *)v)->from =
-		    dkim_msg_from_addr(&v->msg, &why);
-	return v->from;
+	return dkim_msg_from(&((struct vouch_dkim_verifier *)v)->msg);
 }
 
 void
@@ -794,7 +779,6 @@ vouch_dkim_verifier_free(struct vouch_dkim_verifier *v)
 		free(v->hash[i]);
 	}
 	free(v->sigs);
-	free(v->from);
 	dkim_msg_clear(&v->msg);
 	free(v);
 }

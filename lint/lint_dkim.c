@@ -27,21 +27,13 @@ check_tags(struct vouch_lint *l, const char *name, const struct dkim_tags *t)
 		    (int)(g->vlen > 20 ? 20 : g->vlen), g->val);
 	if ((g = dkim_tags_get(t, "h")) != NULL) {
 		int sha256 = 0, sha1 = 0;
-		size_t i = 0;
+		const char *h;
+		size_t pos = 0, hl;
 
-		while (i < g->vlen) {
-			size_t s = i, e;
-
-			while (i < g->vlen && g->val[i] != ':')
-				i++;
-			e = i++;
-			while (s < e && strchr(" \t\r\n", g->val[s]))
-				s++;
-			while (e > s && strchr(" \t\r\n", g->val[e - 1]))
-				e--;
-			if (e - s == 6 && memcmp(g->val + s, "sha256", 6) == 0)
+		while (dkim_list_next(g->val, g->vlen, ':', &pos, &h, &hl)) {
+			if (hl == 6 && memcmp(h, "sha256", 6) == 0)
 				sha256 = 1;
-			if (e - s == 4 && memcmp(g->val + s, "sha1", 4) == 0)
+			if (hl == 4 && memcmp(h, "sha1", 4) == 0)
 				sha1 = 1;
 		}
 		if (!sha256)

@@ -54,23 +54,16 @@ static void
 check_uris(struct vouch_lint *l, const char *name, const char *domain,
     const struct dkim_tag *t)
 {
-	size_t i = 0;
+	const char *u;
+	size_t pos = 0, ul;
 
-	while (i < t->vlen) {
-		size_t s = i, e;
+	while (dkim_list_next(t->val, t->vlen, ',', &pos, &u, &ul)) {
 		char uri[512], *at, *bang, host[256];
 
-		while (i < t->vlen && t->val[i] != ',')
-			i++;
-		e = i++;
-		while (s < e && strchr(" \t\r\n", t->val[s]))
-			s++;
-		while (e > s && strchr(" \t\r\n", t->val[e - 1]))
-			e--;
-		if (e - s >= sizeof(uri))
-			e = s + sizeof(uri) - 1;
-		memcpy(uri, t->val + s, e - s);
-		uri[e - s] = '\0';
+		if (ul >= sizeof(uri))
+			ul = sizeof(uri) - 1;
+		memcpy(uri, u, ul);
+		uri[ul] = '\0';
 		if (strncasecmp(uri, "mailto:", 7) != 0 ||
 		    (at = strchr(uri + 7, '@')) == NULL || at == uri + 7 ||
 		    at[1] == '\0' || strchr(uri, ' ') != NULL) {

@@ -31,7 +31,6 @@ answer_txt_spf(struct walk *w, const char *domain, size_t *len, int *count,
 {
 	struct vouch_dns_answer *a = NULL;
 	char *found = NULL;
-	size_t i, n;
 
 	*count = 0;
 	*temp = 0;
@@ -43,19 +42,12 @@ answer_txt_spf(struct walk *w, const char *domain, size_t *len, int *count,
 	if (vouch_dns_answer_rcode(a) == VOUCH_DNS_TEMPFAIL ||
 	    vouch_dns_answer_rcode(a) == VOUCH_DNS_MALFORMED)
 		*temp = 1;
-	n = vouch_dns_answer_count(a);
-	for (i = 0; i < n; i++) {
-		size_t l;
-		const char *p = (const char *)vouch_dns_answer_data(a, i, &l,
-		    NULL);
+	{
+		const char *txt;
 
-		if (spf_is_record(p, l)) {
-			(*count)++;
-			if (found == NULL && (found = malloc(l + 1)) != NULL) {
-				memcpy(found, p, l + 1);
-				*len = l;
-			}
-		}
+		*count = (int)spf_select_record(a, &txt, len);
+		if (txt != NULL && (found = malloc(*len + 1)) != NULL)
+			memcpy(found, txt, *len + 1);
 	}
 	vouch_dns_answer_free(a);
 	return found;

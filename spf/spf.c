@@ -520,7 +520,7 @@ fetch_record(struct spf_ctx *c, const char *domain, int depth,
 	struct vouch_dns_answer *a;
 	struct vouch_error err;
 	const char *txt = NULL;
-	size_t i, n, len = 0, found = 0;
+	size_t len = 0, found;
 
 	a = query(c, domain, VOUCH_DNS_TXT);
 	if (is_tempfail(a)) {
@@ -531,18 +531,7 @@ fetch_record(struct spf_ctx *c, const char *domain, int depth,
 		vouch_dns_answer_free(a);
 		return VOUCH_SPF_PERMERROR;
 	}
-	n = vouch_dns_answer_count(a);
-	for (i = 0; i < n; i++) {
-		size_t l;
-		const char *p = (const char *)vouch_dns_answer_data(a, i, &l,
-		    NULL);
-
-		if (spf_is_record(p, l)) {
-			txt = p;
-			len = l;
-			found++;
-		}
-	}
+	found = spf_select_record(a, &txt, &len);
 	if (found == 0) {
 		vouch_dns_answer_free(a);
 		return VOUCH_SPF_NONE;

@@ -48,6 +48,10 @@ struct spf_record {
 
 /* Does the TXT string start an SPF record (RFC 7208 4.5)? */
 int spf_is_record(const char *txt, size_t len);
+/* RFC 7208 4.5: how many of the answer's TXT records are SPF records;
+ * the first one in *txt (borrowed from the answer). */
+size_t spf_select_record(const struct vouch_dns_answer *a, const char **txt,
+    size_t *len);
 /*
  * Parse a whole record.  The terms point into txt, which must outlive the
  * record.  On a syntax error returns VOUCH_E_SYNTAX with err->offset and a

@@ -44,6 +44,29 @@ spf_is_record(const char *txt, size_t len)
 	    (len == 6 || txt[6] == ' ');
 }
 
+size_t
+spf_select_record(const struct vouch_dns_answer *a, const char **txt,
+    size_t *len)
+{
+	size_t i, n = vouch_dns_answer_count(a), found = 0;
+
+	*txt = NULL;
+	*len = 0;
+	for (i = 0; i < n; i++) {
+		size_t l;
+		const char *p = (const char *)vouch_dns_answer_data(a, i, &l,
+		    NULL);
+
+		if (spf_is_record(p, l)) {
+			if (found++ == 0) {
+				*txt = p;
+				*len = l;
+			}
+		}
+	}
+	return found;
+}
+
 static int
 is_alpha(int c)
 {
