@@ -548,13 +548,16 @@ parse_uint(const char *opt, const char *arg, unsigned long max,
 	return 0;
 }
 
-static void
-spf_once(struct run *r, struct vouch_dns *dns, struct vouch_spf_request *req)
+/* SPF is the same for every message of a run: check it once. */
+static enum vouch_status
+spf_once(struct run *r, struct vouch_dns *dns, struct vouch_spf_request *req,
+    struct vouch_error *err)
 {
 	struct vouch_spf_verdict v;
+	enum vouch_status st;
 
-	if (vouch_spf_check(dns, req, &v, NULL) != VOUCH_OK)
-		return;
+	if ((st = vouch_spf_check(dns, req, &v, err)) != VOUCH_OK)
+		return st;
 	r->spf_ar = vouch_spf_ar_method(&v);
 	r->spf_json = vouch_spf_verdict_json(&v);
 	if ((r->spf_text = malloc(64 + (v.sender ? strlen(v.sender) : 0))) !=
@@ -564,6 +567,7 @@ spf_once(struct run *r, struct vouch_dns *dns, struct vouch_spf_request *req)
 		    v.identity == VOUCH_SPF_HELO ? "helo" : "mailfrom",
 		    v.sender ? v.sender : "");
 	vouch_spf_verdict_clear(&v);
+	return VOUCH_OK;
 }
 
 static void
@@ -696,18 +700,15 @@ cmd_verify(int argc, char **argv)
 	vouch_dkim_ctx_set_allow_body_length(r.ctx, allowl);
 	if (req.ip != NULL) {
 		struct vouch_error err = { 0 };
-		struct vouch_spf_verdict v;
 
 		req.identity = req.mail_from != NULL ? VOUCH_SPF_MAILFROM :
 		    VOUCH_SPF_HELO;
 		req.receiver = r.authserv;
-		if (vouch_spf_check(dns, &req, &v, &err) != VOUCH_OK) {
+		if (spf_once(&r, dns, &req, &err) != VOUCH_OK) {
 			cli_err("--ip", "%s", err.message);
-			ex = EX_USAGE;
+			ex = cli_exit_for(err.status);
 			goto out;
 		}
-		vouch_spf_verdict_clear(&v);
-		spf_once(&r, dns, &req);
 	}
 	cli_ignore_sigpipe();
 	for (i = (size_t)optind; i < (size_t)argc; i++)
