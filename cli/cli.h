@@ -72,6 +72,9 @@ int cli_input_open(const char *path, int *spool, int *ex);
 int cli_output_open(const char *path, char **tmp, int *ex);
 int cli_output_close(int fd, const char *path, char *tmp, int ok);
 void cli_ignore_sigpipe(void);
+/* A number 1..max from an option, or a one-line error and -1. */
+int cli_parse_uint(const char *opt, const char *arg, unsigned long max,
+    unsigned long *out);
 /* The host name, for receiver and authserv-id defaults. */
 const char *cli_host_name(void);
 

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,4 +148,20 @@ cli_host_name(void)
 		return "localhost";
 	buf[sizeof(buf) - 1] = '\0';
 	return buf;
+}
+
+int
+cli_parse_uint(const char *opt, const char *arg, unsigned long max,
+    unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	if (*arg == '\0' || *arg == '-' || *end != '\0' || errno != 0 ||
+	    *out < 1 || *out > max) {
+		cli_err(opt, "%s: expected a number from 1 to %lu", arg, max);
+		return -1;
+	}
+	return 0;
 }

@@ -32,21 +32,6 @@ const char usage_spf[] =
 enum { OPT_IP = OPT_FIRST_LOCAL, OPT_MAILFROM, OPT_HELO, OPT_RECEIVER,
     OPT_FORMAT, OPT_AUTHSERV, OPT_MAXLOOK, OPT_MAXVOID, OPT_TIMEOUT };
 
-static int
-parse_uint(const char *opt, const char *arg, unsigned int max,
-    unsigned int *out)
-{
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
-
-	if (*arg == '\0' || *end != '\0' || v < 1 || v > max) {
-		cli_err(opt, "%s: expected a number from 1 to %u", arg, max);
-		return -1;
-	}
-	*out = (unsigned int)v;
-	return 0;
-}
-
 int
 cmd_spf(int argc, char **argv)
 {
@@ -70,7 +55,7 @@ cmd_spf(int argc, char **argv)
 	struct vouch_dns *dns;
 	const char *format = "text", *authserv = NULL;
 	char *out = NULL;
-	unsigned int secs;
+	unsigned long num;
 	int c, ex = EX_OK;
 
 	optind = 1;
@@ -83,18 +68,19 @@ cmd_spf(int argc, char **argv)
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_AUTHSERV: authserv = optarg; break;
 		case OPT_MAXLOOK:
-			if (parse_uint("--max-lookups", optarg, 1000,
-			    &req.max_dns_mech))
+			if (cli_parse_uint("--max-lookups", optarg, 1000, &num))
 				return EX_USAGE;
+			req.max_dns_mech = (unsigned int)num;
 			break;
 		case OPT_MAXVOID:
-			if (parse_uint("--max-void", optarg, 1000, &req.max_void))
+			if (cli_parse_uint("--max-void", optarg, 1000, &num))
 				return EX_USAGE;
+			req.max_void = (unsigned int)num;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_uint("--timeout", optarg, 3600, &secs))
+			if (cli_parse_uint("--timeout", optarg, 3600, &num))
 				return EX_USAGE;
-			req.timeout_ms = secs * 1000;
+			req.timeout_ms = (unsigned int)num * 1000;
 			break;
 		case 'h':
 		case OPT_HELP:

@@ -532,22 +532,6 @@ run_add_header(struct run *r, const char *output)
 	return ex;
 }
 
-static int
-parse_uint(const char *opt, const char *arg, unsigned long max,
-    unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || *out < 1 ||
-	    *out > max) {
-		cli_err(opt, "%s: expected a number from 1 to %lu", arg, max);
-		return -1;
-	}
-	return 0;
-}
-
 /* SPF is the same for every message of a run: check it once. */
 static enum vouch_status
 spf_once(struct run *r, struct vouch_dns *dns, struct vouch_spf_request *req,
@@ -639,15 +623,15 @@ cmd_verify(int argc, char **argv)
 		case OPT_ALLOWL: allowl = 1; break;
 		case 'o': output = optarg; break;
 		case OPT_JOBS:
-			if (parse_uint("--jobs", optarg, 1024, &jobs))
+			if (cli_parse_uint("--jobs", optarg, 1024, &jobs))
 				goto usage;
 			break;
 		case OPT_MAXSIGS:
-			if (parse_uint("--max-sigs", optarg, 1000, &maxsigs))
+			if (cli_parse_uint("--max-sigs", optarg, 1000, &maxsigs))
 				goto usage;
 			break;
 		case OPT_AT:
-			if (parse_uint("--at", optarg, 0xffffffffffUL, &at))
+			if (cli_parse_uint("--at", optarg, 0xffffffffffUL, &at))
 				goto usage;
 			break;
 		case 'h':
