@@ -7,8 +7,13 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 
@@ -301,6 +306,100 @@ matches_query(const ldns_pkt *q, const ldns_pkt *p)
 	    ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * One UDP exchange with one server.  Packets that do not parse or do not
+ * answer our question with our ID are dropped and we keep waiting until
+ * the timeout (RFC 5452 9.1), so a spoofer or a broken middlebox cannot
+ * end the query early.  The socket is connected: datagrams from other
+ * addresses never arrive.  Returns 1 with *out, 0 on timeout or error.
+ */
+static int
+udp_exchange(const struct sockaddr_storage *ss, socklen_t sslen,
+    const uint8_t *wire, size_t wlen, const ldns_pkt *q,
+    unsigned int timeout_ms, ldns_pkt **out)
+{
+	unsigned char *buf;
+	int64_t deadline = now_ms() + timeout_ms;
+	int fd, got = 0;
+
+	if ((fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	if ((buf = malloc(65536)) == NULL ||
+	    connect(fd, (const struct sockaddr *)ss, sslen) != 0 ||
+	    send(fd, wire, wlen, 0) != (ssize_t)wlen)
+		goto out;
+	while (!got) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		ldns_pkt *p = NULL;
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		if ((n = recv(fd, buf, 65536, 0)) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			break;	/* ICMP unreachable and the like */
+		}
+		if (ldns_wire2pkt(&p, buf, (size_t)n) != LDNS_STATUS_OK) {
+			ldns_pkt_free(p);
+			continue;	/* not a DNS message: keep waiting */
+		}
+		if (!matches_query(q, p)) {
+			ldns_pkt_free(p);
+			continue;	/* not our answer: keep waiting */
+		}
+		*out = p;
+		got = 1;
+	}
+out:
+	free(buf);
+	close(fd);
+	return got;
+}
+
+/* UDP to each server in turn, tries times; TCP is left to ldns. */
+static ldns_status
+udp_query(ldns_resolver *r, const ldns_pkt *q, ldns_pkt **out)
+{
+	ldns_rdf **ns = ldns_resolver_nameservers(r);
+	size_t nns = ldns_resolver_nameserver_count(r), i;
+	unsigned int try, tries = ldns_resolver_retry(r);
+	struct timeval tv = ldns_resolver_timeout(r);
+	unsigned int tmo = (unsigned int)(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	ldns_status st = LDNS_STATUS_NETWORK_ERR;
+
+	if (ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK)
+		return LDNS_STATUS_ERR;
+	for (try = 0; try < (tries ? tries : 1) && st != LDNS_STATUS_OK; try++)
+		for (i = 0; i < nns && st != LDNS_STATUS_OK; i++) {
+			size_t sl = 0;
+			struct sockaddr_storage *ss =
+			    ldns_rdf2native_sockaddr_storage(ns[i],
+			    ldns_resolver_port(r), &sl);
+
+			if (ss == NULL)
+				continue;
+			if (udp_exchange(ss, (socklen_t)sl, wire, wlen, q,
+			    tmo ? tmo : 1, out))
+				st = LDNS_STATUS_OK;
+			LDNS_FREE(ss);
+		}
+	LDNS_FREE(wire);
+	return st;
+}
+
 static enum vouch_status
 send_query(ldns_resolver *r, const char *name, uint16_t type,
     struct vouch_dns_answer *a)
@@ -320,7 +419,7 @@ send_query(ldns_resolver *r, const char *name, uint16_t type,
 		a->rcode = VOUCH_DNS_TEMPFAIL;
 		goto out;
 	}
-	ls = ldns_resolver_send_pkt(&p, r, q);
+	ls = udp_query(r, q, &p);
 	if (ls == LDNS_STATUS_OK && p != NULL && ldns_pkt_tc(p) &&
 	    !ldns_resolver_usevc(r)) {
 		/* Truncated and ldns did not retry: ask again over TCP. */
