@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <vouch/vouch.h>
+#include "tests/check_run.h"
 #include "dkim/dkim_int.h"
 
 static char rfc8463[4096];
@@ -447,8 +448,6 @@ main(void)
 	const char *shared = getenv("SHARED_DIR");
 	Suite *s = suite_create("dkim");
 	TCase *tc = tcase_create("dkim");
-	SRunner *sr;
-	int failed;
 
 	snprintf(rfc8463, sizeof(rfc8463), "%s/conformance/dkim/rfc8463",
 	    shared != NULL ? shared : TOP_SRCDIR "/../shared");
@@ -472,9 +471,5 @@ main(void)
 	tcase_add_test(tc, test_dkim_signer_refuses_messages_without_one_from);
 	tcase_add_test(tc, test_dkim_small_rsa_keys_are_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

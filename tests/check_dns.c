@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <vouch/vouch.h>
+#include "tests/check_run.h"
 #include "dns/dns_int.h"
 
 #define ZONES TOP_SRCDIR "/testdata/zones/"
@@ -281,8 +282,6 @@ main(void)
 {
 	Suite *s = suite_create("dns");
 	TCase *tc = tcase_create("dns");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_dns_zone_txt_strings_are_joined_with_nothing);
@@ -298,9 +297,5 @@ main(void)
 	tcase_add_test(tc, test_dns_overlay_answers_only_its_names);
 	tcase_add_test(tc, test_dns_live_server_option_is_validated);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <vouch/vouch.h>
+#include "tests/check_run.h"
 
 static int
 has(const struct vouch_lint *l, const char *rule, enum vouch_lint_severity s)
@@ -107,17 +108,11 @@ main(void)
 {
 	Suite *s = suite_create("lint");
 	TCase *tc = tcase_create("lint");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_lint_spf_counts_lookups_through_includes);
 	tcase_add_test(tc, test_lint_spf_findings_are_not_repeated);
 	tcase_add_test(tc, test_lint_dkim_key_strength_and_flags);
 	tcase_add_test(tc, test_lint_dmarc_tags);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <vouch/vouch.h>
+#include "tests/check_run.h"
 #include "spf/spf_int.h"
 
 static const struct spf_macro_env env6 = {
@@ -307,8 +308,6 @@ main(void)
 {
 	Suite *s = suite_create("spf");
 	TCase *tc = tcase_create("spf");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_spf_macro_examples_of_rfc7208_7_4_expand);
 	tcase_add_test(tc, test_spf_macro_letters_escapes_and_exp_only_letters);
@@ -322,9 +321,5 @@ main(void)
 	tcase_add_test(tc, test_spf_overall_time_limit_gives_temperror);
 	tcase_add_test(tc, test_spf_4kb_record_ends_in_a_defined_result);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

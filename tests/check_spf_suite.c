@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include <vouch/vouch.h>
+#include "tests/check_run.h"
 
 static const char *suite_path;
 static int n_pass, n_fail;
@@ -311,8 +312,6 @@ main(void)
 	static char dir[4096];
 	const char *shared = getenv("SHARED_DIR");
 	Suite *s;
-	SRunner *sr;
-	int failed;
 
 	snprintf(dir, sizeof(dir), "%s/conformance/spf",
 	    shared != NULL ? shared : TOP_SRCDIR "/../shared");
@@ -329,9 +328,5 @@ main(void)
 	tcase_add_test(tc, test_spf_rfc7208_suite_every_case_passes);
 	tcase_add_test(tc, test_spf_rfc4408_suite_is_reported);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }
