@@ -67,6 +67,9 @@ void dns_live_free(struct dns_live *l);
 enum vouch_status dns_live_query(struct dns_live *l, const char *name,
     uint16_t type, unsigned int timeout_ms, unsigned int tries,
     struct vouch_dns_answer **out);
+/* Read a response (ldns_pkt) to a query (ldns_pkt) into a. */
+enum vouch_status dns_pkt_answer(const void *query, const void *response,
+    const char *name, uint16_t type, struct vouch_dns_answer *a);
 
 /* TTL cache. */
 struct dns_cache;

@@ -306,6 +306,50 @@ matches_query(const ldns_pkt *q, const ldns_pkt *p)
 	    ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b)) == 0;
 }
 
+/*
+ * What a response p to our query q says about name/type, into a: the
+ * answer records along CNAMEs, NXDOMAIN or no data with the RFC 2308
+ * negative TTL, MALFORMED for a reply to another question or a truncated
+ * one, TEMPFAIL for an error rcode or a CNAME loop.  Shared by the
+ * resolver and fuzz/fuzz_dns_answer.c (ldns packets passed as void so
+ * dns_int.h needs no ldns).
+ */
+enum vouch_status
+dns_pkt_answer(const void *query, const void *response, const char *name,
+    uint16_t type, struct vouch_dns_answer *a)
+{
+	const ldns_pkt *q = query, *p = response;
+	enum vouch_status st = VOUCH_OK;
+
+	if (!matches_query(q, p) || ldns_pkt_tc(p)) {
+		a->rcode = VOUCH_DNS_MALFORMED;
+		return VOUCH_OK;
+	}
+	switch (ldns_pkt_get_rcode(p)) {
+	case LDNS_RCODE_NOERROR:
+		st = collect(p, name, type, a);
+		if (st == VOUCH_E_DNS_MALFORMED) {
+			a->rcode = VOUCH_DNS_MALFORMED;
+			st = VOUCH_OK;
+		} else if (st == VOUCH_E_LIMIT) {
+			a->rcode = VOUCH_DNS_TEMPFAIL;	/* a CNAME loop */
+			st = VOUCH_OK;
+		} else if (a->n == 0) {
+			a->rcode = VOUCH_DNS_NODATA;
+			a->ttl = negative_ttl(p);
+		}
+		break;
+	case LDNS_RCODE_NXDOMAIN:
+		a->rcode = VOUCH_DNS_NXDOMAIN;
+		a->ttl = negative_ttl(p);
+		break;
+	default:	/* SERVFAIL, REFUSED, NOTIMP, FORMERR ... */
+		a->rcode = VOUCH_DNS_TEMPFAIL;
+		break;
+	}
+	return st;
+}
+
 static int64_t
 now_ms(void)
 {
@@ -433,32 +477,7 @@ send_query(ldns_resolver *r, const char *name, uint16_t type,
 		a->rcode = map_status(ls);
 		goto out;
 	}
-	if (!matches_query(q, p) || ldns_pkt_tc(p)) {
-		a->rcode = VOUCH_DNS_MALFORMED;
-		goto out;
-	}
-	switch (ldns_pkt_get_rcode(p)) {
-	case LDNS_RCODE_NOERROR:
-		st = collect(p, name, type, a);
-		if (st == VOUCH_E_DNS_MALFORMED) {
-			a->rcode = VOUCH_DNS_MALFORMED;
-			st = VOUCH_OK;
-		} else if (st == VOUCH_E_LIMIT) {
-			a->rcode = VOUCH_DNS_TEMPFAIL;	/* a CNAME loop */
-			st = VOUCH_OK;
-		} else if (a->n == 0) {
-			a->rcode = VOUCH_DNS_NODATA;
-			a->ttl = negative_ttl(p);
-		}
-		break;
-	case LDNS_RCODE_NXDOMAIN:
-		a->rcode = VOUCH_DNS_NXDOMAIN;
-		a->ttl = negative_ttl(p);
-		break;
-	default:	/* SERVFAIL, REFUSED, NOTIMP, FORMERR ... */
-		a->rcode = VOUCH_DNS_TEMPFAIL;
-		break;
-	}
+	st = dns_pkt_answer(q, p, name, type, a);
 out:
 	ldns_pkt_free(q);
 	ldns_pkt_free(p);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ldns/ldns.h>
 #include <vouch/vouch.h>
 #include "tests/check_run.h"
 #include "dns/dns_int.h"
@@ -277,6 +278,101 @@ START_TEST(test_dns_live_server_option_is_validated)
 }
 END_TEST
 
+/*
+ * Responses off the wire (the seed packets of fuzz/fuzz_dns_answer.in,
+ * made with dnspython) read the way the resolver reads them.
+ */
+struct wire_case {
+	const char *file, *name;
+	uint16_t type;
+	int id_delta;
+	enum vouch_dns_rcode rcode;
+	size_t n;
+	uint32_t ttl;
+	const char *cname;
+};
+
+static struct vouch_dns_answer *
+read_wire(const struct wire_case *c)
+{
+	char path[512];
+	unsigned char buf[4096];
+	FILE *fp;
+	size_t len;
+	ldns_pkt *p = NULL, *q;
+	struct vouch_dns_answer *a;
+
+	snprintf(path, sizeof(path), "%s/fuzz/fuzz_dns_answer.in/%s",
+	    TOP_SRCDIR, c->file);
+	ck_assert_msg((fp = fopen(path, "rb")) != NULL, "%s", path);
+	len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	ck_assert_int_eq(ldns_wire2pkt(&p, buf, len), LDNS_STATUS_OK);
+	q = ldns_pkt_query_new(ldns_dname_new_frm_str(c->name), c->type,
+	    LDNS_RR_CLASS_IN, LDNS_RD);
+	ck_assert_ptr_nonnull(q);
+	ldns_pkt_set_id(q, (uint16_t)(ldns_pkt_id(p) + c->id_delta));
+	a = dns_answer_new(c->type, VOUCH_DNS_TEMPFAIL, 0);
+	ck_assert_int_eq(dns_pkt_answer(q, p, c->name, c->type, a), VOUCH_OK);
+	ldns_pkt_free(q);
+	ldns_pkt_free(p);
+	return a;
+}
+
+START_TEST(test_dns_wire_responses_are_read_as_the_rfcs_say)
+{
+	static const struct wire_case cases[] = {
+		{ "txt", "example.com", VOUCH_DNS_TXT, 0, VOUCH_DNS_ANSWER, 1,
+		    300, NULL },
+		{ "txt", "example.com", VOUCH_DNS_TXT, 1, VOUCH_DNS_MALFORMED,
+		    0, 0, NULL },	/* wrong ID */
+		{ "txt", "example.org", VOUCH_DNS_TXT, 0, VOUCH_DNS_MALFORMED,
+		    0, 0, NULL },	/* wrong question */
+		{ "txt", "example.com", VOUCH_DNS_A, 0, VOUCH_DNS_MALFORMED,
+		    0, 0, NULL },	/* wrong type */
+		{ "a", "mail.example.com", VOUCH_DNS_A, 0, VOUCH_DNS_ANSWER, 2,
+		    60, NULL },
+		{ "mx", "example.com", VOUCH_DNS_MX, 0, VOUCH_DNS_ANSWER, 2, 60,
+		    NULL },
+		{ "cname", "a.example.com", VOUCH_DNS_TXT, 0, VOUCH_DNS_ANSWER,
+		    1, 60, NULL },
+		{ "cname-out", "a.example.com", VOUCH_DNS_TXT, 0,
+		    VOUCH_DNS_NODATA, 0, 0, "elsewhere.example.net" },
+		    /* the front end follows the alias */
+		{ "cname-loop", "a.example.com", VOUCH_DNS_TXT, 0,
+		    VOUCH_DNS_TEMPFAIL, 0, 0, NULL },
+		{ "nxdomain", "nx.example.com", VOUCH_DNS_TXT, 0,
+		    VOUCH_DNS_NXDOMAIN, 0, 60, NULL },	/* min(300, 60) */
+		{ "nodata", "example.com", VOUCH_DNS_TXT, 0, VOUCH_DNS_NODATA,
+		    0, 60, NULL },
+		{ "servfail", "example.com", VOUCH_DNS_TXT, 0,
+		    VOUCH_DNS_TEMPFAIL, 0, 0, NULL },
+		{ "tc", "example.com", VOUCH_DNS_TXT, 0, VOUCH_DNS_MALFORMED, 0,
+		    0, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct wire_case *c = &cases[i];
+		struct vouch_dns_answer *a = read_wire(c);
+
+		ck_assert_msg(vouch_dns_answer_rcode(a) == c->rcode,
+		    "%s as %s: rcode %s", c->file, c->name,
+		    vouch_dns_rcode_name(vouch_dns_answer_rcode(a)));
+		ck_assert_uint_eq(vouch_dns_answer_count(a), c->n);
+		if (c->n > 0 || c->rcode == VOUCH_DNS_NXDOMAIN ||
+		    c->rcode == VOUCH_DNS_NODATA)
+			ck_assert_uint_eq(vouch_dns_answer_ttl(a), c->ttl);
+		if (c->cname != NULL) {
+			ck_assert_ptr_nonnull(a->cname);
+			ck_assert_str_eq(a->cname, c->cname);
+		} else
+			ck_assert_ptr_null(a->cname);
+		vouch_dns_answer_free(a);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -296,6 +392,7 @@ main(void)
 	tcase_add_test(tc, test_dns_cache_survives_many_threads);
 	tcase_add_test(tc, test_dns_overlay_answers_only_its_names);
 	tcase_add_test(tc, test_dns_live_server_option_is_validated);
+	tcase_add_test(tc, test_dns_wire_responses_are_read_as_the_rfcs_say);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
