@@ -69,8 +69,15 @@ int cli_usage(const char *cmd, const char *text, int ex);
 /* I/O for pipelines (cli_io.c). */
 int cli_write_all(int fd, const void *p, size_t n);
 int cli_input_open(const char *path, int *spool, int *ex);
-int cli_output_open(const char *path, char **tmp, int *ex);
-int cli_output_close(int fd, const char *path, char *tmp, int ok);
+/* Output: stdout, or a file that appears only once complete. */
+struct cli_out {
+	int fd;
+	const char *path;	/* NULL: stdout */
+	char *tmp;		/* name it is written under (or linked to) */
+	int anon;		/* O_TMPFILE: no name until committed */
+};
+int cli_output_open(struct cli_out *o, const char *path, int *ex);
+int cli_output_close(struct cli_out *o, int ok);
 void cli_ignore_sigpipe(void);
 /* A number 1..max from an option, or a one-line error and -1. */
 int cli_parse_uint(const char *opt, const char *arg, unsigned long max,

@@ -74,70 +74,116 @@ cli_input_open(const char *path, int *spool, int *ex)
 	return fd;
 }
 
-/* Output to a file is written beside it and renamed into place. */
+/*
+ * Output to a file is written beside it and renamed into place once it is
+ * complete.  Where the kernel allows (O_TMPFILE and /proc), the file has
+ * no name at all until then, so even a SIGKILL leaves nothing behind;
+ * elsewhere it is a dot file that a kill can leave, never the target.
+ */
 int
-cli_output_open(const char *path, char **tmp, int *ex)
+cli_output_open(struct cli_out *o, const char *path, int *ex)
 {
 	char *dir, *copy;
+	mode_t mask;
 	size_t n;
-	int fd;
 
-	*tmp = NULL;
+	memset(o, 0, sizeof(*o));
+	o->fd = STDOUT_FILENO;
 	if (path == NULL || strcmp(path, "-") == 0)
-		return STDOUT_FILENO;
+		return o->fd;
+	o->path = path;
 	if ((copy = strdup(path)) == NULL) {
 		*ex = EX_OSERR;
 		return -1;
 	}
 	dir = dirname(copy);
 	n = strlen(dir) + 32;
-	if ((*tmp = malloc(n)) == NULL) {
+	if ((o->tmp = malloc(n)) == NULL) {
 		free(copy);
 		*ex = EX_OSERR;
 		return -1;
 	}
-	snprintf(*tmp, n, "%s/.vouch-out-XXXXXX", dir);
+	snprintf(o->tmp, n, "%s/.vouch-out-XXXXXX", dir);
+	mask = umask(077);
+	umask(mask);
+#ifdef O_TMPFILE
+	if (access("/proc/self/fd", X_OK) == 0 && (o->fd = open(dir,
+	    O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) != -1)
+		o->anon = 1;
+	else
+#endif
+		o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	free(copy);
-	if ((fd = mkostemp(*tmp, O_CLOEXEC)) == -1) {
+	if (o->fd == -1) {
 		cli_err(path, "cannot create: %s", strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
+		free(o->tmp);
+		o->tmp = NULL;
 		*ex = EX_CANTCREAT;
 		return -1;
 	}
-	fchmod(fd, 0644);
-	return fd;
+	fchmod(o->fd, 0666 & ~mask);
+	return o->fd;
+}
+
+/* Give the nameless file o->fd the name o->tmp (its XXXXXX filled in). */
+static int
+link_anon(struct cli_out *o)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	char proc[64], *x = o->tmp + strlen(o->tmp) - 6;
+	unsigned char rnd[6];
+	int tries, i;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", o->fd);
+	for (tries = 0; tries < 100; tries++) {
+		if (getentropy(rnd, sizeof(rnd)) != 0)
+			return -1;
+		for (i = 0; i < 6; i++)
+			x[i] = set[rnd[i] % (sizeof(set) - 1)];
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
 }
 
 /* Commit (ok) or discard the output; returns an exit code. */
 int
-cli_output_close(int fd, const char *path, char *tmp, int ok)
+cli_output_close(struct cli_out *o, int ok)
 {
-	int ex = EX_OK;
+	int ex = EX_OK, named = !o->anon;
 
-	if (tmp == NULL) {
-		if (ok && fd == STDOUT_FILENO && fsync(fd) != 0 &&
+	if (o->path == NULL) {
+		if (ok && fsync(o->fd) != 0 &&
 		    errno != EINVAL && errno != EROFS && errno != ENOTSUP) {
 			cli_err("stdout", "%s", strerror(errno));
 			ex = EX_IOERR;
 		}
 		return ex;
 	}
-	if (ok && (fsync(fd) != 0 || close(fd) != 0)) {
-		cli_err(path, "%s", strerror(errno));
+	if (ok && (fsync(o->fd) != 0 || (o->anon && link_anon(o) != 0))) {
+		cli_err(o->path, "%s", strerror(errno));
 		ok = 0;
 		ex = EX_IOERR;
-	} else if (!ok) {
-		close(fd);
+	} else if (ok) {
+		named = 1;
 	}
-	if (ok && rename(tmp, path) != 0) {
-		cli_err(path, "%s", strerror(errno));
+	if (close(o->fd) != 0 && ok) {
+		cli_err(o->path, "%s", strerror(errno));
+		ok = 0;
+		ex = EX_IOERR;
+	}
+	if (ok && rename(o->tmp, o->path) != 0) {
+		cli_err(o->path, "%s", strerror(errno));
 		ex = EX_IOERR;
 		ok = 0;
 	}
-	if (!ok)
-		unlink(tmp);
-	free(tmp);
+	if (!ok && named)
+		unlink(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
 	return ex;
 }
 

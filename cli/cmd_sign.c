@@ -341,7 +341,8 @@ cmd_sign(int argc, char **argv)
 	struct vouch_dkim_sign_params p[MAX_SIGS];
 	struct vouch_dkim_signer *signer = NULL;
 	struct vouch_error err = { 0 };
-	char *headers = NULL, *tmp = NULL, *head = NULL;
+	char *headers = NULL, *head = NULL;
+	struct cli_out co;
 	size_t n = 0, headlen = 0, i;
 	int ex = EX_OK, in = -1, spool = -1, out = -1, r, from_table = 0;
 
@@ -442,7 +443,7 @@ cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	/* Everything is known: now, and only now, write. */
-	if ((out = cli_output_open(o.output, &tmp, &ex)) < 0)
+	if ((out = cli_output_open(&co, o.output, &ex)) < 0)
 		goto out;
 	r = headers != NULL ? cli_write_all(out, headers, strlen(headers)) : 0;
 	if (r == 0)
@@ -451,12 +452,10 @@ cmd_sign(int argc, char **argv)
 		cli_err(o.output ? o.output : "stdout", "%s", strerror(errno));
 		ex = EX_IOERR;
 	}
-	r = cli_output_close(out, o.output, tmp, ex == EX_OK);
+	r = cli_output_close(&co, ex == EX_OK);
 	if (ex == EX_OK)
 		ex = r;
-	tmp = NULL;
 out:
-	free(tmp);
 	free(head);
 	vouch_free(headers);
 	vouch_dkim_signer_free(signer);

@@ -500,7 +500,8 @@ run_add_header(struct run *r, const char *output)
 	const unsigned char *nl = memchr(it->data, '\n', it->len);
 	const char *eol = nl != NULL && nl > it->data && nl[-1] == '\r' ?
 	    "\r\n" : "\n";
-	char *tmp = NULL, *p;
+	struct cli_out co;
+	char *p;
 	int fd, ex = EX_OK;
 	size_t i;
 
@@ -508,7 +509,7 @@ run_add_header(struct run *r, const char *output)
 	if (it->ex != EX_OK || it->out == NULL)
 		return it->ex != EX_OK ? it->ex : EX_SOFTWARE;
 	/* fold with the message's own line ending */
-	if ((fd = cli_output_open(output, &tmp, &ex)) < 0)
+	if ((fd = cli_output_open(&co, output, &ex)) < 0)
 		return ex;
 	for (i = 0, p = it->out; p[i] != '\0' && ex == EX_OK; i++) {
 		if (p[i] == '\n') {
@@ -522,7 +523,7 @@ run_add_header(struct run *r, const char *output)
 		ex = EX_IOERR;
 	if (ex != EX_OK)
 		cli_err(output ? output : "stdout", "%s", strerror(errno));
-	i = (size_t)cli_output_close(fd, output, tmp, ex == EX_OK);
+	i = (size_t)cli_output_close(&co, ex == EX_OK);
 	if (ex == EX_OK)
 		ex = (int)i;
 	if (ex == EX_OK && !it->passed)

@@ -79,14 +79,37 @@ rc=$?
 [ $rc = 74 ] && ok "--add-header to /dev/full gives 74" || not_ok "--add-header /dev/full gives $rc"
 rc=$( { "$VOUCH" verify $V --add-header "$tmp/long-header-line.eml" 2>/dev/null; echo $? > "$tmp/rc"; } | head -c 10 > /dev/null; cat "$tmp/rc")
 [ "$rc" = 74 ] && ok "--add-header into a closed pipe gives 74" || not_ok "--add-header closed pipe gives $rc"
-# killed mid-run: no partial -o file
-mkfifo "$tmp/slow"
-( "$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" -o "$tmp/killed.eml" "$tmp/slow" 2>/dev/null & echo $! > "$tmp/pid"; wait ) &
-exec 7> "$tmp/slow"
-printf 'From: a@dkim.example\r\n\r\npartial' >&7
-sleep 0.3
-kill -9 "$(cat "$tmp/pid")" 2>/dev/null
-exec 7>&-
-sleep 0.2
-[ ! -e "$tmp/killed.eml" ] && ok "killed mid-run: no -o file" || not_ok "killed mid-run left $tmp/killed.eml"
+# killed mid-run: no partial -o file, and no temporary file of any name
+# (O_TMPFILE: the output has no name until it is complete)
+killed() {	# name, then the command writing -o into $tmp/k/ and reading $tmp/slow
+	name=$1; shift
+	rm -rf "$tmp/k" "$tmp/slow"; mkdir "$tmp/k"; mkfifo "$tmp/slow"
+	( "$@" 2>/dev/null & echo $! > "$tmp/pid"; wait ) &
+	exec 7> "$tmp/slow"
+	printf 'From: a@dkim.example\r\nDKIM-Signature: v=1\r\n\r\npartial' >&7
+	sleep 0.3
+	kill -9 "$(cat "$tmp/pid")" 2>/dev/null
+	exec 7>&-
+	sleep 0.2
+	left=$(ls -A "$tmp/k")
+	[ -z "$left" ] && ok "$name killed mid-run: nothing left" ||
+	    not_ok "$name killed mid-run left: $left"
+}
+killed "sign -o" "$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" -o "$tmp/k/out.eml" "$tmp/slow"
+killed "verify --add-header -o" "$VOUCH" verify $V --add-header -o "$tmp/k/out.eml" "$tmp/slow"
+# killed while writing the output: a file size limit makes the kernel send
+# SIGXFSZ in the middle of the write of a 1 MB message
+rm -rf "$tmp/k"; mkdir "$tmp/k"
+( ulimit -f 64; exec "$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" -o "$tmp/k/out.eml" "$tmp/long-header-line.eml" ) 2>/dev/null
+rc=$?
+left=$(ls -A "$tmp/k")
+[ $rc -gt 128 ] && [ -z "$left" ] && ok "sign -o killed while writing (exit $rc): nothing left" ||
+    not_ok "sign -o killed while writing: exit $rc, left: $left"
+# the file -o makes follows the umask
+rm -rf "$tmp/k"; mkdir "$tmp/k"
+( umask 027; "$VOUCH" sign -d dkim.example -s k -k "$tmp/k.private" -o "$tmp/k/out.eml" "$M" )
+mode=$(stat -c %a "$tmp/k/out.eml" 2>/dev/null)
+[ "$mode" = 640 ] && ok "-o file mode follows the umask (640)" || not_ok "-o file mode $mode under umask 027"
+left=$(ls -A "$tmp/k")
+[ "$left" = out.eml ] && ok "-o leaves only its file" || not_ok "-o left: $left"
 finish
