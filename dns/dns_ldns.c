@@ -223,14 +223,13 @@ collect(const ldns_pkt *p, const char *name, uint16_t type,
     struct vouch_dns_answer *a)
 {
 	ldns_rr_list *ans = ldns_pkt_answer(p);
-	char *cur = strdup(name), *next;
+	char *cur = strdup(name), *next = NULL;
 	enum vouch_status st = VOUCH_OK;
 	size_t i, hops;
 
 	if (cur == NULL)
 		return VOUCH_E_NOMEM;
 	for (hops = 0; hops <= VOUCH_DNS_MAX_CNAME; hops++) {
-		next = NULL;
 		for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
 			ldns_rr *rr = ldns_rr_list_rr(ans, i);
 
@@ -247,12 +246,11 @@ collect(const ldns_pkt *p, const char *name, uint16_t type,
 				next = owner_str(ldns_rr_rdf(rr, 0));
 			}
 		}
-		if (a->n > 0 || next == NULL) {
-			free(next);
+		if (a->n > 0 || next == NULL)
 			break;
-		}
 		free(cur);
 		cur = next;
+		next = NULL;
 	}
 	if (hops > VOUCH_DNS_MAX_CNAME) {
 		/* a CNAME loop (or an absurd chain) inside the answer */
@@ -266,6 +264,7 @@ collect(const ldns_pkt *p, const char *name, uint16_t type,
 		cur = NULL;
 	}
 out:
+	free(next);	/* an alias seen before a record failed to convert */
 	free(cur);
 	return st;
 }
