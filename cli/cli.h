@@ -74,7 +74,7 @@ struct cli_out {
 	int fd;
 	const char *path;	/* NULL: stdout */
 	char *tmp;		/* name it is written under (or linked to) */
-	int anon;		/* O_TMPFILE: no name until committed */
+	int anon;		/* O_TMPFILE and no name yet */
 };
 int cli_output_open(struct cli_out *o, const char *path, int *ex);
 int cli_output_close(struct cli_out *o, int ok);

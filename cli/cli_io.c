@@ -141,8 +141,10 @@ link_anon(struct cli_out *o)
 		for (i = 0; i < 6; i++)
 			x[i] = set[rnd[i] % (sizeof(set) - 1)];
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp,
-		    AT_SYMLINK_FOLLOW) == 0)
+		    AT_SYMLINK_FOLLOW) == 0) {
+			o->anon = 0;	/* it has a name now */
 			return 0;
+		}
 		if (errno != EEXIST)
 			return -1;
 	}
@@ -153,7 +155,7 @@ link_anon(struct cli_out *o)
 int
 cli_output_close(struct cli_out *o, int ok)
 {
-	int ex = EX_OK, named = !o->anon;
+	int ex = EX_OK;
 
 	if (o->path == NULL) {
 		if (ok && fsync(o->fd) != 0 &&
@@ -167,8 +169,6 @@ cli_output_close(struct cli_out *o, int ok)
 		cli_err(o->path, "%s", strerror(errno));
 		ok = 0;
 		ex = EX_IOERR;
-	} else if (ok) {
-		named = 1;
 	}
 	if (close(o->fd) != 0 && ok) {
 		cli_err(o->path, "%s", strerror(errno));
@@ -180,7 +180,7 @@ cli_output_close(struct cli_out *o, int ok)
 		ex = EX_IOERR;
 		ok = 0;
 	}
-	if (!ok && named)
+	if (!ok && !o->anon)
 		unlink(o->tmp);
 	free(o->tmp);
 	o->tmp = NULL;
