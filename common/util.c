@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -212,4 +213,13 @@ vouch__wipe(void *p, size_t n)
 {
 	if (p != NULL)
 		OPENSSL_cleanse(p, n);
+}
+
+int64_t
+vouch__mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

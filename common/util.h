@@ -26,6 +26,9 @@ unsigned char *vouch__b64_decode(const char *s, size_t n, size_t *outlen,
 /* Base64 encode, NUL terminated, malloc'd. */
 char *vouch__b64_encode(const unsigned char *p, size_t n);
 
+/* Milliseconds on the monotonic clock, for deadlines. */
+int64_t vouch__mono_ms(void);
+
 /* Wipe memory in a way the compiler cannot remove. */
 void vouch__wipe(void *p, size_t n);
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ldns/ldns.h>
@@ -349,15 +348,6 @@ dns_pkt_answer(const void *query, const void *response, const char *name,
 	return st;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * One UDP exchange with one server.  Packets that do not parse or do not
  * answer our question with our ID are dropped and we keep waiting until
@@ -371,7 +361,7 @@ udp_exchange(const struct sockaddr_storage *ss, socklen_t sslen,
     unsigned int timeout_ms, ldns_pkt **out)
 {
 	unsigned char *buf;
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = vouch__mono_ms() + timeout_ms;
 	int fd, got = 0;
 
 	if ((fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
@@ -382,7 +372,7 @@ udp_exchange(const struct sockaddr_storage *ss, socklen_t sslen,
 		goto out;
 	while (!got) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - vouch__mono_ms();
 		ldns_pkt *p = NULL;
 		ssize_t n;
 

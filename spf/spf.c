@@ -34,15 +34,6 @@ struct spf_ctx {
 /* Outcome of one step; "no match" lets evaluation go on. */
 enum { NOMATCH = -1 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 problem(struct spf_ctx *c, int result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -67,7 +58,7 @@ static struct vouch_dns_answer *
 query(struct spf_ctx *c, const char *name, enum vouch_dns_type type)
 {
 	struct vouch_dns_answer *a = NULL;
-	int64_t left = c->deadline - mono_ms();
+	int64_t left = c->deadline - vouch__mono_ms();
 
 	if (left <= 0)
 		return NULL;
@@ -88,7 +79,7 @@ is_tempfail(const struct vouch_dns_answer *a)
 static int
 tempfail(struct spf_ctx *c, const char *name)
 {
-	if (mono_ms() > c->deadline)
+	if (vouch__mono_ms() > c->deadline)
 		return problem(c, VOUCH_SPF_TEMPERROR,
 		    "evaluation took longer than the time limit");
 	return problem(c, VOUCH_SPF_TEMPERROR, "DNS lookup of %s failed "
@@ -737,7 +728,7 @@ vouch_spf_check(struct vouch_dns *dns, const struct vouch_spf_request *req,
 	c.max_void = req->max_void ? req->max_void : VOUCH_SPF_MAX_VOID;
 	c.max_names = req->max_mx_ptr_names ? req->max_mx_ptr_names :
 	    VOUCH_SPF_MAX_MX_PTR_NAMES;
-	c.deadline = mono_ms() + (req->timeout_ms ? req->timeout_ms :
+	c.deadline = vouch__mono_ms() + (req->timeout_ms ? req->timeout_ms :
 	    VOUCH_SPF_TIMEOUT_MS);
 	r = check_host(&c, c.odomain, 0, &c.mechanism);
 	memset(v, 0, sizeof(*v));
