@@ -84,6 +84,8 @@ int cli_parse_uint(const char *opt, const char *arg, unsigned long max,
     unsigned long *out);
 /* The host name, for receiver and authserv-id defaults. */
 const char *cli_host_name(void);
+/* Is ip an IPv4 or IPv6 address in text form? */
+int cli_ip_ok(const char *ip);
 
 int cmd_dns(int argc, char **argv);
 int cmd_spf(int argc, char **argv);

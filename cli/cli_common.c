@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "cli.h"
 
@@ -164,4 +166,13 @@ cli_parse_uint(const char *opt, const char *arg, unsigned long max,
 		return -1;
 	}
 	return 0;
+}
+
+int
+cli_ip_ok(const char *ip)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, ip, buf) == 1 ||
+	    inet_pton(AF_INET6, ip, buf) == 1;
 }

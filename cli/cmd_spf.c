@@ -122,22 +122,18 @@ cmd_spf(int argc, char **argv)
 		return cli_exit_for(err.status);
 	}
 	if (strcmp(format, "text") == 0) {
-		printf("%s\n", vouch_spf_result_name(v.result));
-		if (v.explanation != NULL)
-			printf("%s\n", v.explanation);
-		if (v.problem != NULL)
-			printf("%s\n", v.problem);
+		char *t = vouch_spf_verdict_text(&v);
+
+		if (t != NULL)
+			fputs(t, stdout);
+		vouch_free(t);
 	} else if (strcmp(format, "json") == 0) {
 		out = vouch_spf_verdict_json(&v);
 	} else if (strcmp(format, "received-spf") == 0) {
 		out = vouch_spf_received_spf(&req, &v);
 	} else {
-		char *m = vouch_spf_ar_method(&v);
-
-		if (m != NULL)
-			printf("Authentication-Results: %s; %s\n",
-			    authserv != NULL ? authserv : req.receiver, m);
-		vouch_free(m);
+		out = vouch_spf_ar_header(authserv != NULL ? authserv :
+		    req.receiver, &v);
 	}
 	if (out != NULL)
 		printf("%s\n", out);

@@ -48,7 +48,7 @@ const char usage_verify[] =
 
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
-    OPT_ALLOWL };
+    OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN };
 
 enum fmt { F_TEXT, F_JSON, F_AR };
 
@@ -68,10 +68,11 @@ struct run {
 	size_t n, size, next_job, next_print, ndone;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct vouch_dkim_ctx *ctx;
+	struct vouch_auth_ctx *actx;
+	struct vouch_auth_conn conn;
+	enum vouch_auth_require require;
 	enum fmt fmt;
 	const char *authserv;
-	char *spf_ar, *spf_json, *spf_text;
 	char **sources;
 	size_t nsources;
 	void **maps;
@@ -304,87 +305,48 @@ read_file(const char *path, unsigned char **data, size_t *len)
 	return EX_OK;
 }
 
+/* The result of one message as the chosen format; the library writes
+ * every part of it. */
 static char *
-format_item(struct run *r, const struct item *it,
-    struct vouch_dkim_verifier *v, int *passed)
+format_item(struct run *r, const struct item *it, struct vouch_auth *a)
 {
-	size_t i, n = vouch_dkim_verifier_count(v), size = 1024, len = 0;
-	char *out = malloc(size);
+	char *body, *out, label[64];
+	size_t n;
 
-#define PUT(...) do { \
-	int k_ = snprintf(out + len, size - len, __VA_ARGS__); \
-	while (k_ >= 0 && (size_t)k_ >= size - len) { \
-		size *= 2; out = realloc(out, size); \
-		k_ = snprintf(out + len, size - len, __VA_ARGS__); \
-	} \
-	len += (size_t)k_; \
-} while (0)
-	*passed = 0;
-	for (i = 0; i < n; i++)
-		if (vouch_dkim_verifier_sig(v, i)->result == VOUCH_DKIM_PASS)
-			*passed = 1;
-	if (r->fmt == F_JSON) {
-		char *src = vouch_json_quote(it->source, strlen(it->source));
-
-		PUT("{\"source\":%s,\"index\":%zu,\"dkim\":[", src ? src : "\"\"",
-		    it->index);
-		vouch_free(src);
-		for (i = 0; i < n; i++) {
-			char *j = vouch_dkim_sig_json(vouch_dkim_verifier_sig(v,
-			    i));
-
-			PUT("%s%s", i ? "," : "", j ? j : "null");
-			vouch_free(j);
-		}
-		PUT("],\"spf\":%s}\n", r->spf_json ? r->spf_json : "null");
-	} else if (r->fmt == F_AR) {
-		PUT("Authentication-Results: %s", r->authserv);
-		if (n == 0)
-			PUT(";\n\tdkim=none (no signature)");
-		for (i = 0; i < n; i++) {
-			char *a = vouch_dkim_sig_ar(vouch_dkim_verifier_sig(v, i));
-
-			PUT(";\n\t%s", a ? a : "dkim=temperror");
-			vouch_free(a);
-		}
-		if (r->spf_ar != NULL)
-			PUT(";\n\t%s", r->spf_ar);
-		PUT("\n");
-	} else {
-		if (it->mboxrd)
-			PUT("%s#%zu:", it->source, it->index);
-		else
-			PUT("%s:", it->source);
-		if (n == 0)
-			PUT(" dkim=none (no signature)");
-		for (i = 0; i < n; i++) {
-			const struct vouch_dkim_sig *g = vouch_dkim_verifier_sig(v,
-			    i);
-
-			PUT("%s dkim=%s d=%s s=%s a=%s (%s)", i ? ";" : "",
-			    vouch_dkim_result_name(g->result), g->domain,
-			    g->selector, g->algorithm, g->reason);
-		}
-		if (r->spf_text != NULL)
-			PUT("; %s", r->spf_text);
-		PUT("\n");
-	}
-#undef PUT
+	if (r->fmt == F_JSON)
+		body = vouch_auth_json(a, it->source, (long)it->index);
+	else if (r->fmt == F_AR)
+		body = vouch_auth_header(a);
+	else if (it->mboxrd) {
+		n = strlen(it->source) + sizeof(label);
+		if ((out = malloc(n)) == NULL)
+			return NULL;
+		snprintf(out, n, "%s#%zu", it->source, it->index);
+		body = vouch_auth_text(a, out);
+		free(out);
+	} else
+		body = vouch_auth_text(a, it->source);
+	if (body == NULL)
+		return NULL;
+	n = strlen(body) + 2;
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%s\n", body);
+	vouch_free(body);
 	return out;
 }
 
 static void
 verify_item(struct run *r, struct item *it)
 {
-	struct vouch_dkim_verifier *v = NULL;
+	struct vouch_auth *a = NULL;
 	unsigned char *buf = NULL;
 	const unsigned char *data = it->data;
 	size_t len = it->len;
+	struct vouch_error err = { 0 };
+	char m[512];
 
 	if (it->path != NULL) {
 		if ((it->ex = read_file(it->path, &buf, &len)) != EX_OK) {
-			char m[512];
-
 			snprintf(m, sizeof(m), "vouch: %s: %s\n", it->path,
 			    strerror(errno));
 			it->out = strdup(m);
@@ -392,20 +354,26 @@ verify_item(struct run *r, struct item *it)
 		}
 		data = buf;
 	}
-	if (vouch_dkim_verifier_new(r->ctx, &v) != VOUCH_OK) {
+	if (vouch_auth_new(r->actx, &r->conn, &a) != VOUCH_OK) {
 		it->ex = EX_OSERR;
 		free(buf);
 		return;
 	}
 	if (it->mboxrd)
-		vouch_dkim_verifier_feed_mboxrd(v, data, len);
+		vouch_auth_feed_mboxrd(a, data, len);
 	else
-		vouch_dkim_verifier_feed(v, data, len);
-	if (vouch_dkim_verifier_finish(v, NULL) != VOUCH_OK)
-		it->ex = EX_OSERR;
-	else
-		it->out = format_item(r, it, v, &it->passed);
-	vouch_dkim_verifier_free(v);
+		vouch_auth_feed(a, data, len);
+	if (vouch_auth_finish(a, &err) != VOUCH_OK) {
+		it->ex = cli_exit_for(err.status);
+		snprintf(m, sizeof(m), "vouch: %s: %s\n", it->source,
+		    err.message);
+		it->out = strdup(m);
+	} else {
+		it->passed = vouch_auth_passed(a, r->require);
+		if ((it->out = format_item(r, it, a)) == NULL)
+			it->ex = EX_OSERR;
+	}
+	vouch_auth_free(a);
 	free(buf);
 }
 
@@ -533,28 +501,6 @@ run_add_header(struct run *r, const char *output)
 	return ex;
 }
 
-/* SPF is the same for every message of a run: check it once. */
-static enum vouch_status
-spf_once(struct run *r, struct vouch_dns *dns, struct vouch_spf_request *req,
-    struct vouch_error *err)
-{
-	struct vouch_spf_verdict v;
-	enum vouch_status st;
-
-	if ((st = vouch_spf_check(dns, req, &v, err)) != VOUCH_OK)
-		return st;
-	r->spf_ar = vouch_spf_ar_method(&v);
-	r->spf_json = vouch_spf_verdict_json(&v);
-	if ((r->spf_text = malloc(64 + (v.sender ? strlen(v.sender) : 0))) !=
-	    NULL)
-		sprintf(r->spf_text, "spf=%s %s=%s",
-		    vouch_spf_result_name(v.result),
-		    v.identity == VOUCH_SPF_HELO ? "helo" : "mailfrom",
-		    v.sender ? v.sender : "");
-	vouch_spf_verdict_clear(&v);
-	return VOUCH_OK;
-}
-
 static void
 run_free(struct run *r)
 {
@@ -572,9 +518,6 @@ run_free(struct run *r)
 	free(r->maplens);
 	free(r->sources);
 	free(r->items);
-	free(r->spf_ar);
-	free(r->spf_json);
-	free(r->spf_text);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
 }
@@ -594,17 +537,20 @@ cmd_verify(int argc, char **argv)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "max-sigs", required_argument, NULL, OPT_MAXSIGS },
 		{ "allow-body-length", no_argument, NULL, OPT_ALLOWL },
+		{ "require", required_argument, NULL, OPT_REQUIRE },
+		{ "org-domain", required_argument, NULL, OPT_ORGDOMAIN },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct run r;
 	struct cli_dns o = { 0 };
-	struct vouch_spf_request req = { 0 };
+	struct vouch_auth_conn *req = &r.conn;
 	struct vouch_dns *dns = NULL;
-	const char *format = "text", *output = NULL;
+	const char *format = "text", *output = NULL, *orgmode = "treewalk";
 	unsigned long jobs = 1, at = 0, maxsigs = VOUCH_DKIM_MAX_SIGS;
 	pthread_t *threads = NULL;
+	struct vouch_dkim_ctx *dctx;
 	int c, ex = EX_OK, addhdr = 0, quiet = 0, allowl = 0;
 	size_t i;
 
@@ -616,9 +562,21 @@ cmd_verify(int argc, char **argv)
 		switch (c) {
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_AUTHSERV: r.authserv = optarg; break;
-		case OPT_IP: req.ip = optarg; break;
-		case OPT_MAILFROM: req.mail_from = optarg; break;
-		case OPT_HELO: req.helo = optarg; break;
+		case OPT_IP: req->ip = optarg; break;
+		case OPT_MAILFROM: req->mail_from = optarg; break;
+		case OPT_HELO: req->helo = optarg; break;
+		case OPT_ORGDOMAIN: orgmode = optarg; break;
+		case OPT_REQUIRE:
+			if (strcmp(optarg, "dkim") == 0)
+				r.require = VOUCH_AUTH_REQUIRE_DKIM;
+			else if (strcmp(optarg, "dmarc") == 0)
+				r.require = VOUCH_AUTH_REQUIRE_DMARC;
+			else {
+				cli_err("--require", "%s: expected dkim or dmarc",
+				    optarg);
+				goto usage;
+			}
+			break;
 		case OPT_ADDHDR: addhdr = 1; break;
 		case OPT_QUIET: quiet = 1; break;
 		case OPT_ALLOWL: allowl = 1; break;
@@ -662,11 +620,19 @@ cmd_verify(int argc, char **argv)
 		cli_err("--add-header", "takes exactly one message");
 		goto usage;
 	}
-	if ((req.mail_from != NULL || req.helo != NULL) && req.ip == NULL) {
+	if (strcmp(orgmode, "treewalk") != 0 && strcmp(orgmode, "psl") != 0) {
+		cli_err("--org-domain", "%s: expected treewalk or psl", orgmode);
+		goto usage;
+	}
+	if ((req->mail_from != NULL || req->helo != NULL) && req->ip == NULL) {
 		cli_err("verify", "--mail-from and --helo need --ip");
 		goto usage;
 	}
-	if (req.ip != NULL && req.mail_from == NULL && req.helo == NULL) {
+	if (req->ip != NULL && !cli_ip_ok(req->ip)) {
+		cli_err("--ip", "%s: not an IPv4 or IPv6 address", req->ip);
+		goto usage;
+	}
+	if (req->ip != NULL && req->mail_from == NULL && req->helo == NULL) {
 		cli_err("--ip", "give --mail-from or --helo too");
 		goto usage;
 	}
@@ -676,25 +642,21 @@ cmd_verify(int argc, char **argv)
 		run_free(&r);
 		return ex;
 	}
-	if ((r.ctx = vouch_dkim_ctx_new(dns)) == NULL) {
+	if ((r.actx = vouch_auth_ctx_new(dns, r.authserv)) == NULL) {
 		ex = EX_OSERR;
 		goto out;
 	}
-	vouch_dkim_ctx_set_time(r.ctx, (int64_t)at);
-	vouch_dkim_ctx_set_max_sigs(r.ctx, (unsigned int)maxsigs);
-	vouch_dkim_ctx_set_allow_body_length(r.ctx, allowl);
-	if (req.ip != NULL) {
-		struct vouch_error err = { 0 };
-
-		req.identity = req.mail_from != NULL ? VOUCH_SPF_MAILFROM :
-		    VOUCH_SPF_HELO;
-		req.receiver = r.authserv;
-		if (spf_once(&r, dns, &req, &err) != VOUCH_OK) {
-			cli_err("--ip", "%s", err.message);
-			ex = cli_exit_for(err.status);
-			goto out;
-		}
+	if (strcmp(orgmode, "psl") == 0 && vouch_auth_ctx_set_org_mode(r.actx,
+	    VOUCH_DMARC_ORG_PSL) != VOUCH_OK) {
+		cli_err("--org-domain", "psl: no Public Suffix List (vouch was "
+		    "built without libpsl, or the list is missing)");
+		ex = EX_UNAVAILABLE;
+		goto out;
 	}
+	dctx = vouch_auth_ctx_dkim(r.actx);
+	vouch_dkim_ctx_set_time(dctx, (int64_t)at);
+	vouch_dkim_ctx_set_max_sigs(dctx, (unsigned int)maxsigs);
+	vouch_dkim_ctx_set_allow_body_length(dctx, allowl);
 	cli_ignore_sigpipe();
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		add_path(&r, argv[i]);
@@ -728,7 +690,7 @@ cmd_verify(int argc, char **argv)
 		pthread_join(threads[i], NULL);
 out:
 	free(threads);
-	vouch_dkim_ctx_free(r.ctx);
+	vouch_auth_ctx_free(r.actx);
 	vouch_dns_free(dns);
 	run_free(&r);
 	return ex;

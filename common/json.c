@@ -4,30 +4,7 @@
 #include <string.h>
 
 #include "json.h"
-
-/* Length of a valid UTF-8 sequence at p, or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t need, i;
-	uint32_t cp;
-
-	if (p[0] < 0xc2 || p[0] > 0xf4)
-		return 0;
-	need = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
-	if (n < need)
-		return 0;
-	cp = p[0] & (0x7f >> need);
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
+#include "hdr.h"
 
 enum vouch_status
 vouch__json_str(struct vbuf *b, const char *s, size_t n)
@@ -57,7 +34,7 @@ vouch__json_str(struct vbuf *b, const char *s, size_t n)
 			st = vbuf_printf(b, "\\u%04x", c);
 		} else if (c < 0x80) {
 			st = vbuf_addc(b, c);
-		} else if ((u = utf8_len(p + i, n - i)) > 0) {
+		} else if ((u = vouch__utf8_len(p + i, n - i)) > 0) {
 			st = vbuf_add(b, p + i, u);
 			i += u - 1;
 		} else {

@@ -161,4 +161,13 @@ int dkim_crypto_verify(EVP_PKEY *k, enum vouch_dkim_keytype t,
 extern const char *const dkim_default_headers[];
 extern const char *const dkim_oversign_headers[];
 
+/* The parsed message of a verifier (after finish). */
+const struct dkim_msg *vouch__dkim_verifier_msg(
+    const struct vouch_dkim_verifier *v);
+
+struct vhdr;
+/* Append the dkim method of one signature to an Authentication-Results
+ * field (RFC 8601 2.7.1, RFC 6008). */
+void vouch__dkim_ar(struct vhdr *h, const struct vouch_dkim_sig *g);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "dkim_int.h"
 #include "common/util.h"
+#include "common/hdr.h"
 #include "common/json.h"
 
 #define KEYCACHE_MAX 10000
@@ -756,6 +757,12 @@ vouch_dkim_verifier_from(const struct vouch_dkim_verifier *v)
 	return dkim_msg_from(&((struct vouch_dkim_verifier *)v)->msg);
 }
 
+const struct dkim_msg *
+vouch__dkim_verifier_msg(const struct vouch_dkim_verifier *v)
+{
+	return &v->msg;
+}
+
 void
 vouch_dkim_verifier_free(struct vouch_dkim_verifier *v)
 {
@@ -792,72 +799,36 @@ vouch_dkim_result_name(enum vouch_dkim_result r)
 	return (unsigned)r < 6 ? names[r] : "unknown";
 }
 
-/* RFC 8601 2.2: a value that is not a token is a quoted-string. */
-static enum vouch_status
-ar_value(struct vbuf *b, const char *v)
+void
+vouch__dkim_ar(struct vhdr *h, const struct vouch_dkim_sig *g)
 {
-	const char *p;
-	int token = *v != '\0';
-	enum vouch_status st;
+	char m[64];
 
-	for (p = v; *p && token; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-		    strchr("()<>,;:\\\"/[]?=", *p) != NULL)
-			token = 0;
-	if (token)
-		return vbuf_adds(b, v);
-	st = vbuf_addc(b, '"');
-	for (p = v; *p && st == VOUCH_OK; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"' || c == '\\')
-			st = vbuf_addc(b, '\\');
-		if (st == VOUCH_OK)
-			st = vbuf_addc(b, c >= ' ' && c < 0x7f ? c : '?');
-	}
-	if (st == VOUCH_OK)
-		st = vbuf_addc(b, '"');
-	return st;
-}
-
-char *
-vouch_dkim_sig_ar(const struct vouch_dkim_sig *g)
-{
-	struct vbuf b;
-	enum vouch_status st;
-	char reason[200], *p;
-
-	/* a comment may not hold unbalanced parentheses: keep it plain */
-	snprintf(reason, sizeof(reason), "%s", g->reason);
-	for (p = reason; *p; p++)
-		if (*p == '(' || *p == ')' || *p == '\\' ||
-		    (unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
-			*p = ' ';
-	vbuf_init(&b, 4096);
-	st = vbuf_printf(&b, "dkim=%s (%s) header.d=",
-	    vouch_dkim_result_name(g->result), reason);
-	if (st == VOUCH_OK)
-		st = ar_value(&b, g->domain[0] ? g->domain : "unknown");
-	if (st == VOUCH_OK && g->selector[0]) {
-		st = vbuf_adds(&b, " header.s=");
-		if (st == VOUCH_OK)
-			st = ar_value(&b, g->selector);
-	}
-	if (st == VOUCH_OK && strlen(g->b) >= 8) {
+	snprintf(m, sizeof(m), "dkim=%s", vouch_dkim_result_name(g->result));
+	vhdr_word(h, m, 1);
+	vhdr_comment(h, g->reason);
+	vhdr_prop(h, "header.d", g->domain[0] ? g->domain : "unknown",
+	    VHDR_TOKEN);
+	if (g->selector[0])
+		vhdr_prop(h, "header.s", g->selector, VHDR_TOKEN);
+	if (strlen(g->b) >= 8) {
 		char pre[9];
 
 		/* RFC 6008 2: enough of b= to tell signatures apart */
 		memcpy(pre, g->b, 8);
 		pre[8] = '\0';
-		st = vbuf_adds(&b, " header.b=");
-		if (st == VOUCH_OK)
-			st = ar_value(&b, pre);
+		vhdr_prop(h, "header.b", pre, VHDR_TOKEN);
 	}
-	if (st != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+}
+
+char *
+vouch_dkim_sig_ar(const struct vouch_dkim_sig *g)
+{
+	struct vhdr h;
+
+	vhdr_init(&h, NULL);
+	vouch__dkim_ar(&h, g);
+	return vhdr_take(&h);
 }
 
 char *

@@ -26,6 +26,19 @@ expect_grep() {
 	fi
 }
 
+# A header file with its folded lines joined (RFC 5322 2.2.3 unfolding).
+unfold() {
+	awk 'NR > 1 && !/^[ \t]/ { print line; line = "" }
+	     { line = line (line == "" ? "" : "") $0 } END { print line }' "$1" |
+	    sed 's/\t/ /g'
+}
+
+# expect_grep on the unfolded form of a header file
+expect_grep_unfolded() {
+	unfold "$2" > "$2.unfolded"
+	expect_grep "$1" "$2.unfolded" "$3"
+}
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

@@ -80,12 +80,25 @@ VOUCH_EXPORT const char *vouch_spf_result_name(enum vouch_spf_result r);
 VOUCH_EXPORT char *vouch_spf_received_spf(const struct vouch_spf_request *req,
     const struct vouch_spf_verdict *v);
 VOUCH_EXPORT char *vouch_spf_ar_method(const struct vouch_spf_verdict *v);
+/* A whole "Authentication-Results: ID; spf=..." field, folded with "\n\t"
+ * and without a final line end: every outside value escaped or quoted
+ * (RFC 8601 2.2), so it is always exactly one field.  Malloc'd. */
+VOUCH_EXPORT char *vouch_spf_ar_header(const char *authserv_id,
+    const struct vouch_spf_verdict *v);
 /*
  * The verdict as one JSON object with exactly the keys result, identity,
  * domain, mechanism, explanation, dns_lookups, void_lookups, problem.
  * Malloc'd; free with vouch_free().  NULL when out of memory.
  */
 VOUCH_EXPORT char *vouch_spf_verdict_json(const struct vouch_spf_verdict *v);
+/*
+ * The verdict for people, as spfquery users expect: the result word alone
+ * on the first line, then "identity:", "domain:", "matched:" (the term, or
+ * why none), "lookups:", and "explanation:" / "problem:" when there is one,
+ * each on its own line ending in "\n".  Control bytes and invalid UTF-8
+ * from DNS or SMTP are written as \xNN.  Malloc'd; NULL when out of memory.
+ */
+VOUCH_EXPORT char *vouch_spf_verdict_text(const struct vouch_spf_verdict *v);
 
 #ifdef __cplusplus
 }

@@ -7,5 +7,7 @@
 #include <vouch/spf.h>
 #include <vouch/dkim.h>
 #include <vouch/lint.h>
+#include <vouch/dmarc.h>
+#include <vouch/auth.h>
 
 #endif

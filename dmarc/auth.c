@@ -1,0 +1,584 @@
+/*
+ * The inbound verdict (include/vouch/auth.h): DKIM over the message
+ * stream, SPF for the connection, DMARC over both, and the
+ * Authentication-Results field written through the one header writer.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vouch/auth.h>
+#include "dmarc_int.h"
+#include "dkim/dkim_int.h"
+#include "spf/spf_int.h"
+#include "common/hdr.h"
+#include "common/json.h"
+#include "common/util.h"
+
+struct vouch_auth_ctx {
+	struct vouch_dns *dns;
+	struct vouch_dkim_ctx *dkim;
+	char *authserv;
+	enum vouch_dmarc_org_mode mode;
+	/* the last SPF check: a run of messages from one connection (or
+	 * one command line) is checked once */
+	pthread_mutex_t mu;
+	char *memo_key;
+	struct vouch_spf_verdict memo;
+};
+
+struct vouch_auth {
+	struct vouch_auth_ctx *ctx;
+	char *ip, *helo, *mail_from, *auth_user;
+	struct vouch_dkim_verifier *dkim;
+	struct vouch_spf_verdict spf;
+	int has_spf;
+	struct dmarc_eval dmarc;
+	char from_reason[128];	/* why there is no usable From */
+};
+
+struct vouch_auth_ctx *
+vouch_auth_ctx_new(struct vouch_dns *dns, const char *authserv_id)
+{
+	struct vouch_auth_ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->dns = dns;
+	if ((c->dkim = vouch_dkim_ctx_new(dns)) == NULL ||
+	    (c->authserv = strdup(authserv_id != NULL ? authserv_id :
+	    "localhost")) == NULL) {
+		vouch_dkim_ctx_free(c->dkim);
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+void
+vouch_auth_ctx_free(struct vouch_auth_ctx *c)
+{
+	if (c == NULL)
+		return;
+	vouch_dkim_ctx_free(c->dkim);
+	vouch_spf_verdict_clear(&c->memo);
+	free(c->memo_key);
+	free(c->authserv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+struct vouch_dkim_ctx *
+vouch_auth_ctx_dkim(struct vouch_auth_ctx *c)
+{
+	return c->dkim;
+}
+
+enum vouch_status
+vouch_auth_ctx_set_org_mode(struct vouch_auth_ctx *c,
+    enum vouch_dmarc_org_mode mode)
+{
+	if (mode == VOUCH_DMARC_ORG_PSL && !vouch__dmarc_have_psl())
+		return VOUCH_E_NOTFOUND;
+	c->mode = mode;
+	return VOUCH_OK;
+}
+
+static int
+dup_opt(char **dst, const char *s)
+{
+	*dst = NULL;
+	return s == NULL || (*dst = strdup(s)) != NULL;
+}
+
+enum vouch_status
+vouch_auth_new(struct vouch_auth_ctx *ctx, const struct vouch_auth_conn *conn,
+    struct vouch_auth **out)
+{
+	struct vouch_auth *a;
+	static const struct vouch_auth_conn none;
+
+	if (ctx == NULL || out == NULL)
+		return VOUCH_E_INVAL;
+	if (conn == NULL)
+		conn = &none;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return VOUCH_E_NOMEM;
+	a->ctx = ctx;
+	if (!dup_opt(&a->ip, conn->ip) || !dup_opt(&a->helo, conn->helo) ||
+	    !dup_opt(&a->mail_from, conn->mail_from) ||
+	    !dup_opt(&a->auth_user, conn->auth_user) ||
+	    vouch_dkim_verifier_new(ctx->dkim, &a->dkim) != VOUCH_OK) {
+		vouch_auth_free(a);
+		return VOUCH_E_NOMEM;
+	}
+	*out = a;
+	return VOUCH_OK;
+}
+
+enum vouch_status
+vouch_auth_feed(struct vouch_auth *a, const void *data, size_t len)
+{
+	return vouch_dkim_verifier_feed(a->dkim, data, len);
+}
+
+enum vouch_status
+vouch_auth_feed_mboxrd(struct vouch_auth *a, const void *data, size_t len)
+{
+	return vouch_dkim_verifier_feed_mboxrd(a->dkim, data, len);
+}
+
+static char *
+dup_or_null(const char *s, int *nomem)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*nomem = 1;
+	return d;
+}
+
+static int
+verdict_copy(struct vouch_spf_verdict *dst, const struct vouch_spf_verdict *src)
+{
+	int nomem = 0;
+
+	*dst = *src;
+	dst->sender = dup_or_null(src->sender, &nomem);
+	dst->domain = dup_or_null(src->domain, &nomem);
+	dst->mechanism = dup_or_null(src->mechanism, &nomem);
+	dst->explanation = dup_or_null(src->explanation, &nomem);
+	dst->problem = dup_or_null(src->problem, &nomem);
+	if (nomem)
+		vouch_spf_verdict_clear(dst);
+	return nomem ? -1 : 0;
+}
+
+/* SPF for the connection (RFC 7208 2.3, 2.4): MAIL FROM, or the HELO
+ * when the reverse-path is empty. */
+static enum vouch_status
+check_spf(struct vouch_auth *a, struct vouch_error *err)
+{
+	struct vouch_auth_ctx *c = a->ctx;
+	struct vouch_spf_request req;
+	struct vbuf key;
+	enum vouch_status st;
+	int hit = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.ip = a->ip;
+	req.helo = a->helo;
+	req.mail_from = a->mail_from;
+	req.receiver = c->authserv;
+	req.identity = a->mail_from != NULL && *a->mail_from ?
+	    VOUCH_SPF_MAILFROM : VOUCH_SPF_HELO;
+	if (req.identity == VOUCH_SPF_HELO && a->helo == NULL)
+		req.identity = VOUCH_SPF_MAILFROM;
+	vbuf_init(&key, 4096);
+	(void)vbuf_printf(&key, "%s|%s|%s", a->ip, a->helo ? a->helo : "",
+	    a->mail_from ? a->mail_from : "\x01");
+	pthread_mutex_lock(&c->mu);
+	if (c->memo_key != NULL && key.data != NULL &&
+	    strcmp(c->memo_key, vbuf_str(&key)) == 0) {
+		if (verdict_copy(&a->spf, &c->memo) != 0) {
+			pthread_mutex_unlock(&c->mu);
+			vbuf_clear(&key);
+			return vouch__err(err, VOUCH_E_NOMEM, NULL, -1,
+			    "out of memory");
+		}
+		hit = 1;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (!hit) {
+		if ((st = vouch_spf_check(c->dns, &req, &a->spf, err)) !=
+		    VOUCH_OK) {
+			vbuf_clear(&key);
+			return st;
+		}
+		pthread_mutex_lock(&c->mu);
+		vouch_spf_verdict_clear(&c->memo);
+		free(c->memo_key);
+		c->memo_key = vbuf_take(&key, NULL);
+		if (c->memo_key != NULL && verdict_copy(&c->memo, &a->spf) != 0) {
+			free(c->memo_key);
+			c->memo_key = NULL;
+		}
+		pthread_mutex_unlock(&c->mu);
+	}
+	vbuf_clear(&key);
+	a->has_spf = 1;
+	return VOUCH_OK;
+}
+
+/* How strict an outcome is, for a From with several addresses. */
+static int
+rank(const struct vouch_dmarc_verdict *v)
+{
+	switch (v->result) {
+	case VOUCH_DMARC_FAIL: return 10 + (int)v->disposition;
+	case VOUCH_DMARC_TEMPERROR: return 4;
+	case VOUCH_DMARC_PERMERROR: return 3;
+	case VOUCH_DMARC_NONE: return 2;
+	default: return 1;
+	}
+}
+
+static void
+dmarc_setup(struct vouch_auth *a, struct dmarc_eval *e, const char **dkim,
+    size_t ndkim, const char *spf_domain)
+{
+	memset(e, 0, sizeof(*e));
+	e->dns = a->ctx->dns;
+	e->mode = a->ctx->mode;
+	e->dkim = dkim;
+	e->ndkim = ndkim;
+	e->spf_domain = spf_domain;
+	e->spf_checked = a->has_spf;
+}
+
+static void
+check_dmarc(struct vouch_auth *a)
+{
+	const struct dkim_msg *m = vouch__dkim_verifier_msg(a->dkim);
+	const struct dkim_field *from = NULL;
+	const char *dkim[VOUCH_DKIM_MAX_SIGS * 100], *spf_domain = NULL;
+	char *doms[VOUCH_DMARC_MAX_FROM];
+	size_t i, n = vouch_dkim_verifier_count(a->dkim), nd = 0, nfrom = 0;
+	int k, nd_from;
+
+	for (i = 0; i < n && nd < sizeof(dkim) / sizeof(dkim[0]); i++) {
+		const struct vouch_dkim_sig *g = vouch_dkim_verifier_sig(a->dkim,
+		    i);
+
+		if (g->result == VOUCH_DKIM_PASS)
+			dkim[nd++] = g->domain;
+	}
+	if (a->has_spf && a->spf.result == VOUCH_SPF_PASS &&
+	    a->spf.sender != NULL) {
+		const char *at = strrchr(a->spf.sender, '@');
+
+		spf_domain = at != NULL ? at + 1 : a->spf.sender;
+	}
+	dmarc_setup(a, &a->dmarc, dkim, nd, spf_domain);
+	a->dmarc.pub.result = VOUCH_DMARC_PERMERROR;
+	a->dmarc.pub.reason = a->dmarc.reason;
+	for (i = 0; i < m->nfields; i++)
+		if (dkim_field_is(&m->fields[i], "from")) {
+			from = &m->fields[i];
+			nfrom++;
+		}
+	/* RFC 7489 6.6.1: exactly one From with a usable domain */
+	if (m->error != NULL) {
+		snprintf(a->dmarc.reason, sizeof(a->dmarc.reason),
+		    "malformed message: %s", m->error);
+		return;
+	}
+	if (nfrom != 1) {
+		snprintf(a->dmarc.reason, sizeof(a->dmarc.reason), "%s",
+		    nfrom == 0 ? "no From header field" :
+		    "several From header fields");
+		return;
+	}
+	{
+		size_t vlen;
+		const unsigned char *v = dkim_field_value(from, &vlen);
+
+		nd_from = vouch_dmarc_from_domains((const char *)v, vlen, doms,
+		    VOUCH_DMARC_MAX_FROM);
+	}
+	if (nd_from <= 0) {
+		snprintf(a->dmarc.reason, sizeof(a->dmarc.reason), "%s",
+		    nd_from < 0 ? "out of memory" :
+		    "From has no usable domain");
+		if (nd_from < 0)
+			a->dmarc.pub.result = VOUCH_DMARC_TEMPERROR;
+		return;
+	}
+	/* several authors: each domain evaluated, the strictest kept */
+	for (k = 0; k < nd_from; k++) {
+		struct dmarc_eval e;
+
+		dmarc_setup(a, &e, dkim, nd, spf_domain);
+		vouch__dmarc_eval(&e, doms[k]);
+		if (k == 0 || rank(&e.pub) > rank(&a->dmarc.pub)) {
+			vouch__dmarc_eval_clear(&a->dmarc);
+			a->dmarc = e;
+			a->dmarc.pub.reason = a->dmarc.reason;
+		} else {
+			vouch__dmarc_eval_clear(&e);
+		}
+		free(doms[k]);
+	}
+}
+
+enum vouch_status
+vouch_auth_finish(struct vouch_auth *a, struct vouch_error *err)
+{
+	enum vouch_status st;
+
+	if ((st = vouch_dkim_verifier_finish(a->dkim, err)) != VOUCH_OK)
+		return st;
+	if (a->ip != NULL && (st = check_spf(a, err)) != VOUCH_OK)
+		return st;
+	check_dmarc(a);
+	return VOUCH_OK;
+}
+
+void
+vouch_auth_free(struct vouch_auth *a)
+{
+	if (a == NULL)
+		return;
+	vouch_dkim_verifier_free(a->dkim);
+	vouch_spf_verdict_clear(&a->spf);
+	vouch__dmarc_eval_clear(&a->dmarc);
+	free(a->ip);
+	free(a->helo);
+	free(a->mail_from);
+	free(a->auth_user);
+	free(a);
+}
+
+size_t
+vouch_auth_dkim_count(const struct vouch_auth *a)
+{
+	return vouch_dkim_verifier_count(a->dkim);
+}
+
+const struct vouch_dkim_sig *
+vouch_auth_dkim_sig(const struct vouch_auth *a, size_t i)
+{
+	return vouch_dkim_verifier_sig(a->dkim, i);
+}
+
+const struct vouch_spf_verdict *
+vouch_auth_spf(const struct vouch_auth *a)
+{
+	return a->has_spf ? &a->spf : NULL;
+}
+
+const struct vouch_dmarc_verdict *
+vouch_auth_dmarc(const struct vouch_auth *a)
+{
+	return &a->dmarc.pub;
+}
+
+int
+vouch_auth_passed(const struct vouch_auth *a, enum vouch_auth_require rule)
+{
+	size_t i;
+
+	if (rule == VOUCH_AUTH_REQUIRE_DMARC)
+		return a->dmarc.pub.result == VOUCH_DMARC_PASS;
+	for (i = 0; i < vouch_auth_dkim_count(a); i++)
+		if (vouch_auth_dkim_sig(a, i)->result == VOUCH_DKIM_PASS)
+			return 1;
+	return 0;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static void
+dmarc_ar(struct vhdr *h, const struct vouch_dmarc_verdict *d)
+{
+	char m[64], c[96];
+
+	snprintf(m, sizeof(m), "dmarc=%s", vouch_dmarc_result_name(d->result));
+	vhdr_word(h, m, 1);
+	if (d->has_policy && (d->result == VOUCH_DMARC_PASS ||
+	    d->result == VOUCH_DMARC_FAIL)) {
+		snprintf(c, sizeof(c), "p=%s dis=%s",
+		    vouch_dmarc_policy_name(d->policy),
+		    vouch_dmarc_policy_name(d->disposition));
+		vhdr_comment(h, c);
+	} else if (d->result != VOUCH_DMARC_NONE) {
+		vhdr_comment(h, d->reason);
+	}
+	if (d->from_domain != NULL)
+		vhdr_prop(h, "header.from", d->from_domain, VHDR_TOKEN);
+}
+
+char *
+vouch_auth_header(const struct vouch_auth *a)
+{
+	struct vhdr h;
+	size_t i, n = vouch_auth_dkim_count(a);
+
+	vhdr_init(&h, "Authentication-Results");
+	vhdr_prop(&h, NULL, a->ctx->authserv, VHDR_VALUE);
+	if (a->auth_user != NULL) {
+		/* RFC 8601 2.7.4 */
+		vhdr_raw(&h, ";");
+		vhdr_newline(&h);
+		vhdr_raw(&h, "auth=pass");
+		vhdr_prop(&h, "smtp.auth", a->auth_user, VHDR_TOKEN);
+	}
+	vhdr_raw(&h, ";");
+	vhdr_newline(&h);
+	if (n == 0) {
+		vhdr_raw(&h, "dkim=none");
+		vhdr_comment(&h, "no signature");
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			vhdr_raw(&h, ";");
+			vhdr_newline(&h);
+		}
+		vouch__dkim_ar(&h, vouch_auth_dkim_sig(a, i));
+	}
+	if (a->has_spf) {
+		vhdr_raw(&h, ";");
+		vhdr_newline(&h);
+		vouch__spf_ar(&h, &a->spf);
+	}
+	vhdr_raw(&h, ";");
+	vhdr_newline(&h);
+	dmarc_ar(&h, &a->dmarc.pub);
+	return vhdr_take(&h);
+}
+
+static enum vouch_status
+dmarc_json(struct vbuf *b, const struct vouch_dmarc_verdict *d)
+{
+	enum vouch_status st;
+
+	st = vbuf_printf(b, "{\"result\":\"%s\",\"from_domain\":",
+	    vouch_dmarc_result_name(d->result));
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(b, d->from_domain);
+	if (st == VOUCH_OK)
+		st = vbuf_adds(b, ",\"policy_domain\":");
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(b, d->policy_domain);
+	if (st == VOUCH_OK)
+		st = vbuf_adds(b, ",\"org_domain\":");
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(b, d->org_domain);
+	if (st == VOUCH_OK && d->has_policy)
+		st = vbuf_printf(b, ",\"policy\":\"%s\",\"disposition\":\"%s\"",
+		    vouch_dmarc_policy_name(d->policy),
+		    vouch_dmarc_policy_name(d->disposition));
+	else if (st == VOUCH_OK)
+		st = vbuf_adds(b, ",\"policy\":null,\"disposition\":\"none\"");
+	if (st == VOUCH_OK)
+		st = vbuf_printf(b, ",\"testing\":%s,\"dkim_aligned\":",
+		    d->testing ? "true" : "false");
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(b, d->dkim_aligned);
+	if (st == VOUCH_OK)
+		st = vbuf_printf(b, ",\"spf_aligned\":%s,\"reason\":",
+		    d->spf_aligned ? "true" : "false");
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(b, d->reason);
+	if (st == VOUCH_OK)
+		st = vbuf_addc(b, '}');
+	return st;
+}
+
+char *
+vouch_auth_json(const struct vouch_auth *a, const char *source, long index)
+{
+	struct vbuf b;
+	enum vouch_status st = VOUCH_OK;
+	size_t i, n = vouch_auth_dkim_count(a);
+
+	vbuf_init(&b, 1 << 22);
+	st = vbuf_addc(&b, '{');
+	if (st == VOUCH_OK && source != NULL) {
+		st = vbuf_adds(&b, "\"source\":");
+		if (st == VOUCH_OK)
+			st = vouch__json_cstr(&b, source);
+		if (st == VOUCH_OK)
+			st = vbuf_printf(&b, ",\"index\":%ld,", index);
+	}
+	if (st == VOUCH_OK)
+		st = vbuf_adds(&b, "\"dkim\":[");
+	for (i = 0; i < n && st == VOUCH_OK; i++) {
+		char *j = vouch_dkim_sig_json(vouch_auth_dkim_sig(a, i));
+
+		st = j == NULL ? VOUCH_E_NOMEM : vbuf_printf(&b, "%s%s",
+		    i ? "," : "", j);
+		vouch_free(j);
+	}
+	if (st == VOUCH_OK)
+		st = vbuf_adds(&b, "],\"spf\":");
+	if (st == VOUCH_OK && a->has_spf) {
+		char *j = vouch_spf_verdict_json(&a->spf);
+
+		st = j == NULL ? VOUCH_E_NOMEM : vbuf_adds(&b, j);
+		vouch_free(j);
+	} else if (st == VOUCH_OK)
+		st = vbuf_adds(&b, "null");
+	if (st == VOUCH_OK)
+		st = vbuf_adds(&b, ",\"dmarc\":");
+	if (st == VOUCH_OK)
+		st = dmarc_json(&b, &a->dmarc.pub);
+	if (st == VOUCH_OK)
+		st = vbuf_addc(&b, '}');
+	if (st != VOUCH_OK) {
+		vbuf_clear(&b);
+		return NULL;
+	}
+	return vbuf_take(&b, NULL);
+}
+
+/* text: outside strings through vouch__text_esc */
+#define ESC(s) do { if (st == VOUCH_OK) st = vouch__text_esc(&b, (s)); } while (0)
+#define PUT(...) do { if (st == VOUCH_OK) st = vbuf_printf(&b, __VA_ARGS__); } while (0)
+
+char *
+vouch_auth_text(const struct vouch_auth *a, const char *source)
+{
+	struct vbuf b;
+	enum vouch_status st = VOUCH_OK;
+	const struct vouch_dmarc_verdict *d = &a->dmarc.pub;
+	size_t i, n = vouch_auth_dkim_count(a);
+
+	vbuf_init(&b, 1 << 22);
+	if (source != NULL) {
+		ESC(source);
+		PUT(":");
+	}
+	if (n == 0)
+		PUT(" dkim=none (no signature)");
+	for (i = 0; i < n; i++) {
+		const struct vouch_dkim_sig *g = vouch_auth_dkim_sig(a, i);
+
+		PUT("%s dkim=%s d=", i ? ";" : "",
+		    vouch_dkim_result_name(g->result));
+		ESC(g->domain);
+		PUT(" s=");
+		ESC(g->selector);
+		PUT(" a=");
+		ESC(g->algorithm);
+		PUT(" (");
+		ESC(g->reason);
+		PUT(")");
+	}
+	if (a->has_spf) {
+		PUT("; spf=%s %s=", vouch_spf_result_name(a->spf.result),
+		    a->spf.identity == VOUCH_SPF_HELO ? "helo" : "mailfrom");
+		ESC(a->spf.sender ? a->spf.sender : "");
+	}
+	PUT("; dmarc=%s", vouch_dmarc_result_name(d->result));
+	if (d->from_domain != NULL) {
+		PUT(" from=");
+		ESC(d->from_domain);
+	}
+	if (d->has_policy)
+		PUT(" p=%s dis=%s", vouch_dmarc_policy_name(d->policy),
+		    vouch_dmarc_policy_name(d->disposition));
+	PUT(" (");
+	ESC(d->reason);
+	PUT(")");
+	if (st != VOUCH_OK) {
+		vbuf_clear(&b);
+		return NULL;
+	}
+	return vbuf_take(&b, NULL);
+}

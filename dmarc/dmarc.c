@@ -1,0 +1,552 @@
+/*
+ * DMARC records, policy discovery and the organizational domain
+ * (RFC 9989 4.10 DNS tree walk, or RFC 7489 3.2 with the Public Suffix
+ * List), and the verdict (RFC 7489 6.6, RFC 9989 5).
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifdef HAVE_LIBPSL
+#include <libpsl.h>
+#endif
+
+#include "dmarc_int.h"
+#include "dkim/dkim_int.h"
+#include "common/util.h"
+
+const char *
+vouch_dmarc_result_name(enum vouch_dmarc_result r)
+{
+	static const char *n[] = { "none", "pass", "fail", "temperror",
+	    "permerror" };
+
+	return (unsigned)r < 5 ? n[r] : "unknown";
+}
+
+const char *
+vouch_dmarc_policy_name(enum vouch_dmarc_policy p)
+{
+	static const char *n[] = { "none", "quarantine", "reject" };
+
+	return (unsigned)p < 3 ? n[p] : "none";
+}
+
+static int
+eq(const struct dkim_tag *t, const char *v)
+{
+	return t->vlen == strlen(v) && vouch__memcaseeq(t->val, v, t->vlen);
+}
+
+static int
+policy_of(const struct dkim_tag *t, enum vouch_dmarc_policy *p)
+{
+	if (t == NULL)
+		return 0;
+	if (eq(t, "none"))
+		*p = VOUCH_DMARC_P_NONE;
+	else if (eq(t, "quarantine"))
+		*p = VOUCH_DMARC_P_QUARANTINE;
+	else if (eq(t, "reject"))
+		*p = VOUCH_DMARC_P_REJECT;
+	else
+		return 0;
+	return 1;
+}
+
+enum vouch_status
+vouch_dmarc_record_parse(const char *txt, size_t len,
+    struct vouch_dmarc_record *rec, struct vouch_error *err)
+{
+	struct dkim_tags t;
+	const struct dkim_tag *g;
+	char why[160];
+	uint64_t v;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->psd = -1;
+	rec->pct = 100;
+	/* RFC 9989 4.7: v=DMARC1 first, exactly */
+	if (len < 8 || memcmp(txt, "v=DMARC1", 8) != 0 ||
+	    (len > 8 && strchr("; \t", txt[8]) == NULL))
+		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 9989 4.7", 0,
+		    "not a DMARC record: it must start with v=DMARC1");
+	if (dkim_tags_parse(txt, len, &t, why, sizeof(why)) != VOUCH_OK)
+		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 9989 4.7", -1,
+		    "%s", why);
+	/* bad values fall back to the defaults (RFC 9989 4.7, RFC 7489
+	 * 6.6.3): a missing or unknown p= is p=none */
+	rec->has_p = policy_of(dkim_tags_get(&t, "p"), &rec->p);
+	rec->has_sp = policy_of(dkim_tags_get(&t, "sp"), &rec->sp);
+	rec->has_np = policy_of(dkim_tags_get(&t, "np"), &rec->np);
+	if ((g = dkim_tags_get(&t, "adkim")) != NULL && eq(g, "s"))
+		rec->adkim_strict = 1;
+	if ((g = dkim_tags_get(&t, "aspf")) != NULL && eq(g, "s"))
+		rec->aspf_strict = 1;
+	if ((g = dkim_tags_get(&t, "t")) != NULL && eq(g, "y"))
+		rec->testing = 1;
+	if ((g = dkim_tags_get(&t, "psd")) != NULL)
+		rec->psd = eq(g, "y") ? 1 : eq(g, "n") ? 0 : -1;
+	if ((g = dkim_tags_get(&t, "pct")) != NULL &&
+	    vouch__parse_u64(g->val, g->vlen, 100, &v) == 0)
+		rec->pct = (unsigned int)v;
+	rec->has_rua = dkim_tags_get(&t, "rua") != NULL;
+	return VOUCH_OK;
+}
+
+static size_t
+labels(const char *d)
+{
+	size_t n = 1;
+
+	for (; *d; d++)
+		if (*d == '.')
+			n++;
+	return n;
+}
+
+/* The last k labels of d (a pointer into d). */
+static const char *
+last_labels(const char *d, size_t k)
+{
+	size_t n = labels(d);
+
+	while (n > k) {
+		d = strchr(d, '.') + 1;
+		n--;
+	}
+	return d;
+}
+
+/* One query at _dmarc.target: 1 a single DMARC record (rec and text
+ * filled), 0 none (or several: *several set), -1 temporary failure. */
+static int
+lookup(struct vouch_dns *dns, const char *target, struct vouch_dmarc_record *rec,
+    char **text, int *several)
+{
+	struct vouch_dns_answer *a = NULL;
+	char name[600];
+	size_t i, n, found = 0, which = 0;
+	int r = 0;
+
+	snprintf(name, sizeof(name), "_dmarc.%s", target);
+	if (vouch_dns_query(dns, name, VOUCH_DNS_TXT, &a, NULL) != VOUCH_OK)
+		return -1;
+	switch (vouch_dns_answer_rcode(a)) {
+	case VOUCH_DNS_TEMPFAIL:
+	case VOUCH_DNS_MALFORMED:
+		vouch_dns_answer_free(a);
+		return -1;
+	default:
+		break;
+	}
+	/* RFC 9989 4.10 steps 2 and 7: records that are not DMARC are
+	 * discarded; several DMARC records are all discarded */
+	for (i = 0; i < vouch_dns_answer_count(a); i++) {
+		const char *p = (const char *)vouch_dns_answer_data(a, i, &n,
+		    NULL);
+
+		if (vouch_dmarc_record_parse(p, n, rec, NULL) == VOUCH_OK) {
+			found++;
+			which = i;
+		}
+	}
+	if (found > 1)
+		*several = 1;
+	if (found == 1) {
+		const char *p = (const char *)vouch_dns_answer_data(a, which,
+		    &n, NULL);
+
+		vouch_dmarc_record_parse(p, n, rec, NULL);
+		if (text != NULL && (*text = strndup(p, n)) == NULL)
+			r = -2;
+		else
+			r = 1;
+	}
+	vouch_dns_answer_free(a);
+	return r;
+}
+
+#ifdef HAVE_LIBPSL
+static const psl_ctx_t *psl;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void
+psl_load(void)
+{
+	/* the newer of the built-in list and Debian's publicsuffix file */
+	psl = psl_latest(NULL);
+	if (psl == NULL)
+		psl = psl_builtin();
+}
+#endif
+
+/* RFC 7489 3.2: the registrable domain by the Public Suffix List. */
+static char *
+psl_org(const char *domain)
+{
+#ifdef HAVE_LIBPSL
+	const char *r;
+
+	pthread_once(&psl_once, psl_load);
+	if (psl != NULL && (r = psl_registrable_domain(psl, domain)) != NULL)
+		return strdup(r);
+#endif
+	return strdup(domain);
+}
+
+int
+vouch__dmarc_have_psl(void)
+{
+#ifdef HAVE_LIBPSL
+	pthread_once(&psl_once, psl_load);
+	return psl != NULL;
+#else
+	return 0;
+#endif
+}
+
+static void
+set_str(char **dst, const char *s, int *nomem)
+{
+	free(*dst);
+	if ((*dst = strdup(s)) == NULL)
+		*nomem = 1;
+}
+
+/*
+ * RFC 9989 4.10: walk from domain toward the root, at most 8 queries.
+ * The policy is the first record found; the organizational domain is
+ * where psd=n is, one label below a psd=y, else the record with the
+ * fewest labels, else the domain itself.
+ */
+static enum vouch_status
+tree_walk(struct vouch_dns *dns, const char *domain,
+    struct vouch_dmarc_discovery *d)
+{
+	const char *target = domain, *org = NULL;
+	int nomem = 0, temp_before_policy = 0;
+	size_t q;
+
+	for (q = 0; q < VOUCH_DMARC_MAX_WALK && target != NULL; q++) {
+		struct vouch_dmarc_record rec;
+		char *text = NULL;
+		size_t n = labels(target);
+		int r = lookup(dns, target, &rec, &text, &d->several);
+
+		d->queries++;
+		if (r == -2)
+			return VOUCH_E_NOMEM;
+		if (r < 0) {
+			d->temperror = 1;
+			if (!d->found)
+				temp_before_policy = 1;
+			break;
+		}
+		if (r == 1 && !d->found) {
+			d->found = 1;
+			d->rec = rec;
+			d->record = text;
+			text = NULL;
+			set_str(&d->policy_domain, target, &nomem);
+		}
+		free(text);
+		if (r == 1) {
+			org = target;
+			if (rec.psd == 0)
+				break;
+			if (rec.psd == 1 && target != domain) {
+				org = last_labels(domain, n + 1);
+				break;
+			}
+		}
+		/* step 5: drop one label, or down to 7 labels at once */
+		if (n <= 1)
+			target = NULL;
+		else
+			target = n >= 8 ? last_labels(target, 7) :
+			    strchr(target, '.') + 1;
+	}
+	set_str(&d->org_domain, org != NULL ? org : domain, &nomem);
+	/* a failure after the policy was found leaves the policy usable */
+	if (!temp_before_policy && d->found)
+		d->temperror = 0;
+	return nomem ? VOUCH_E_NOMEM : VOUCH_OK;
+}
+
+/* RFC 7489 6.6.3: the From domain, then its organizational domain. */
+static enum vouch_status
+psl_discover(struct vouch_dns *dns, const char *domain,
+    struct vouch_dmarc_discovery *d)
+{
+	const char *targets[2];
+	size_t i;
+	int nomem = 0;
+
+	if ((d->org_domain = psl_org(domain)) == NULL)
+		return VOUCH_E_NOMEM;
+	targets[0] = domain;
+	targets[1] = strcmp(d->org_domain, domain) != 0 ? d->org_domain :
+	    NULL;
+	for (i = 0; i < 2 && targets[i] != NULL; i++) {
+		int r = lookup(dns, targets[i], &d->rec, &d->record,
+		    &d->several);
+
+		d->queries++;
+		if (r == -2)
+			return VOUCH_E_NOMEM;
+		if (r < 0) {
+			d->temperror = 1;
+			break;
+		}
+		if (r == 1) {
+			d->found = 1;
+			set_str(&d->policy_domain, targets[i], &nomem);
+			break;
+		}
+	}
+	return nomem ? VOUCH_E_NOMEM : VOUCH_OK;
+}
+
+enum vouch_status
+vouch_dmarc_discover(struct vouch_dns *dns, const char *domain,
+    enum vouch_dmarc_org_mode mode, struct vouch_dmarc_discovery *d,
+    struct vouch_error *err)
+{
+	enum vouch_status st;
+	char *dom;
+
+	memset(d, 0, sizeof(*d));
+	if (dns == NULL || domain == NULL || *domain == '\0')
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1, "no domain");
+	if ((dom = vouch__name_norm(domain)) == NULL)
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	if (mode == VOUCH_DMARC_ORG_PSL)
+		st = psl_discover(dns, dom, d);
+	else
+		st = tree_walk(dns, dom, d);
+	free(dom);
+	if (st != VOUCH_OK) {
+		vouch_dmarc_discovery_clear(d);
+		return vouch__err(err, st, NULL, -1, "out of memory");
+	}
+	return VOUCH_OK;
+}
+
+void
+vouch_dmarc_discovery_clear(struct vouch_dmarc_discovery *d)
+{
+	free(d->policy_domain);
+	free(d->org_domain);
+	free(d->record);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The organizational domain alone (for alignment); NULL and *temp set
+ * when DNS failed, NULL when out of memory. */
+static char *
+org_of(struct vouch_dns *dns, enum vouch_dmarc_org_mode mode,
+    const char *domain, int *temp)
+{
+	struct vouch_dmarc_discovery d;
+	char *org;
+
+	if (mode == VOUCH_DMARC_ORG_PSL)
+		return psl_org(domain);
+	if (vouch_dmarc_discover(dns, domain, mode, &d, NULL) != VOUCH_OK)
+		return NULL;
+	if (d.temperror && !d.found) {
+		*temp = 1;
+		vouch_dmarc_discovery_clear(&d);
+		return NULL;
+	}
+	org = d.org_domain;
+	d.org_domain = NULL;
+	vouch_dmarc_discovery_clear(&d);
+	return org;
+}
+
+/* RFC 7489 3.1: strict is the same name; relaxed the same
+ * organizational domain.  -1 when DNS failed. */
+static int
+aligned(struct dmarc_eval *e, const char *id, int strict)
+{
+	char *a;
+	int temp = 0, r;
+
+	if (strcasecmp(id, e->from) == 0)
+		return 1;
+	if (strict)
+		return 0;
+	if ((a = org_of(e->dns, e->mode, id, &temp)) == NULL)
+		return -1;
+	r = strcasecmp(a, e->org) == 0;
+	free(a);
+	return r;
+}
+
+/* RFC 9989 4.7 np=: no A, AAAA or MX at the name. */
+static int
+nonexistent(struct vouch_dns *dns, const char *domain)
+{
+	static const enum vouch_dns_type types[] = { VOUCH_DNS_A,
+	    VOUCH_DNS_AAAA, VOUCH_DNS_MX };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		struct vouch_dns_answer *a = NULL;
+		enum vouch_dns_rcode rc;
+
+		if (vouch_dns_query(dns, domain, types[i], &a, NULL) !=
+		    VOUCH_OK)
+			return 0;
+		rc = vouch_dns_answer_rcode(a);
+		vouch_dns_answer_free(a);
+		if (rc != VOUCH_DNS_NXDOMAIN && rc != VOUCH_DNS_NODATA)
+			return 0;
+	}
+	return 1;
+}
+
+static enum vouch_dmarc_policy
+lower(enum vouch_dmarc_policy p)
+{
+	return p == VOUCH_DMARC_P_REJECT ? VOUCH_DMARC_P_QUARANTINE :
+	    VOUCH_DMARC_P_NONE;
+}
+
+static void
+reason(struct dmarc_eval *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reason(struct dmarc_eval *e, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(e->reason);
+
+	va_start(ap, fmt);
+	vsnprintf(e->reason + n, sizeof(e->reason) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* The policy that applies (RFC 9989 4.7 p, sp, np). */
+static void
+apply_policy(struct dmarc_eval *e, const struct vouch_dmarc_discovery *d)
+{
+	const struct vouch_dmarc_record *r = &d->rec;
+	const char *which = "p";
+
+	e->pub.policy = r->has_p ? r->p : VOUCH_DMARC_P_NONE;
+	if (strcmp(d->policy_domain, e->from) != 0) {
+		if (r->has_np && nonexistent(e->dns, e->from)) {
+			e->pub.policy = r->np;
+			which = "np";
+		} else if (r->has_sp && strcmp(e->from, e->org) != 0) {
+			e->pub.policy = r->sp;
+			which = "sp";
+		}
+	}
+	e->which = which;
+}
+
+void
+vouch__dmarc_eval(struct dmarc_eval *e, const char *from)
+{
+	struct vouch_dmarc_discovery d;
+	size_t i;
+	int r;
+
+	e->pub.from_domain = e->from = strdup(from);
+	if (e->from == NULL ||
+	    vouch_dmarc_discover(e->dns, from, e->mode, &d, NULL) != VOUCH_OK) {
+		e->pub.result = VOUCH_DMARC_TEMPERROR;
+		reason(e, "out of memory");
+		return;
+	}
+	if (d.temperror) {
+		e->pub.result = VOUCH_DMARC_TEMPERROR;
+		reason(e, "DNS failure looking up the DMARC policy of %s",
+		    from);
+		goto out;
+	}
+	e->pub.org_domain = e->org = d.org_domain;
+	d.org_domain = NULL;
+	if (!d.found) {
+		e->pub.result = VOUCH_DMARC_NONE;
+		reason(e, "no DMARC record for %s%s", from, d.several ?
+		    " (several records at one name are ignored)" : "");
+		goto out;
+	}
+	e->pub.policy_domain = e->policy_domain = d.policy_domain;
+	d.policy_domain = NULL;
+	e->pub.has_policy = 1;
+	e->pub.testing = d.rec.testing;
+	apply_policy(e, &d);
+	/* DKIM: the d= of any passing signature (RFC 7489 3.1.1) */
+	for (i = 0; i < e->ndkim && e->pub.dkim_aligned == NULL; i++) {
+		if ((r = aligned(e, e->dkim[i], d.rec.adkim_strict)) == 1)
+			e->pub.dkim_aligned = e->dkim_aligned =
+			    strdup(e->dkim[i]);
+		else if (r < 0)
+			e->temp = 1;
+	}
+	/* SPF: the domain it authenticated, when it passed (3.1.2) */
+	if (e->spf_domain != NULL) {
+		if ((r = aligned(e, e->spf_domain, d.rec.aspf_strict)) == 1)
+			e->pub.spf_aligned = 1;
+		else if (r < 0)
+			e->temp = 1;
+	}
+	if (e->pub.dkim_aligned != NULL || e->pub.spf_aligned) {
+		e->pub.result = VOUCH_DMARC_PASS;
+		e->pub.disposition = VOUCH_DMARC_P_NONE;
+		if (e->pub.dkim_aligned != NULL)
+			reason(e, "DKIM d=%s aligned with From %s",
+			    e->pub.dkim_aligned, from);
+		else
+			reason(e, "SPF %s aligned with From %s", e->spf_domain,
+			    from);
+		goto out;
+	}
+	if (e->temp) {
+		e->pub.result = VOUCH_DMARC_TEMPERROR;
+		reason(e, "DNS failure finding an organizational domain");
+		goto out;
+	}
+	e->pub.result = VOUCH_DMARC_FAIL;
+	e->pub.disposition = e->pub.policy;
+	reason(e, "no DKIM%s pass aligned with From %s (%s=%s from %s)",
+	    e->spf_checked ? " or SPF" : "", from, e->which,
+	    vouch_dmarc_policy_name(e->pub.policy), e->policy_domain);
+	if (e->mode == VOUCH_DMARC_ORG_TREEWALK && d.rec.testing) {
+		e->pub.disposition = lower(e->pub.policy);
+		reason(e, "; t=y: testing, policy applied one level lower");
+	} else if (e->mode == VOUCH_DMARC_ORG_PSL && d.rec.pct < 100) {
+		if (d.rec.pct == 0)
+			e->pub.disposition = lower(e->pub.policy);
+		reason(e, "; pct=%u: the policy applies to %u%% of messages",
+		    d.rec.pct, d.rec.pct);
+	}
+out:
+	if (!e->spf_checked)
+		reason(e, "; evaluated on DKIM alone: SPF not checked");
+	vouch_dmarc_discovery_clear(&d);
+	e->pub.reason = e->reason;
+}
+
+void
+vouch__dmarc_eval_clear(struct dmarc_eval *e)
+{
+	free(e->from);
+	free(e->org);
+	free(e->policy_domain);
+	free(e->dkim_aligned);
+	memset(&e->pub, 0, sizeof(e->pub));
+	e->from = e->org = e->policy_domain = e->dkim_aligned = NULL;
+}

@@ -1,0 +1,254 @@
+/*
+ * The domains of an RFC 5322 From field (3.4 mailbox-list, with groups
+ * from address-list): the author domains DMARC evaluates (RFC 7489 3.1,
+ * RFC 9989 4.4).  The grammar is followed strictly, because a lenient
+ * reading is how a spoof passes: in
+ *     From: "ceo@bank.example" <x@evil.example>
+ * the domain is evil.example, and anything that is neither a mailbox nor
+ * a group of mailboxes gives no domain at all.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <vouch/dmarc.h>
+
+enum tk { T_END, T_ATOM, T_QSTR, T_DLIT, T_SPECIAL, T_BAD };
+
+struct lexer {
+	const char *p, *end;
+	const char *tok;	/* start of the token */
+	size_t tlen;
+	char special;
+};
+
+static int
+is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80 ||	/* RFC 6532 UTF-8 */
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* CFWS (RFC 5322 3.2.2): white space and nested comments.  -1 when a
+ * comment does not end. */
+static int
+skip_cfws(struct lexer *l)
+{
+	int depth = 0;
+
+	while (l->p < l->end) {
+		char c = *l->p;
+
+		if (depth > 0 && c == '\\' && l->p + 1 < l->end)
+			l->p += 2;
+		else if (c == '(' ) {
+			depth++;
+			l->p++;
+		} else if (c == ')' && depth > 0) {
+			depth--;
+			l->p++;
+		} else if (depth > 0 || c == ' ' || c == '\t' || c == '\r' ||
+		    c == '\n')
+			l->p++;
+		else
+			break;
+	}
+	return depth == 0 ? 0 : -1;
+}
+
+static enum tk
+next(struct lexer *l)
+{
+	char close;
+
+	if (skip_cfws(l) != 0)
+		return T_BAD;
+	l->tok = l->p;
+	if (l->p >= l->end)
+		return T_END;
+	if (*l->p == '"' || *l->p == '[') {
+		close = *l->p == '"' ? '"' : ']';
+		for (l->p++; l->p < l->end && *l->p != close; l->p++)
+			if (*l->p == '\\' && l->p + 1 < l->end)
+				l->p++;
+		if (l->p >= l->end)
+			return T_BAD;
+		l->p++;
+		l->tlen = (size_t)(l->p - l->tok);
+		return close == '"' ? T_QSTR : T_DLIT;
+	}
+	if (strchr("<>@,;:.", *l->p) != NULL) {
+		l->special = *l->p++;
+		l->tlen = 1;
+		return T_SPECIAL;
+	}
+	while (l->p < l->end && is_atext((unsigned char)*l->p))
+		l->p++;
+	l->tlen = (size_t)(l->p - l->tok);
+	return l->tlen > 0 ? T_ATOM : T_BAD;
+}
+
+struct tok {
+	enum tk k;
+	const char *s;
+	size_t n;
+	char c;
+};
+
+static int
+is_sp(const struct tok *t, char c)
+{
+	return t->k == T_SPECIAL && t->c == c;
+}
+
+/* addr-spec over t[0..n): the domain, dot-atom only (a domain-literal is
+ * no author domain).  NULL when it is not an addr-spec. */
+static char *
+addr_spec_domain(const struct tok *t, size_t n)
+{
+	size_t i, at = n, len = 0;
+	char *d;
+
+	for (i = 0; i < n; i++)
+		if (is_sp(&t[i], '@')) {
+			if (at != n)
+				return NULL;
+			at = i;
+		}
+	if (at == n || at == 0 || at + 1 == n)
+		return NULL;
+	/* local-part: word *("." word) */
+	for (i = 0; i < at; i++)
+		if ((i % 2 == 0) != (t[i].k == T_ATOM || t[i].k == T_QSTR) ||
+		    (i % 2 == 1 && !is_sp(&t[i], '.')))
+			return NULL;
+	if (at % 2 == 0)
+		return NULL;
+	/* domain: atom *("." atom) */
+	for (i = at + 1; i < n; i++) {
+		int want_atom = (i - at - 1) % 2 == 0;
+
+		if (want_atom ? t[i].k != T_ATOM : !is_sp(&t[i], '.'))
+			return NULL;
+		len += t[i].n;
+	}
+	if ((n - at - 1) % 2 == 0)
+		return NULL;
+	if ((d = malloc(len + 1)) == NULL)
+		return NULL;
+	len = 0;
+	for (i = at + 1; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < t[i].n; k++) {
+			char c = t[i].s[k];
+
+			d[len++] = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+		}
+	}
+	d[len] = '\0';
+	return d;
+}
+
+/* One mailbox: name-addr ([phrase] "<" addr-spec ">") or addr-spec. */
+static char *
+mailbox_domain(const struct tok *t, size_t n)
+{
+	size_t i, lt = n;
+
+	for (i = 0; i < n; i++)
+		if (is_sp(&t[i], '<')) {
+			lt = i;
+			break;
+		}
+	if (lt == n)
+		return addr_spec_domain(t, n);
+	if (!is_sp(&t[n - 1], '>'))
+		return NULL;
+	/* the phrase: words (and obs-phrase dots) only */
+	for (i = 0; i < lt; i++)
+		if (t[i].k != T_ATOM && t[i].k != T_QSTR && !is_sp(&t[i], '.'))
+			return NULL;
+	for (i = lt + 1; i < n - 1; i++)
+		if (is_sp(&t[i], '<') || is_sp(&t[i], '>'))
+			return NULL;
+	return addr_spec_domain(t + lt + 1, n - lt - 2);
+}
+
+int
+vouch_dmarc_from_domains(const char *value, size_t len, char **doms, int max)
+{
+	struct lexer l = { value, value + len, NULL, 0, 0 };
+	struct tok *t = NULL;
+	size_t nt = 0, size = 0, i, start = 0;
+	int count = 0, bad = 0, in_group = 0;
+	enum tk k;
+
+	while ((k = next(&l)) != T_END) {
+		if (k == T_BAD) {
+			bad = 1;
+			break;
+		}
+		if (nt == size) {
+			struct tok *x;
+
+			size = size ? size * 2 : 16;
+			if (size > 100000 || (x = realloc(t, size * sizeof(*t)))
+			    == NULL) {
+				free(t);
+				return size > 100000 ? 0 : -1;
+			}
+			t = x;
+		}
+		t[nt].k = k;
+		t[nt].s = l.tok;
+		t[nt].n = l.tlen;
+		t[nt].c = l.special;
+		nt++;
+	}
+	/* split at "," and ";"; "phrase :" opens a group */
+	for (i = 0; i <= nt && !bad; i++) {
+		int endmark = i == nt || is_sp(&t[i], ',') || is_sp(&t[i], ';');
+
+		if (i < nt && is_sp(&t[i], ':') && !in_group) {
+			size_t j;
+			int inangle = 0;
+
+			for (j = start; j < i; j++)
+				if (is_sp(&t[j], '<'))
+					inangle = 1;
+			if (!inangle) {	/* a group's display name */
+				in_group = 1;
+				start = i + 1;
+				continue;
+			}
+		}
+		if (!endmark)
+			continue;
+		if (i < nt && is_sp(&t[i], ';')) {
+			if (!in_group)
+				bad = 1;
+			in_group = 0;
+		}
+		if (i > start) {
+			char *d = mailbox_domain(t + start, i - start);
+
+			if (d == NULL)
+				bad = 1;
+			else if (count < max)
+				doms[count++] = d;
+			else
+				free(d);
+		}
+		start = i + 1;
+	}
+	free(t);
+	if (bad || in_group) {
+		while (count > 0)
+			free(doms[--count]);
+		return 0;
+	}
+	return count;
+}
