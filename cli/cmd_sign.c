@@ -186,8 +186,11 @@ first_pass(int in, int spool, struct vouch_dkim_signer *s, char *head,
 			memcpy(head + *headlen, buf, k);
 			*headlen += k;
 		}
-		if (s != NULL)
-			vouch_dkim_signer_feed(s, buf, (size_t)r);
+		if (s != NULL && vouch_dkim_signer_feed(s, buf, (size_t)r) ==
+		    VOUCH_E_LIMIT) {
+			free(buf);
+			return -3;	/* header past VOUCH_DKIM_MAX_HEADER */
+		}
 		if (spool >= 0 && cli_write_all(spool, buf, (size_t)r) != 0) {
 			free(buf);
 			return -2;
@@ -424,6 +427,12 @@ cmd_sign(int argc, char **argv)
 			    NULL, NULL, 0);
 		} else {
 			r = first_pass(in, spool, signer, NULL, NULL, 0);
+		}
+		if (r == -3) {
+			cli_err(o.name, "header section larger than %u bytes: "
+			    "not signed", VOUCH_DKIM_MAX_HEADER);
+			ex = EX_DATAERR;
+			goto out;
 		}
 		if (r != 0) {
 			cli_err(r == -2 ? "spool" : o.name, "%s",

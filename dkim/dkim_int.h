@@ -15,12 +15,24 @@
 
 /* ---- message ---------------------------------------------------------- */
 
+struct dkim_name_slot {
+	const unsigned char *name;	/* NULL: empty slot */
+	size_t len;
+	uint32_t last;		/* bottom-most field with the name */
+	uint32_t next;		/* cursor: next field to take */
+	uint32_t gen;		/* the h= list the cursor belongs to */
+};
+
+#define DKIM_NONE UINT32_MAX
+/* h= entries looked up per message, over all signatures: every one costs
+ * a hash lookup, so this bounds the work an attacker's h= lists cause. */
+#define VOUCH_DKIM_MAX_H_WORK 1000000
+
 struct dkim_field {
 	const unsigned char *raw;	/* into msg->hdr, with line ending(s) */
 	size_t len;
 	size_t namelen;		/* name without trailing WSP */
 	size_t colon;		/* offset of ':' in raw */
-	int used;		/* taken by an h= entry (scratch) */
 };
 
 typedef void (*dkim_body_fn)(void *arg, const unsigned char *p, size_t n);
@@ -37,6 +49,13 @@ struct dkim_msg {
 	void *body_arg;
 	uint64_t body_bytes;
 	int at_line_start;	/* scanning state for the header end */
+	int too_large;		/* the header passed VOUCH_DKIM_MAX_HEADER */
+	/* header fields by name, built once, for h= lists (linear work) */
+	struct dkim_name_slot *index;
+	size_t index_size;	/* slots, a power of two */
+	uint32_t *prev_same;	/* field above with the same name, or NONE */
+	uint32_t gen;		/* one per h= list walked */
+	size_t h_work;		/* h= names looked up so far */
 	char *from;		/* the From addr-spec, once looked for */
 	int from_done;
 };
@@ -59,9 +78,16 @@ char *dkim_msg_from_addr(const struct dkim_msg *m, const char **why);
 const char *dkim_msg_from(struct dkim_msg *m);
 
 /* Canonicalize the fields named in the h= list into out (RFC 6376
- * 5.4.2: bottom-up, an absent name adds nothing). */
+ * 5.4.2: bottom-up, an absent name adds nothing).  Work is linear: names
+ * are looked up in an index built once per message.  VOUCH_E_LIMIT when
+ * the message's h= lists together pass VOUCH_DKIM_MAX_H_WORK names. */
 enum vouch_status dkim_hash_headers(struct dkim_msg *m, const char *h,
     size_t hlen, enum vouch_dkim_canon c, struct vbuf *out);
+
+/* Is auid ([local-part] "@" domain, RFC 6376 3.5) in domain d, or in a
+ * subdomain of it unless strict?  Exactly one '@' outside a quoted local
+ * part. */
+int dkim_auid_in_domain(const char *auid, const char *d, int strict);
 
 /* ---- canonicalization (RFC 6376 3.4) ---------------------------------------- */
 

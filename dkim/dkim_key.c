@@ -344,15 +344,31 @@ dkim_pubkey_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 				k->sha256_ok = 1;
 	}
 	if ((t = dkim_tags_get(&tags, "t")) != NULL) {
-		size_t i;
+		/* key-t-tag: flags separated by ':' with FWS around them */
+		const char *f;
+		size_t pos = 0, fl;
 
-		for (i = 0; i < t->vlen; i++) {
-			if (t->val[i] == 'y' && (i + 1 == t->vlen ||
-			    t->val[i + 1] == ':' || t->val[i + 1] == ' '))
+		while (dkim_list_next(t->val, t->vlen, ':', &pos, &f, &fl)) {
+			if (fl == 1 && *f == 'y')
 				k->testing = 1;
-			if (t->val[i] == 's' && (i + 1 == t->vlen ||
-			    t->val[i + 1] == ':' || t->val[i + 1] == ' '))
+			if (fl == 1 && *f == 's')
 				k->strict = 1;
+		}
+	}
+	if ((t = dkim_tags_get(&tags, "s")) != NULL) {
+		/* key-s-tag (RFC 6376 3.6.1): "email" or "*" must be listed */
+		const char *f;
+		size_t pos = 0, fl;
+		int email = 0;
+
+		while (dkim_list_next(t->val, t->vlen, ':', &pos, &f, &fl))
+			if ((fl == 1 && *f == '*') ||
+			    (fl == 5 && vouch__memcaseeq(f, "email", 5)))
+				email = 1;
+		if (!email) {
+			snprintf(why, whylen, "not a key for email: s=%.*s",
+			    (int)(t->vlen > 30 ? 30 : t->vlen), t->val);
+			return VOUCH_E_KEY;
 		}
 	}
 	if ((t = dkim_tags_get(&tags, "p")) == NULL) {

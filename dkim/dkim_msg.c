@@ -27,6 +27,10 @@ dkim_msg_clear(struct dkim_msg *m)
 {
 	free(m->from);
 	m->from = NULL;
+	free(m->index);
+	free(m->prev_same);
+	m->index = NULL;
+	m->prev_same = NULL;
 	vbuf_clear(&m->hdr);
 	free(m->fields);
 	m->fields = NULL;
@@ -96,6 +100,15 @@ split_fields(struct dkim_msg *m)
 	return VOUCH_OK;
 }
 
+/* Sticky: the signer refuses the message, the verifier reports it. */
+static void
+header_too_large(struct dkim_msg *m)
+{
+	m->too_large = 1;
+	if (m->error == NULL)
+		m->error = "header too large (over 16 MB)";
+}
+
 enum vouch_status
 dkim_msg_feed(struct dkim_msg *m, const unsigned char *p, size_t n)
 {
@@ -140,8 +153,11 @@ dkim_msg_feed(struct dkim_msg *m, const unsigned char *p, size_t n)
 				else if (keep == 0 && m->hdr.len > 0 &&
 				    m->hdr.data[m->hdr.len - 1] == '\r')
 					m->hdr.len--;
-				if ((st = vbuf_add(&m->hdr, p, keep)) != VOUCH_OK)
+				if ((st = vbuf_add(&m->hdr, p, keep)) != VOUCH_OK) {
+					if (st == VOUCH_E_LIMIT)
+						header_too_large(m);
 					return st;
+				}
 				if ((st = split_fields(m)) != VOUCH_OK)
 					return st;
 				m->in_body = 1;
@@ -154,7 +170,10 @@ dkim_msg_feed(struct dkim_msg *m, const unsigned char *p, size_t n)
 			m->at_line_start = 0;
 		}
 	}
-	return vbuf_add(&m->hdr, p, n);
+	st = vbuf_add(&m->hdr, p, n);
+	if (st == VOUCH_E_LIMIT)
+		header_too_large(m);
+	return st;
 }
 
 enum vouch_status
@@ -287,4 +306,125 @@ vouch_dkim_header_from(const void *data, size_t len, char **from,
 		    "%s", why);
 	*from = addr;
 	return VOUCH_OK;
+}
+
+/* ---- the field index (h= lists in linear time) ---------------------------- */
+
+static uint64_t
+name_hash(const unsigned char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)(p[i] | 0x20)) * 1099511628211ULL;
+	return h;
+}
+
+static struct dkim_name_slot *
+slot_find(const struct dkim_msg *m, const unsigned char *name, size_t n)
+{
+	size_t mask = m->index_size - 1, i = (size_t)name_hash(name, n) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		struct dkim_name_slot *s = &m->index[i];
+
+		if (s->name == NULL || (s->len == n &&
+		    vouch__memcaseeq((const char *)s->name, (const char *)name,
+		    n)))
+			return s;
+	}
+}
+
+static enum vouch_status
+index_build(struct dkim_msg *m)
+{
+	size_t size = 16, i;
+
+	while (size < 2 * m->nfields + 2)
+		size *= 2;
+	m->index = calloc(size, sizeof(*m->index));
+	m->prev_same = malloc((m->nfields + 1) * sizeof(*m->prev_same));
+	if (m->index == NULL || m->prev_same == NULL) {
+		free(m->index);
+		free(m->prev_same);
+		m->index = NULL;
+		m->prev_same = NULL;
+		return VOUCH_E_NOMEM;
+	}
+	m->index_size = size;
+	for (i = 0; i < m->nfields; i++) {
+		const struct dkim_field *f = &m->fields[i];
+		struct dkim_name_slot *s = slot_find(m, f->raw, f->namelen);
+
+		if (s->name == NULL) {
+			s->name = f->raw;
+			s->len = f->namelen;
+			m->prev_same[i] = DKIM_NONE;
+		} else {
+			m->prev_same[i] = s->last;
+		}
+		s->last = (uint32_t)i;
+	}
+	return VOUCH_OK;
+}
+
+/* For a repeated name the last unused instance goes first. */
+enum vouch_status
+dkim_hash_headers(struct dkim_msg *m, const char *h, size_t hlen,
+    enum vouch_dkim_canon c, struct vbuf *out)
+{
+	enum vouch_status st = VOUCH_OK;
+	const char *name;
+	size_t pos = 0, nl;
+
+	if (m->index == NULL && (st = index_build(m)) != VOUCH_OK)
+		return st;
+	m->gen++;
+	while (st == VOUCH_OK && dkim_list_next(h, hlen, ':', &pos, &name, &nl)) {
+		struct dkim_name_slot *s;
+
+		if (++m->h_work > VOUCH_DKIM_MAX_H_WORK)
+			return VOUCH_E_LIMIT;
+		s = slot_find(m, (const unsigned char *)name, nl);
+		if (s->name == NULL)
+			continue;	/* absent: nothing (RFC 6376 5.4.2) */
+		if (s->gen != m->gen) {
+			s->gen = m->gen;
+			s->next = s->last;
+		}
+		if (s->next == DKIM_NONE)
+			continue;	/* every instance used already */
+		st = dkim_canon_header(out, m->fields[s->next].raw,
+		    m->fields[s->next].len, c, 0);
+		s->next = m->prev_same[s->next];
+	}
+	return st;
+}
+
+/* sig-i-tag = [ Local-part ] "@" domain-name (RFC 6376 3.5) */
+int
+dkim_auid_in_domain(const char *auid, const char *d, int strict)
+{
+	const char *p = auid, *at;
+	size_t n, dl = strlen(d);
+
+	if (*p == '"') {	/* quoted-string local part */
+		for (p++; *p != '\0' && *p != '"'; p++)
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+		if (*p++ != '"' || *p != '@')
+			return 0;
+	} else {
+		while (*p != '\0' && *p != '@')
+			p++;
+	}
+	at = p;
+	if (*at != '@' || strchr(at + 1, '@') != NULL)
+		return 0;
+	n = strlen(at + 1);
+	if (n == dl)
+		return vouch__memcaseeq(at + 1, d, dl);
+	return !strict && n > dl && at[n - dl] == '.' &&
+	    vouch__memcaseeq(at + 1 + n - dl, d, dl);
 }

@@ -54,22 +54,6 @@ on_body(void *arg, const unsigned char *p, size_t n)
 			dkim_body_update(&s->body[c], p, n);
 }
 
-/* d= domain rules; i= must be d= or a subdomain of it (RFC 6376 3.5). */
-static int
-auid_ok(const char *auid, const char *domain)
-{
-	const char *at = strrchr(auid, '@');
-	size_t n, d = strlen(domain);
-
-	if (at == NULL)
-		return 0;
-	n = strlen(at + 1);
-	if (n == d)
-		return vouch__memcaseeq(at + 1, domain, d);
-	return n > d && at[n - d] == '.' &&
-	    vouch__memcaseeq(at + 1 + n - d, domain, d);
-}
-
 static int
 selector_ok(const char *s)
 {
@@ -108,7 +92,7 @@ check_params(const struct vouch_dkim_sign_params *p, struct vouch_error *err)
 		return vouch__err(err, VOUCH_E_INVAL, "RFC 6376 3.1", -1,
 		    "%s: not a valid selector", p->selector ? p->selector :
 		    "(none)");
-	if (p->auid != NULL && !auid_ok(p->auid, p->domain))
+	if (p->auid != NULL && !dkim_auid_in_domain(p->auid, p->domain, 0))
 		return vouch__err(err, VOUCH_E_INVAL, "RFC 6376 3.5", -1,
 		    "i=%s is not in d=%s", p->auid, p->domain);
 	if (p->headers != NULL) {
@@ -258,32 +242,6 @@ header_list(const struct vouch_dkim_signer *s, const struct sig *g,
 				st = vbuf_addc(names, ':');
 			if (st == VOUCH_OK)
 				st = vbuf_adds(names, h);
-		}
-	}
-	return st;
-}
-
-/* For a repeated name the last unused instance goes first. */
-enum vouch_status
-dkim_hash_headers(struct dkim_msg *m, const char *h, size_t hlen,
-    enum vouch_dkim_canon c, struct vbuf *out)
-{
-	enum vouch_status st = VOUCH_OK;
-	const char *name;
-	size_t pos = 0, nl, j;
-
-	for (j = 0; j < m->nfields; j++)
-		m->fields[j].used = 0;
-	while (st == VOUCH_OK && dkim_list_next(h, hlen, ':', &pos, &name, &nl)) {
-		for (j = m->nfields; j > 0; j--) {
-			struct dkim_field *f = &m->fields[j - 1];
-
-			if (f->used || f->namelen != nl ||
-			    !vouch__memcaseeq((const char *)f->raw, name, nl))
-				continue;
-			f->used = 1;
-			st = dkim_canon_header(out, f->raw, f->len, c, 0);
-			break;
 		}
 	}
 	return st;

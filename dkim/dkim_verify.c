@@ -338,21 +338,6 @@ h_has_from(const char *h, size_t n)
 	return 0;
 }
 
-static int
-in_domain(const char *auid, const char *d, int strict)
-{
-	const char *at = strrchr(auid, '@');
-	size_t n, dl = strlen(d);
-
-	if (at == NULL)
-		return 0;
-	n = strlen(at + 1);
-	if (n == dl)
-		return vouch__memcaseeq(at + 1, d, dl);
-	return !strict && n > dl && at[n - dl] == '.' &&
-	    vouch__memcaseeq(at + 1 + n - dl, d, dl);
-}
-
 static unsigned char *
 b64_tag(const struct dkim_tags *t, const char *name, size_t *len)
 {
@@ -445,7 +430,7 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 
 		if ((g->i = malloc(n)) != NULL)
 			snprintf(g->i, n, "@%s", g->d);
-	} else if (!in_domain(g->i, g->d, 0)) {
+	} else if (!dkim_auid_in_domain(g->i, g->d, 0)) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: not "
 		    "in d=%s", g->d);
 		return;
@@ -583,8 +568,6 @@ vouch_dkim_verifier_feed(struct vouch_dkim_verifier *v, const void *data,
 {
 	enum vouch_status st = dkim_msg_feed(&v->msg, data, len);
 
-	if (st == VOUCH_E_LIMIT && v->msg.error == NULL)
-		v->msg.error = "header section too large";
 	/* A header past the bound: keep going so every signature gets a
 	 * result; the message is malformed. */
 	return st == VOUCH_E_LIMIT ? VOUCH_OK : st;
@@ -632,6 +615,7 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	struct keyent k;
 	struct vbuf data, sf;
 	struct dkim_body_hash *h;
+	enum vouch_status st;
 
 	fetch_key(v->ctx, g->s, g->d, &k);
 	if (k.fail != VOUCH_DKIM_PASS) {
@@ -656,7 +640,7 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		    "RFC 8301 wants 1024 or more", k.key.bits);
 		goto out;
 	}
-	if (k.key.strict && !in_domain(g->i, g->d, 1)) {
+	if (k.key.strict && !dkim_auid_in_domain(g->i, g->d, 1)) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "i= is a subdomain but the "
 		    "key has t=s");
 		goto out;
@@ -666,8 +650,12 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	/* room for the usual case in one allocation each */
 	vbuf_reserve(&data, v->msg.hdr.len + 64);
 	vbuf_reserve(&sf, g->field->len + 16);
-	if (dkim_hash_headers(&v->msg, g->h, g->hlen, g->hc, &data) !=
-	    VOUCH_OK || strip_b(g->field, &sf) != VOUCH_OK ||
+	if ((st = dkim_hash_headers(&v->msg, g->h, g->hlen, g->hc, &data)) ==
+	    VOUCH_E_LIMIT) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "h= lists too many fields: "
+		    "the message's signatures name over %u in all",
+		    VOUCH_DKIM_MAX_H_WORK);
+	} else if (st != VOUCH_OK || strip_b(g->field, &sf) != VOUCH_OK ||
 	    dkim_canon_header(&data, sf.data, sf.len, g->hc, 1) != VOUCH_OK) {
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
 	} else if (!dkim_crypto_verify(k.key.pkey, g->kt, data.data, data.len,
@@ -708,6 +696,44 @@ out:
 	dkim_pubkey_clear(&k.key);
 }
 
+/*
+ * RFC 6376 8.15 and 5.4: a message with several From fields, or none,
+ * must not verify, whichever of them a signature covers (the signer
+ * refuses such messages too).
+ */
+static void
+check_from(struct vouch_dkim_verifier *v)
+{
+	size_t i, n = 0;
+
+	if (v->msg.error != NULL)
+		return;		/* every signature already says why */
+	for (i = 0; i < v->msg.nfields; i++)
+		if (dkim_field_is(&v->msg.fields[i], "from"))
+			n++;
+	if (n == 1)
+		return;
+	for (i = 0; i < v->nsigs; i++)
+		sig_fail(&v->sigs[i], VOUCH_DKIM_PERMERROR, n == 0 ?
+		    "no From header field (RFC 6376 5.4)" :
+		    "several From header fields (RFC 6376 8.15)");
+}
+
+/* A header past the bound may have lost its signatures: say so rather
+ * than report none. */
+static void
+add_too_large(struct vouch_dkim_verifier *v)
+{
+	if ((v->sigs = calloc(1, sizeof(*v->sigs))) == NULL) {
+		v->error = VOUCH_E_NOMEM;
+		return;
+	}
+	v->nsigs = 1;
+	v->sigs[0].hasher = -1;
+	sig_fail(&v->sigs[0], VOUCH_DKIM_PERMERROR, "header too large: over "
+	    "%u bytes, not checked", VOUCH_DKIM_MAX_HEADER);
+}
+
 enum vouch_status
 vouch_dkim_verifier_finish(struct vouch_dkim_verifier *v,
     struct vouch_error *err)
@@ -718,9 +744,12 @@ vouch_dkim_verifier_finish(struct vouch_dkim_verifier *v,
 		v->error = VOUCH_E_NOMEM;
 	if (!v->parsed)
 		parse_sigs(v);
+	if (v->error == VOUCH_OK && v->msg.too_large && v->nsigs == 0)
+		add_too_large(v);
 	if (v->error != VOUCH_OK)
 		return vouch__err(err, v->error, NULL, -1, "%s",
 		    vouch_strerror(v->error));
+	check_from(v);
 	for (i = 0; i < v->nhash; i++)
 		v->digest_ok[i] = dkim_body_final(v->hash[i], v->digest[i]) ==
 		    VOUCH_OK;

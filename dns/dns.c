@@ -96,10 +96,11 @@ vouch_dns_load_zone(struct vouch_dns *d, const char *path,
 {
 	enum vouch_status st;
 
-	if ((st = dns_store_load_file(d->store, path, origin, err)) != VOUCH_OK)
+	if ((st = dns_store_load_file(d->store, path, origin,
+	    (overlay & VOUCH_DNS_LOAD_REPLACE) != 0, err)) != VOUCH_OK)
 		return st;
 	d->have_store = 1;
-	if (!overlay)
+	if (!(overlay & VOUCH_DNS_LOAD_OVERLAY))
 		d->offline = 1;
 	return VOUCH_OK;
 }

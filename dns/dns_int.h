@@ -46,8 +46,9 @@ enum vouch_status dns_store_add(struct dns_store *s, const char *name,
  * CNAME alias to follow). */
 enum vouch_status dns_store_lookup(struct dns_store *s, const char *name,
     uint16_t type, struct vouch_dns_answer **out);
+/* replace: names in the file drop what earlier loads gave them. */
 enum vouch_status dns_store_load_file(struct dns_store *s, const char *path,
-    const char *origin, struct vouch_error *err);
+    const char *origin, int replace, struct vouch_error *err);
 enum vouch_status dns_store_add_line(struct dns_store *s, const char *line,
     struct vouch_error *err);
 

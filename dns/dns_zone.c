@@ -34,6 +34,7 @@ struct znode {
 	uint64_t hash;
 	struct zrr *rrs, **tail;
 	struct znode *next;
+	unsigned int load;	/* the replacing load that last filled it */
 	/* answers built on first use and shared (reference counted) */
 	struct vouch_dns_answer *ans[ZCACHE_TYPES];
 };
@@ -66,7 +67,66 @@ drop_answers(struct znode *n)
 struct dns_store {
 	struct znode **tab;
 	size_t nbuckets, nnodes;
+	unsigned int load;	/* current replacing load, 0 when none */
 };
+
+static void
+free_rrs(struct znode *n)
+{
+	struct zrr *r, *rn;
+
+	for (r = n->rrs; r != NULL; r = rn) {
+		rn = r->next;
+		free(r->data);
+		free(r);
+	}
+	n->rrs = NULL;
+	n->tail = &n->rrs;
+}
+
+/*
+ * The form names are compared in, equal exactly when the wire forms are
+ * equal (RFC 1035 3.1, 4.1.4 without the compression): master-file escapes
+ * undone (\DDD and \X; an escaped '.' or '\\' stays escaped so label
+ * boundaries keep their meaning), ASCII lower case, no final dot.  Both
+ * the names a zone holds and the names asked for go through it, so
+ * "macro\037x" in a file answers a query for "macro%x".
+ */
+static char *
+name_key(const char *name)
+{
+	size_t n = strlen(name), i, j = 0;
+	char *k = malloc(2 * n + 1);
+
+	if (k == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		int esc = 0;
+
+		if (c == '\\' && i + 3 < n &&
+		    name[i + 1] >= '0' && name[i + 1] <= '2' &&
+		    name[i + 2] >= '0' && name[i + 2] <= '9' &&
+		    name[i + 3] >= '0' && name[i + 3] <= '9') {
+			c = (unsigned char)((name[i + 1] - '0') * 100 +
+			    (name[i + 2] - '0') * 10 + (name[i + 3] - '0'));
+			i += 3;
+			esc = 1;
+		} else if (c == '\\' && i + 1 < n) {
+			c = (unsigned char)name[++i];
+			esc = 1;
+		}
+		if (esc && (c == '.' || c == '\\'))
+			k[j++] = '\\';
+		else if (c >= 'A' && c <= 'Z')
+			c += 32;
+		k[j++] = (char)c;
+	}
+	if (j > 1 && k[j - 1] == '.' && !(j > 1 && k[j - 2] == '\\'))
+		j--;
+	k[j] = '\0';
+	return k;
+}
 
 struct dns_store *
 dns_store_new(void)
@@ -178,7 +238,7 @@ dns_store_add(struct dns_store *s, const char *name, uint16_t type,
 	char *norm;
 	uint64_t h;
 
-	if ((norm = vouch__name_norm(name)) == NULL)
+	if ((norm = name_key(name)) == NULL)
 		return VOUCH_E_NOMEM;
 	h = name_hash(norm);
 	if ((n = find(s, norm, h)) == NULL) {
@@ -196,6 +256,11 @@ dns_store_add(struct dns_store *s, const char *name, uint16_t type,
 	}
 	free(norm);
 	drop_answers(n);	/* built before this record: rebuild */
+	if (s->load != 0 && n->load != s->load) {
+		/* a replacing load: its names lose what earlier files said */
+		free_rrs(n);
+		n->load = s->load;
+	}
 	if (type == 0)
 		return VOUCH_OK;	/* the name exists, no data */
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
@@ -229,9 +294,14 @@ dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
 	struct zrr *r;
 	enum vouch_status st = VOUCH_OK;
 	int slot = type_slot(type);
+	char *key;
 
 	*out = NULL;
-	if ((n = find(s, name, name_hash(name))) == NULL)
+	if ((key = name_key(name)) == NULL)
+		return VOUCH_E_NOMEM;
+	n = find(s, key, name_hash(key));
+	free(key);
+	if (n == NULL)
 		return VOUCH_OK;
 	if (slot >= 0 && (a = __atomic_load_n(&n->ans[slot],
 	    __ATOMIC_ACQUIRE)) != NULL) {
@@ -457,20 +527,24 @@ vouch_dns_zone_origin(const char *path, const char *origin)
 
 enum vouch_status
 dns_store_load_file(struct dns_store *s, const char *path,
-    const char *origin, struct vouch_error *err)
+    const char *origin, int replace, struct vouch_error *err)
 {
+	static unsigned int loads;
 	ldns_zone *z = NULL;
 	enum vouch_status st;
 	size_t i;
 
 	if ((st = read_zone(path, origin, &z, err)) != VOUCH_OK)
 		return st;
+	s->load = replace ? __atomic_add_fetch(&loads, 1, __ATOMIC_RELAXED) :
+	    0;
 	if (ldns_zone_soa(z) != NULL)
 		st = add_ldns_rr(s, ldns_zone_soa(z));
 	for (i = 0; st == VOUCH_OK && i < ldns_rr_list_rr_count(
 	    ldns_zone_rrs(z)); i++)
 		st = add_ldns_rr(s, ldns_rr_list_rr(ldns_zone_rrs(z), i));
 	ldns_zone_deep_free(z);
+	s->load = 0;
 	if (st != VOUCH_OK)
 		return vouch__err(err, st, NULL, -1, "%s: %s", path,
 		    vouch_strerror(st));

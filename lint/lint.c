@@ -298,7 +298,8 @@ vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
 	if ((st = vouch_dns_zone_foreach(path, origin, collect, &w, err)) !=
 	    VOUCH_OK)
 		goto out;
-	if ((st = vouch_dns_load_zone(l->dns, path, origin, 1, err)) !=
+	if ((st = vouch_dns_load_zone(l->dns, path, origin,
+	    VOUCH_DNS_LOAD_OVERLAY | VOUCH_DNS_LOAD_REPLACE, err)) !=
 	    VOUCH_OK)
 		goto out;
 	org = origin != NULL ? vouch__name_norm(origin) :

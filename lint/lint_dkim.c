@@ -42,11 +42,21 @@ check_tags(struct vouch_lint *l, const char *name, const struct dkim_tags *t)
 			    "no signature can verify", sha1 ? "only sha1" :
 			    "no known hash");
 	}
-	if ((g = dkim_tags_get(t, "s")) != NULL && !(g->vlen == 1 &&
-	    g->val[0] == '*') && !(g->vlen == 5 &&
-	    memcmp(g->val, "email", 5) == 0))
-		lint_add(l, VOUCH_LINT_WARNING, "dkim-service-type", name,
-		    "RFC 6376 3.6.1", -1, "s= should be * or email");
+	if ((g = dkim_tags_get(t, "s")) != NULL) {
+		const char *f;
+		size_t pos = 0, fl;
+		int email = 0;
+
+		while (dkim_list_next(g->val, g->vlen, ':', &pos, &f, &fl))
+			if ((fl == 1 && *f == '*') || (fl == 5 &&
+			    vouch__memcaseeq(f, "email", 5)))
+				email = 1;
+		if (!email)
+			lint_add(l, VOUCH_LINT_ERROR, "dkim-service-type", name,
+			    "RFC 6376 3.6.1", -1, "s=%.*s lists neither email "
+			    "nor *: verifiers will not use this key for mail",
+			    (int)g->vlen, g->val);
+	}
 }
 
 void
@@ -72,7 +82,8 @@ lint_dkim_record(struct vouch_lint *l, const char *name, const char *txt,
 		    "dkim-bad-base64" : strstr(why, "no p=") != NULL ?
 		    "dkim-syntax" : strstr(why, "unknown key type") != NULL ?
 		    NULL : strstr(why, "Ed25519") != NULL ?
-		    "dkim-ed25519-key-size" : strstr(why, "v=") != NULL ?
+		    "dkim-ed25519-key-size" : strstr(why, "v=") != NULL ||
+		    strstr(why, "not a key for email") != NULL ?
 		    NULL : "dkim-bad-key";
 
 		if (rule != NULL)

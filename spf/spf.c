@@ -243,7 +243,7 @@ is_subdomain(const char *name, const char *domain)
  * NULL.  DNS errors skip a name.
  */
 static char *
-validate_ptr(struct spf_ctx *c, const char *target, int anyok)
+validate_ptr(struct spf_ctx *c, const char *target, int anyok, int *voidr)
 {
 	struct vouch_dns_answer *a;
 	char rev[128], *any = NULL, *found = NULL;
@@ -254,6 +254,13 @@ validate_ptr(struct spf_ctx *c, const char *target, int anyok)
 	a = query(c, rev, VOUCH_DNS_PTR);
 	if (a == NULL)
 		return NULL;
+	/* RFC 7208 4.6.4: a ptr term whose PTR query finds nothing is a
+	 * void lookup too (a DNS error only makes it not match, 5.5) */
+	if (voidr != NULL && !is_tempfail(a) &&
+	    (*voidr = count_void(c, a)) != 0) {
+		vouch_dns_answer_free(a);
+		return NULL;
+	}
 	n = vouch_dns_answer_count(a);
 	if (n > c->max_names)
 		n = c->max_names;	/* RFC 7208 4.6.4: ignore the rest */
@@ -281,7 +288,7 @@ validated_name(void *arg)
 {
 	struct spf_ctx *c = arg;
 
-	return validate_ptr(c, c->cur_domain, 1);
+	return validate_ptr(c, c->cur_domain, 1, NULL);
 }
 
 static int
@@ -343,11 +350,12 @@ mech_mx(struct spf_ctx *c, const struct spf_term *t, const char *name)
 static int
 mech_ptr(struct spf_ctx *c, const char *name)
 {
-	char *v = validate_ptr(c, name, 0);
+	int voidr = 0;
+	char *v = validate_ptr(c, name, 0, &voidr);
 	int hit = v != NULL;
 
 	free(v);
-	return hit;
+	return voidr != 0 ? voidr : hit;
 }
 
 static int

@@ -145,8 +145,10 @@ tok_macro_expand(const char *s, size_t n, size_t *i, int exp,
 	while (j < n && s[j] >= '0' && s[j] <= '9') {
 		digits = digits * 10 + (unsigned)(s[j++] - '0');
 		havedigits = 1;
+		/* RFC 7208 7.3: more parts than there are means all of
+		 * them; saturate rather than overflow */
 		if (digits > 128)
-			return VOUCH_E_SYNTAX;
+			digits = 129;
 	}
 	if (havedigits && digits == 0)
 		return VOUCH_E_SYNTAX;	/* RFC 7208 7.1: zero is invalid */

@@ -86,6 +86,9 @@ START_TEST(test_spf_macro_letters_escapes_and_exp_only_letters)
 	    VOUCH_E_SYNTAX);
 	ck_assert_int_eq(spf_macro_expand("%{d0}", 5, 0, NULL, NULL),
 	    VOUCH_E_SYNTAX);
+	/* RFC 7208 7.3: more parts than there are means all of them */
+	expands(&env4, "%{d200}", 0, "email.example.com");
+	expands(&env4, "%{d99999999999999999999r}", 0, "com.example.email");
 	ck_assert_int_eq(spf_macro_expand("%{x}", 4, 0, NULL, NULL),
 	    VOUCH_E_SYNTAX);
 	ck_assert_int_eq(spf_macro_expand("%{d", 3, 0, NULL, NULL),
@@ -222,6 +225,10 @@ START_TEST(test_spf_results_cover_every_mechanism)
 		{ "10.0.0.1", "u@nosuch.spf.example", VOUCH_SPF_NONE },
 		{ "10.0.0.1", "u@localhost", VOUCH_SPF_NONE },
 		{ "::ffff:192.0.2.9", "u@ip4.spf.example", VOUCH_SPF_PASS },
+		/* RFC 7208 4.6.4: a ptr with no PTR record is a void lookup;
+		 * five of them pass the limit of two (pyspf agrees) */
+		{ "192.0.2.77", "u@ptr-void.spf.example", VOUCH_SPF_PERMERROR },
+		{ "192.0.2.77", "u@ptr-two.spf.example", VOUCH_SPF_FAIL },
 	};
 	struct vouch_dns *d = zone();
 	size_t i;

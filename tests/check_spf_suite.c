@@ -1,7 +1,7 @@
 /*
  * The OpenSPF RFC 7208 test suite, run through the real evaluator with DNS
- * from each scenario's zone data (see ../shared/conformance/README.md for
- * how the data is read).  Skips when the shared folder is absent.
+ * from each scenario's zone data (see testdata/conformance/README.md for
+ * where the data comes from).  The suite travels with the project.
  */
 #include "config.h"
 
@@ -309,19 +309,10 @@ END_TEST
 int
 main(void)
 {
-	static char dir[4096];
-	const char *shared = getenv("SHARED_DIR");
 	Suite *s;
 
-	snprintf(dir, sizeof(dir), "%s/conformance/spf",
-	    shared != NULL ? shared : TOP_SRCDIR "/../shared");
-	suite_path = dir;
+	suite_path = TOP_SRCDIR "/testdata/conformance/spf";
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (access(dir, R_OK) != 0) {
-		printf("SKIP: %s is absent; the RFC 7208 suite was not run\n",
-		    dir);
-		return 77;
-	}
 	s = suite_create("spf_suite");
 	TCase *tc = tcase_create("conformance");
 	tcase_set_timeout(tc, 120);

@@ -28,6 +28,11 @@ expect_exit 0 "dns A through a CNAME" "$VOUCH" dns A www.example.com $Z
 expect_grep '^192.0.2.10$' "$tmp/out" "CNAME followed"
 expect_exit 0 "dns MX" "$VOUCH" dns MX example.com $Z
 expect_grep '^10 mail.example.com$' "$tmp/out" "MX printed"
+# owner names with escapes compare in wire form (RFC 1035 5.1)
+printf '$ORIGIN example.com.\nmacro\\037percent\\032\\032space 300 IN A 192.0.2.9\n' > "$tmp/esc.zone"
+expect_exit 0 "escaped owner answers the raw name" "$VOUCH" dns A 'macro%percent  space.example.com' --dns-zone "$tmp/esc.zone"
+expect_grep '^192.0.2.9$' "$tmp/out" "escaped owner: the address"
+expect_exit 0 "escaped owner answers the escaped name" "$VOUCH" dns A 'MACRO\037percent\032\032space.example.com.' --dns-zone "$tmp/esc.zone"
 expect_exit 0 "dns AAAA" "$VOUCH" dns AAAA mail.example.com $Z
 expect_grep '^2001:db8::25$' "$tmp/out" "AAAA printed"
 expect_exit 1 "NXDOMAIN exits 1" "$VOUCH" dns TXT nope.example.com $Z

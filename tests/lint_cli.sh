@@ -76,6 +76,11 @@ expect_grep 'dmarc-report-unauthorized _dmarc.x.example: reports to unauth.examp
 if grep -q 'reports to reports.example' "$tmp/out"; then not_ok "authorized destination flagged"; else ok "authorized destination passes"; fi
 
 # usage
+# the linted zone replaces, not adds to, a snapshot of the same names
+L="$top_srcdir/testdata/lint"
+expect_exit 0 "lint zone Z --dns-zone Z: no duplicate records" "$VOUCH" lint zone \
+	"$L/clean.zone" --dns-zone "$L/clean.zone" --dns-zone "$L/providers.zone"
+grep -q multiple "$tmp/out" && not_ok "zone counted twice" || ok "zone not counted twice"
 expect_exit 64 "lint without a kind" "$VOUCH" lint
 expect_exit 64 "lint spf without domain" "$VOUCH" lint spf
 expect_exit 66 "missing zone file" "$VOUCH" lint zone /nonexistent.zone

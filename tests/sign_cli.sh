@@ -95,6 +95,17 @@ rc=$( { "$VOUCH" sign -d example.org -s ed -k ed.private "$big" 2>/dev/null; ech
 cat "$big" | "$VOUCH" sign -d example.org -s ed -k ed.private > spooled.eml
 tail -c "$(stat -c %s "$big")" spooled.eml | cmp -s - "$big" && ok "16 MB piped input spooled intact" || not_ok "piped input intact"
 
+# a header section over 16 MB: not signed, 65, nothing on stdout
+/usr/bin/python3 -c 'import sys; sys.stdout.write("From: a@example.org\r\n" + ("X-Pad: " + "x" * 990 + "\r\n") * 17500 + "\r\nbody\r\n")' > hugehdr.eml
+check_fail 65 "header over 16 MB is refused" "$VOUCH" sign -d example.org -s ed -k ed.private hugehdr.eml
+grep -q "larger than" "$tmp/ferr" && ok "says the header is too large" || not_ok "says the header is too large"
+cat hugehdr.eml | "$VOUCH" sign -d example.org -s ed -k ed.private > piped.out 2>/dev/null
+rc=$?
+[ $rc = 65 ] && [ ! -s piped.out ] && ok "piped: 65, nothing written" || not_ok "piped huge header: $rc, $(wc -c < piped.out) bytes"
+"$VOUCH" verify --format json --dns-zone keys.zone hugehdr.eml > hv.json 2>/dev/null
+grep -q '"result":"permerror","reason":"header too large' hv.json && ok "verify: header too large is permerror" ||
+	not_ok "verify: header too large ($(cut -c1-200 hv.json))"
+
 # -o: atomic, no partial file on failure
 expect_exit 0 "-o writes the file" "$VOUCH" sign -d example.org -s ed -k ed.private -o out.eml "$M/mime.eml"
 [ -s out.eml ] && ok "-o file exists" || not_ok "-o file exists"

@@ -67,11 +67,19 @@ VOUCH_EXPORT enum vouch_status vouch_dns_set_live(struct vouch_dns *dns,
  * (default 2). */
 VOUCH_EXPORT void vouch_dns_set_timeout(struct vouch_dns *dns,
     unsigned int timeout_ms, unsigned int tries);
+#define VOUCH_DNS_LOAD_OVERLAY 1	/* the rest of the names go live */
+#define VOUCH_DNS_LOAD_REPLACE 2	/* the file's names forget earlier loads */
+
 /*
  * Load an RFC 1035 master file.  overlay = 0: a zone (names absent from
  * every zone are NXDOMAIN, the live resolver is not used unless an overlay
- * is also loaded); overlay = 1: names in the file are answered from it,
- * all others go to the live resolver.  origin may be NULL.
+ * is also loaded); overlay = 1 (VOUCH_DNS_LOAD_OVERLAY): names in the file
+ * are answered from it, all others go to the live resolver.  With
+ * VOUCH_DNS_LOAD_REPLACE or'ed in, a name the file holds has only the
+ * file's records, whatever earlier loads gave it (lint zone: the zone
+ * about to be published replaces a snapshot of the same names).  Names
+ * compare in wire form: escapes (\DDD) in the file match the raw bytes
+ * asked for.  origin may be NULL.
  */
 VOUCH_EXPORT enum vouch_status vouch_dns_load_zone(struct vouch_dns *dns,
     const char *path, const char *origin, int overlay,
