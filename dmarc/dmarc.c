@@ -443,7 +443,7 @@ apply_policy(struct dmarc_eval *e, const struct vouch_dmarc_discovery *d)
 	const char *which = "p";
 
 	e->pub.policy = r->has_p ? r->p : VOUCH_DMARC_P_NONE;
-	if (strcmp(d->policy_domain, e->from) != 0) {
+	if (strcmp(e->policy_domain, e->from) != 0) {
 		if (r->has_np && nonexistent(e->dns, e->from)) {
 			e->pub.policy = r->np;
 			which = "np";

@@ -10,10 +10,11 @@ mkdir -p "$out" "$obj"
 CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 69; }
 SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -I$build -I$src -I$src/include $(pkg-config --cflags ldns libcrypto)"
-LIBS="$(pkg-config --libs ldns libcrypto) -pthread"
+CFLAGS="-g -O1 -I$build -I$src -I$src/include $(pkg-config --cflags ldns libcrypto libpsl)"
+LIBS="$(pkg-config --libs ldns libcrypto libpsl) -pthread"
 objs=""
-for f in common/buf.c common/util.c common/error.c common/json.c \
+for f in common/buf.c common/util.c common/error.c common/json.c common/hdr.c \
+	dmarc/dmarc.c dmarc/dmarc_from.c dmarc/auth.c \
 	dns/dns.c dns/dns_answer.c dns/dns_cache.c dns/dns_ldns.c dns/dns_zone.c \
 	spf/spf.c spf/spf_parse.c spf/spf_macro.c spf/spf_header.c \
 	dkim/dkim_msg.c dkim/dkim_canon.c dkim/dkim_key.c dkim/dkim_tags.c \
