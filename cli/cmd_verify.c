@@ -48,7 +48,7 @@ const char usage_verify[] =
 
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
-    OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN };
+    OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL };
 
 enum fmt { F_TEXT, F_JSON, F_AR };
 
@@ -539,6 +539,7 @@ cmd_verify(int argc, char **argv)
 		{ "allow-body-length", no_argument, NULL, OPT_ALLOWL },
 		{ "require", required_argument, NULL, OPT_REQUIRE },
 		{ "org-domain", required_argument, NULL, OPT_ORGDOMAIN },
+		{ "psl", required_argument, NULL, OPT_PSL },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -548,6 +549,8 @@ cmd_verify(int argc, char **argv)
 	struct vouch_auth_conn *req = &r.conn;
 	struct vouch_dns *dns = NULL;
 	const char *format = "text", *output = NULL, *orgmode = "treewalk";
+	const char *pslfile = NULL;
+	struct vouch_dmarc_psl *psl = NULL;
 	unsigned long jobs = 1, at = 0, maxsigs = VOUCH_DKIM_MAX_SIGS;
 	pthread_t *threads = NULL;
 	struct vouch_dkim_ctx *dctx;
@@ -566,6 +569,7 @@ cmd_verify(int argc, char **argv)
 		case OPT_MAILFROM: req->mail_from = optarg; break;
 		case OPT_HELO: req->helo = optarg; break;
 		case OPT_ORGDOMAIN: orgmode = optarg; break;
+		case OPT_PSL: pslfile = optarg; break;
 		case OPT_REQUIRE:
 			if (strcmp(optarg, "dkim") == 0)
 				r.require = VOUCH_AUTH_REQUIRE_DKIM;
@@ -653,6 +657,17 @@ cmd_verify(int argc, char **argv)
 		ex = EX_UNAVAILABLE;
 		goto out;
 	}
+	if (pslfile != NULL) {
+		struct vouch_error err = { 0 };
+
+		if (vouch_dmarc_psl_load(pslfile, &psl, &err) != VOUCH_OK) {
+			cli_err("--psl", "%s", err.message);
+			ex = err.status == VOUCH_E_NOTFOUND ? EX_UNAVAILABLE :
+			    EX_NOINPUT;
+			goto out;
+		}
+		vouch_auth_ctx_set_psl(r.actx, psl);
+	}
 	dctx = vouch_auth_ctx_dkim(r.actx);
 	vouch_dkim_ctx_set_time(dctx, (int64_t)at);
 	vouch_dkim_ctx_set_max_sigs(dctx, (unsigned int)maxsigs);
@@ -691,6 +706,7 @@ cmd_verify(int argc, char **argv)
 out:
 	free(threads);
 	vouch_auth_ctx_free(r.actx);
+	vouch_dmarc_psl_free(psl);
 	vouch_dns_free(dns);
 	run_free(&r);
 	return ex;

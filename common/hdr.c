@@ -156,15 +156,19 @@ esc(struct vbuf *t, unsigned char c, const char *specials)
 	return vbuf_printf(t, "\\\\x%02x", c);
 }
 
+/* Escape at most max bytes of s, and stop before the escaped text passes
+ * VHDR_MAX_ESCAPED (escapes make it up to five times longer): with no
+ * space in it, it is one word, and a line must stay under 998. */
 static enum vouch_status
 esc_str(struct vbuf *t, const char *s, size_t max, const char *specials)
 {
-	size_t i, n = strlen(s);
+	size_t i, n = strlen(s), start = t->len;
 	enum vouch_status st = VOUCH_OK;
 
-	for (i = 0; i < n && i < max && st == VOUCH_OK; i++)
+	for (i = 0; i < n && i < max && st == VOUCH_OK &&
+	    t->len - start < VHDR_MAX_ESCAPED; i++)
 		st = esc(t, (unsigned char)s[i], specials);
-	if (st == VOUCH_OK && n > max)
+	if (st == VOUCH_OK && i < n)
 		st = vbuf_adds(t, "...");
 	return st;
 }

@@ -15,6 +15,7 @@
 #define VHDR_LINE 78		/* RFC 5322 2.1.1: SHOULD be at most 78 */
 #define VHDR_MAX_COMMENT 200	/* bytes of outside text kept in a comment */
 #define VHDR_MAX_VALUE 512	/* bytes of outside text kept in a value */
+#define VHDR_MAX_ESCAPED 900	/* their escaped form: lines stay < 998 */
 
 /* How a value is written when it is not safe as it is. */
 enum vhdr_kind {

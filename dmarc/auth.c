@@ -22,6 +22,7 @@ struct vouch_auth_ctx {
 	struct vouch_dkim_ctx *dkim;
 	char *authserv;
 	enum vouch_dmarc_org_mode mode;
+	const struct vouch_dmarc_psl *psl;
 	/* the last SPF check: a run of messages from one connection (or
 	 * one command line) is checked once */
 	pthread_mutex_t mu;
@@ -85,6 +86,14 @@ vouch_auth_ctx_set_org_mode(struct vouch_auth_ctx *c,
 		return VOUCH_E_NOTFOUND;
 	c->mode = mode;
 	return VOUCH_OK;
+}
+
+void
+vouch_auth_ctx_set_psl(struct vouch_auth_ctx *c,
+    const struct vouch_dmarc_psl *list)
+{
+	c->psl = list;
+	c->mode = VOUCH_DMARC_ORG_PSL;
 }
 
 static int
@@ -235,6 +244,7 @@ dmarc_setup(struct vouch_auth *a, struct dmarc_eval *e, const char **dkim,
 	memset(e, 0, sizeof(*e));
 	e->dns = a->ctx->dns;
 	e->mode = a->ctx->mode;
+	e->psl = a->ctx->psl;
 	e->dkim = dkim;
 	e->ndkim = ndkim;
 	e->spf_domain = spf_domain;

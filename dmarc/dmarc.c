@@ -186,18 +186,54 @@ psl_load(void)
 }
 #endif
 
-/* RFC 7489 3.2: the registrable domain by the Public Suffix List. */
+/* RFC 7489 3.2: the registrable domain by the Public Suffix List (list,
+ * or the system's when NULL). */
 static char *
-psl_org(const char *domain)
+psl_org(const struct vouch_dmarc_psl *list, const char *domain)
 {
 #ifdef HAVE_LIBPSL
+	const psl_ctx_t *use = (const psl_ctx_t *)list;
 	const char *r;
 
-	pthread_once(&psl_once, psl_load);
-	if (psl != NULL && (r = psl_registrable_domain(psl, domain)) != NULL)
+	if (use == NULL) {
+		pthread_once(&psl_once, psl_load);
+		use = psl;
+	}
+	if (use != NULL && (r = psl_registrable_domain(use, domain)) != NULL)
 		return strdup(r);
+#else
+	(void)list;
 #endif
 	return strdup(domain);
+}
+
+enum vouch_status
+vouch_dmarc_psl_load(const char *path, struct vouch_dmarc_psl **out,
+    struct vouch_error *err)
+{
+#ifdef HAVE_LIBPSL
+	psl_ctx_t *p;
+
+	if ((p = psl_load_file(path)) == NULL)
+		return vouch__err(err, VOUCH_E_SYNTAX, NULL, -1, "%s: cannot "
+		    "read it as a Public Suffix List", path);
+	*out = (struct vouch_dmarc_psl *)p;
+	return VOUCH_OK;
+#else
+	(void)out;
+	return vouch__err(err, VOUCH_E_NOTFOUND, NULL, -1, "%s: vouch was "
+	    "built without libpsl", path);
+#endif
+}
+
+void
+vouch_dmarc_psl_free(struct vouch_dmarc_psl *list)
+{
+#ifdef HAVE_LIBPSL
+	psl_free((psl_ctx_t *)list);
+#else
+	(void)list;
+#endif
 }
 
 int
@@ -281,14 +317,14 @@ tree_walk(struct vouch_dns *dns, const char *domain,
 
 /* RFC 7489 6.6.3: the From domain, then its organizational domain. */
 static enum vouch_status
-psl_discover(struct vouch_dns *dns, const char *domain,
-    struct vouch_dmarc_discovery *d)
+psl_discover(struct vouch_dns *dns, const struct vouch_dmarc_psl *list,
+    const char *domain, struct vouch_dmarc_discovery *d)
 {
 	const char *targets[2];
 	size_t i;
 	int nomem = 0;
 
-	if ((d->org_domain = psl_org(domain)) == NULL)
+	if ((d->org_domain = psl_org(list, domain)) == NULL)
 		return VOUCH_E_NOMEM;
 	targets[0] = domain;
 	targets[1] = strcmp(d->org_domain, domain) != 0 ? d->org_domain :
@@ -318,6 +354,14 @@ vouch_dmarc_discover(struct vouch_dns *dns, const char *domain,
     enum vouch_dmarc_org_mode mode, struct vouch_dmarc_discovery *d,
     struct vouch_error *err)
 {
+	return vouch__dmarc_discover(dns, NULL, domain, mode, d, err);
+}
+
+enum vouch_status
+vouch__dmarc_discover(struct vouch_dns *dns, const struct vouch_dmarc_psl *list,
+    const char *domain, enum vouch_dmarc_org_mode mode,
+    struct vouch_dmarc_discovery *d, struct vouch_error *err)
+{
 	enum vouch_status st;
 	char *dom;
 
@@ -327,7 +371,7 @@ vouch_dmarc_discover(struct vouch_dns *dns, const char *domain,
 	if ((dom = vouch__name_norm(domain)) == NULL)
 		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
 	if (mode == VOUCH_DMARC_ORG_PSL)
-		st = psl_discover(dns, dom, d);
+		st = psl_discover(dns, list, dom, d);
 	else
 		st = tree_walk(dns, dom, d);
 	free(dom);
@@ -350,15 +394,14 @@ vouch_dmarc_discovery_clear(struct vouch_dmarc_discovery *d)
 /* The organizational domain alone (for alignment); NULL and *temp set
  * when DNS failed, NULL when out of memory. */
 static char *
-org_of(struct vouch_dns *dns, enum vouch_dmarc_org_mode mode,
-    const char *domain, int *temp)
+org_of(struct dmarc_eval *e, const char *domain, int *temp)
 {
 	struct vouch_dmarc_discovery d;
 	char *org;
 
-	if (mode == VOUCH_DMARC_ORG_PSL)
-		return psl_org(domain);
-	if (vouch_dmarc_discover(dns, domain, mode, &d, NULL) != VOUCH_OK)
+	if (e->mode == VOUCH_DMARC_ORG_PSL)
+		return psl_org(e->psl, domain);
+	if (vouch_dmarc_discover(e->dns, domain, e->mode, &d, NULL) != VOUCH_OK)
 		return NULL;
 	if (d.temperror && !d.found) {
 		*temp = 1;
@@ -383,7 +426,7 @@ aligned(struct dmarc_eval *e, const char *id, int strict)
 		return 1;
 	if (strict)
 		return 0;
-	if ((a = org_of(e->dns, e->mode, id, &temp)) == NULL)
+	if ((a = org_of(e, id, &temp)) == NULL)
 		return -1;
 	r = strcasecmp(a, e->org) == 0;
 	free(a);
@@ -444,7 +487,9 @@ apply_policy(struct dmarc_eval *e, const struct vouch_dmarc_discovery *d)
 
 	e->pub.policy = r->has_p ? r->p : VOUCH_DMARC_P_NONE;
 	if (strcmp(e->policy_domain, e->from) != 0) {
-		if (r->has_np && nonexistent(e->dns, e->from)) {
+		/* np= is RFC 9989's: RFC 7489 mode knows only sp= */
+		if (r->has_np && e->mode == VOUCH_DMARC_ORG_TREEWALK &&
+		    nonexistent(e->dns, e->from)) {
 			e->pub.policy = r->np;
 			which = "np";
 		} else if (r->has_sp && strcmp(e->from, e->org) != 0) {
@@ -463,8 +508,8 @@ vouch__dmarc_eval(struct dmarc_eval *e, const char *from)
 	int r;
 
 	e->pub.from_domain = e->from = strdup(from);
-	if (e->from == NULL ||
-	    vouch_dmarc_discover(e->dns, from, e->mode, &d, NULL) != VOUCH_OK) {
+	if (e->from == NULL || vouch__dmarc_discover(e->dns, e->psl, from,
+	    e->mode, &d, NULL) != VOUCH_OK) {
 		e->pub.result = VOUCH_DMARC_TEMPERROR;
 		reason(e, "out of memory");
 		return;

@@ -10,6 +10,7 @@
 struct dmarc_eval {
 	struct vouch_dns *dns;
 	enum vouch_dmarc_org_mode mode;
+	const struct vouch_dmarc_psl *psl;	/* NULL: the system's list */
 	const char *const *dkim;	/* d= of every passing signature */
 	size_t ndkim;
 	const char *spf_domain;	/* the domain SPF passed, or NULL */
@@ -22,6 +23,11 @@ struct dmarc_eval {
 	char reason[384];
 };
 
+/* vouch_dmarc_discover with a Public Suffix List of the caller's. */
+enum vouch_status vouch__dmarc_discover(struct vouch_dns *dns,
+    const struct vouch_dmarc_psl *list, const char *domain,
+    enum vouch_dmarc_org_mode mode, struct vouch_dmarc_discovery *d,
+    struct vouch_error *err);
 /* Evaluate for one From domain. */
 void vouch__dmarc_eval(struct dmarc_eval *e, const char *from);
 void vouch__dmarc_eval_clear(struct dmarc_eval *e);

@@ -13,6 +13,9 @@
 #include "dkim/dkim_int.h"
 #include "common/util.h"
 
+#include <strings.h>
+#include <vouch/dmarc.h>
+
 static const char *const known[] = { "v", "p", "sp", "np", "psd", "t",
 	"adkim", "aspf", "fo", "rua", "ruf", "pct", "rf", "ri", NULL };
 
@@ -28,26 +31,29 @@ one_of(const struct dkim_tag *t, const char *a, const char *b, const char *c)
 	return eq(t, a) || eq(t, b) || (c != NULL && eq(t, c));
 }
 
-/* Is d the same as, or below, the domain (a crude organizational test
- * without the public suffix list: the last two labels must agree). */
+/* Do a and b have the same organizational domain (RFC 9989 4.10 tree
+ * walk)?  -1 when DNS failed. */
 static int
-same_org(const char *a, const char *b)
+same_org(struct vouch_lint *l, const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i;
-	int dots = 0;
-	size_t k;
+	struct vouch_dmarc_discovery da, db;
+	int r;
 
-	for (i = 0; i < la && i < lb; i++) {
-		char ca = a[la - 1 - i], cb = b[lb - 1 - i];
-
-		if ((ca | 0x20) != (cb | 0x20))
-			return 0;
-		if (ca == '.' && ++dots == 2)
-			return 1;
+	if (strcasecmp(a, b) == 0)
+		return 1;
+	if (vouch_dmarc_discover(l->dns, a, VOUCH_DMARC_ORG_TREEWALK, &da,
+	    NULL) != VOUCH_OK)
+		return -1;
+	if (vouch_dmarc_discover(l->dns, b, VOUCH_DMARC_ORG_TREEWALK, &db,
+	    NULL) != VOUCH_OK) {
+		vouch_dmarc_discovery_clear(&da);
+		return -1;
 	}
-	k = la < lb ? la : lb;
-	return i == k && (la == lb || (la > lb ? a[la - lb - 1] == '.' :
-	    b[lb - la - 1] == '.'));
+	r = (da.temperror && !da.found) || (db.temperror && !db.found) ? -1 :
+	    strcasecmp(da.org_domain, db.org_domain) == 0;
+	vouch_dmarc_discovery_clear(&da);
+	vouch_dmarc_discovery_clear(&db);
+	return r;
 }
 
 static void
@@ -59,6 +65,7 @@ check_uris(struct vouch_lint *l, const char *name, const char *domain,
 
 	while (dkim_list_next(t->val, t->vlen, ',', &pos, &u, &ul)) {
 		char uri[512], *at, *bang, host[256];
+		int org;
 
 		if (ul >= sizeof(uri))
 			ul = sizeof(uri) - 1;
@@ -75,7 +82,9 @@ check_uris(struct vouch_lint *l, const char *name, const char *domain,
 		if ((bang = strchr(at, '!')) != NULL)
 			*bang = '\0';	/* size limit suffix */
 		snprintf(host, sizeof(host), "%s", at + 1);
-		if (!same_org(host, domain)) {
+		if ((org = same_org(l, host, domain)) < 0)
+			l->temp = 1;
+		if (org == 0) {
 			struct vouch_dns_answer *a = NULL;
 			char auth[600];
 			int found = 0;
@@ -201,6 +210,43 @@ lint_dmarc_record(struct vouch_lint *l, const char *name, const char *domain,
 	}
 }
 
+/*
+ * No record at _dmarc.DOMAIN: receivers walk up the tree (RFC 9989 4.10,
+ * RFC 7489 6.6.3).  Say which record applies and lint that one.
+ */
+static void
+lint_inherited(struct vouch_lint *l, const char *name, const char *d)
+{
+	struct vouch_dmarc_discovery disc;
+	char pname[600];
+
+	if (vouch_dmarc_discover(l->dns, d, VOUCH_DMARC_ORG_TREEWALK, &disc,
+	    NULL) != VOUCH_OK)
+		return;
+	if (disc.temperror && !disc.found) {
+		l->temp = 1;
+	} else if (!disc.found || strcasecmp(disc.policy_domain, d) == 0) {
+		lint_add(l, VOUCH_LINT_ERROR, "dmarc-no-record", name,
+		    "RFC 9989 4.10", -1, "no DMARC record at %s or any parent "
+		    "domain: receivers apply no DMARC policy", name);
+	} else {
+		const struct vouch_dmarc_record *r = &disc.rec;
+		const char *which = r->has_sp ? "sp" : "p";
+		enum vouch_dmarc_policy p = r->has_sp ? r->sp :
+		    r->has_p ? r->p : VOUCH_DMARC_P_NONE;
+
+		snprintf(pname, sizeof(pname), "_dmarc.%s", disc.policy_domain);
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-inherited", name,
+		    "RFC 9989 4.10", -1, "no record of its own: receivers "
+		    "apply the record at %s (%s=%s%s)", pname, which,
+		    vouch_dmarc_policy_name(p), r->has_np ? "; np= for names "
+		    "that do not exist" : "");
+		lint_dmarc_record(l, pname, disc.policy_domain, disc.record,
+		    strlen(disc.record), 0);
+	}
+	vouch_dmarc_discovery_clear(&disc);
+}
+
 enum vouch_status
 vouch_lint_dmarc(struct vouch_lint *l, const char *domain, const char *record,
     struct vouch_error *err)
@@ -242,8 +288,7 @@ vouch_lint_dmarc(struct vouch_lint *l, const char *domain, const char *record,
 		    "RFC 7489 6.6.3", -1, "%zu DMARC records: receivers ignore "
 		    "them all", found);
 	else if (found == 0 && !l->temp)
-		lint_add(l, VOUCH_LINT_ERROR, "dmarc-no-record", name,
-		    "RFC 7489 6.1", -1, "no DMARC record at %s", name);
+		lint_inherited(l, name, d);
 	vouch_dns_answer_free(a);
 	free(d);
 	return VOUCH_OK;

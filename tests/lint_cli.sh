@@ -81,6 +81,18 @@ L="$top_srcdir/testdata/lint"
 expect_exit 0 "lint zone Z --dns-zone Z: no duplicate records" "$VOUCH" lint zone \
 	"$L/clean.zone" --dns-zone "$L/clean.zone" --dns-zone "$L/providers.zone"
 grep -q multiple "$tmp/out" && not_ok "zone counted twice" || ok "zone not counted twice"
+# a subdomain without its own DMARC record: the parent's applies (RFC 9989)
+expect_exit 0 "lint dmarc of a subdomain uses the parent's record" "$VOUCH" lint dmarc sub.dmarc.example --dns-zone "$ZONES/dmarc.zone"
+expect_grep 'dmarc-inherited.*_dmarc.dmarc.example (sp=quarantine' "$tmp/out" "says which record applies and from where"
+expect_exit 1 "no record anywhere is an error" "$VOUCH" lint dmarc nodmarc.example --dns-zone "$ZONES/dmarc.zone"
+expect_grep 'dmarc-no-record' "$tmp/out" "dmarc-no-record"
+# report authorization by organizational domain (psd=y makes org.psd.example
+# and other.psd.example two organizations, whatever their last labels say)
+expect_exit 1 "reports to another organization under a PSD need authorization" "$VOUCH" lint dmarc \
+	--record 'v=DMARC1; p=reject; rua=mailto:d@other.psd.example' --domain org.psd.example --dns-zone "$ZONES/dmarc.zone"
+expect_grep 'dmarc-report-unauthorized' "$tmp/out" "unauthorized report address found"
+expect_exit 0 "reports inside the organization need none" "$VOUCH" lint dmarc \
+	--record 'v=DMARC1; p=reject; rua=mailto:d@sub.dmarc.example' --domain dmarc.example --dns-zone "$ZONES/dmarc.zone"
 expect_exit 64 "lint without a kind" "$VOUCH" lint
 expect_exit 64 "lint spf without domain" "$VOUCH" lint spf
 expect_exit 66 "missing zone file" "$VOUCH" lint zone /nonexistent.zone

@@ -54,6 +54,11 @@ VOUCH_EXPORT struct vouch_dkim_ctx *vouch_auth_ctx_dkim(
 VOUCH_EXPORT enum vouch_status vouch_auth_ctx_set_org_mode(
     struct vouch_auth_ctx *ctx, enum vouch_dmarc_org_mode mode);
 
+/* RFC 7489 mode with this Public Suffix List (borrowed: keep it until
+ * the context is freed); implies VOUCH_DMARC_ORG_PSL. */
+VOUCH_EXPORT void vouch_auth_ctx_set_psl(struct vouch_auth_ctx *ctx,
+    const struct vouch_dmarc_psl *list);
+
 /* A verification of one message.  conn is copied. */
 VOUCH_EXPORT enum vouch_status vouch_auth_new(struct vouch_auth_ctx *ctx,
     const struct vouch_auth_conn *conn, struct vouch_auth **auth);

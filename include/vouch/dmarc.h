@@ -37,6 +37,14 @@ enum vouch_dmarc_org_mode {
 	VOUCH_DMARC_ORG_PSL = 1		/* RFC 7489 3.2 Public Suffix List */
 };
 
+/* A Public Suffix List read from a file (RFC 7489 mode with a list of
+ * the receiver's own; without one the system's list is used). */
+struct vouch_dmarc_psl;
+VOUCH_EXPORT enum vouch_status vouch_dmarc_psl_load(const char *path,
+    struct vouch_dmarc_psl **list, struct vouch_error *err);
+/* Releases a list; NULL is a no-op. */
+VOUCH_EXPORT void vouch_dmarc_psl_free(struct vouch_dmarc_psl *list);
+
 /* A DMARC record (RFC 9989 4.7); invalid optional values take their
  * defaults, as receivers do. */
 struct vouch_dmarc_record {
