@@ -26,7 +26,8 @@ struct vouch_auth_ctx {
 	/* the last SPF check: a run of messages from one connection (or
 	 * one command line) is checked once */
 	pthread_mutex_t mu;
-	char *memo_key;
+	struct vouch_auth_conn memo_conn;	/* ip, helo, mail_from */
+	int have_memo;
 	struct vouch_spf_verdict memo;
 };
 
@@ -39,6 +40,23 @@ struct vouch_auth {
 	struct dmarc_eval dmarc;
 	char from_reason[128];	/* why there is no usable From */
 };
+
+static void
+memo_drop(struct vouch_auth_ctx *c)
+{
+	vouch_spf_verdict_clear(&c->memo);
+	free((char *)c->memo_conn.ip);
+	free((char *)c->memo_conn.helo);
+	free((char *)c->memo_conn.mail_from);
+	memset(&c->memo_conn, 0, sizeof(c->memo_conn));
+	c->have_memo = 0;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
 
 struct vouch_auth_ctx *
 vouch_auth_ctx_new(struct vouch_dns *dns, const char *authserv_id)
@@ -65,8 +83,7 @@ vouch_auth_ctx_free(struct vouch_auth_ctx *c)
 	if (c == NULL)
 		return;
 	vouch_dkim_ctx_free(c->dkim);
-	vouch_spf_verdict_clear(&c->memo);
-	free(c->memo_key);
+	memo_drop(c);
 	free(c->authserv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -175,7 +192,6 @@ check_spf(struct vouch_auth *a, struct vouch_error *err)
 {
 	struct vouch_auth_ctx *c = a->ctx;
 	struct vouch_spf_request req;
-	struct vbuf key;
 	enum vouch_status st;
 	int hit = 0;
 
@@ -188,15 +204,12 @@ check_spf(struct vouch_auth *a, struct vouch_error *err)
 	    VOUCH_SPF_MAILFROM : VOUCH_SPF_HELO;
 	if (req.identity == VOUCH_SPF_HELO && a->helo == NULL)
 		req.identity = VOUCH_SPF_MAILFROM;
-	vbuf_init(&key, 4096);
-	(void)vbuf_printf(&key, "%s|%s|%s", a->ip, a->helo ? a->helo : "",
-	    a->mail_from ? a->mail_from : "\x01");
 	pthread_mutex_lock(&c->mu);
-	if (c->memo_key != NULL && key.data != NULL &&
-	    strcmp(c->memo_key, vbuf_str(&key)) == 0) {
+	if (c->have_memo && same_str(c->memo_conn.ip, a->ip) &&
+	    same_str(c->memo_conn.helo, a->helo) &&
+	    same_str(c->memo_conn.mail_from, a->mail_from)) {
 		if (verdict_copy(&a->spf, &c->memo) != 0) {
 			pthread_mutex_unlock(&c->mu);
-			vbuf_clear(&key);
 			return vouch__err(err, VOUCH_E_NOMEM, NULL, -1,
 			    "out of memory");
 		}
@@ -205,21 +218,19 @@ check_spf(struct vouch_auth *a, struct vouch_error *err)
 	pthread_mutex_unlock(&c->mu);
 	if (!hit) {
 		if ((st = vouch_spf_check(c->dns, &req, &a->spf, err)) !=
-		    VOUCH_OK) {
-			vbuf_clear(&key);
+		    VOUCH_OK)
 			return st;
-		}
 		pthread_mutex_lock(&c->mu);
-		vouch_spf_verdict_clear(&c->memo);
-		free(c->memo_key);
-		c->memo_key = vbuf_take(&key, NULL);
-		if (c->memo_key != NULL && verdict_copy(&c->memo, &a->spf) != 0) {
-			free(c->memo_key);
-			c->memo_key = NULL;
-		}
+		memo_drop(c);
+		if (dup_opt((char **)&c->memo_conn.ip, a->ip) &&
+		    dup_opt((char **)&c->memo_conn.helo, a->helo) &&
+		    dup_opt((char **)&c->memo_conn.mail_from, a->mail_from) &&
+		    verdict_copy(&c->memo, &a->spf) == 0)
+			c->have_memo = 1;
+		else
+			memo_drop(c);
 		pthread_mutex_unlock(&c->mu);
 	}
-	vbuf_clear(&key);
 	a->has_spf = 1;
 	return VOUCH_OK;
 }

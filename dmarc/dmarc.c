@@ -148,12 +148,14 @@ lookup(struct vouch_dns *dns, const char *target, struct vouch_dmarc_record *rec
 	/* RFC 9989 4.10 steps 2 and 7: records that are not DMARC are
 	 * discarded; several DMARC records are all discarded */
 	for (i = 0; i < vouch_dns_answer_count(a); i++) {
+		struct vouch_dmarc_record one;
 		const char *p = (const char *)vouch_dns_answer_data(a, i, &n,
 		    NULL);
 
-		if (vouch_dmarc_record_parse(p, n, rec, NULL) == VOUCH_OK) {
+		if (vouch_dmarc_record_parse(p, n, &one, NULL) == VOUCH_OK) {
 			found++;
 			which = i;
+			*rec = one;
 		}
 	}
 	if (found > 1)
@@ -162,7 +164,6 @@ lookup(struct vouch_dns *dns, const char *target, struct vouch_dmarc_record *rec
 		const char *p = (const char *)vouch_dns_answer_data(a, which,
 		    &n, NULL);
 
-		vouch_dmarc_record_parse(p, n, rec, NULL);
 		if (text != NULL && (*text = strndup(p, n)) == NULL)
 			r = -2;
 		else
@@ -273,7 +274,9 @@ tree_walk(struct vouch_dns *dns, const char *domain,
 		struct vouch_dmarc_record rec;
 		char *text = NULL;
 		size_t n = labels(target);
-		int r = lookup(dns, target, &rec, &text, &d->several);
+		/* only the policy record's text is kept */
+		int r = lookup(dns, target, &rec, d->found ? NULL : &text,
+		    &d->several);
 
 		d->queries++;
 		if (r == -2)

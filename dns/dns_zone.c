@@ -93,13 +93,10 @@ free_rrs(struct znode *n)
  * "macro\037x" in a file answers a query for "macro%x".
  */
 static char *
-name_key(const char *name)
+name_key_into(const char *name, char *k)
 {
 	size_t n = strlen(name), i, j = 0;
-	char *k = malloc(2 * n + 1);
 
-	if (k == NULL)
-		return NULL;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 		int esc = 0;
@@ -126,6 +123,16 @@ name_key(const char *name)
 		j--;
 	k[j] = '\0';
 	return k;
+}
+
+/* The key in malloc'd memory (2n + 1 bytes suffice: an escape at most
+ * doubles a byte). */
+static char *
+name_key(const char *name)
+{
+	char *k = malloc(2 * strlen(name) + 1);
+
+	return k != NULL ? name_key_into(name, k) : NULL;
 }
 
 struct dns_store *
@@ -294,13 +301,17 @@ dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
 	struct zrr *r;
 	enum vouch_status st = VOUCH_OK;
 	int slot = type_slot(type);
-	char *key;
+	char *key, kbuf[1024];
 
 	*out = NULL;
-	if ((key = name_key(name)) == NULL)
+	/* names are short: no allocation on the lookup path */
+	if (strlen(name) < sizeof(kbuf) / 2)
+		key = name_key_into(name, kbuf);
+	else if ((key = name_key(name)) == NULL)
 		return VOUCH_E_NOMEM;
 	n = find(s, key, name_hash(key));
-	free(key);
+	if (key != kbuf)
+		free(key);
 	if (n == NULL)
 		return VOUCH_OK;
 	if (slot >= 0 && (a = __atomic_load_n(&n->ans[slot],
