@@ -79,6 +79,8 @@ struct cli_out {
 int cli_output_open(struct cli_out *o, const char *path, int *ex);
 int cli_output_close(struct cli_out *o, int ok);
 void cli_ignore_sigpipe(void);
+/* Copy src from its start to out: 0, -1 read error, -2 write error. */
+int cli_copy_out(int src, int out);
 /* A number 1..max from an option, or a one-line error and -1. */
 int cli_parse_uint(const char *opt, const char *arg, unsigned long max,
     unsigned long *out);
@@ -93,8 +95,9 @@ int cmd_sign(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_seal(int argc, char **argv);
 
 extern const char usage_dns[], usage_spf[], usage_sign[], usage_keygen[],
-    usage_verify[], usage_lint[];
+    usage_verify[], usage_lint[], usage_seal[];
 
 #endif

@@ -192,3 +192,32 @@ cli_ignore_sigpipe(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 }
+
+/* Copy src from its start to out: 0, -1 read error, -2 write error. */
+int
+cli_copy_out(int src, int out)
+{
+	char *buf = malloc(65536);
+	ssize_t r;
+	int rc = 0;
+
+	if (buf == NULL || lseek(src, 0, SEEK_SET) == (off_t)-1) {
+		free(buf);
+		return -1;
+	}
+	while ((r = read(src, buf, 65536)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		if (cli_write_all(out, buf, (size_t)r) != 0) {
+			rc = -2;
+			break;
+		}
+	}
+	free(buf);
+	return rc;
+}
+

@@ -201,33 +201,6 @@ first_pass(int in, int spool, struct vouch_dkim_signer *s, char *head,
 }
 
 static int
-copy_out(int src, int out)
-{
-	char *buf = malloc(CHUNK);
-	ssize_t r;
-	int rc = 0;
-
-	if (buf == NULL || lseek(src, 0, SEEK_SET) == (off_t)-1) {
-		free(buf);
-		return -1;
-	}
-	while ((r = read(src, buf, CHUNK)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -1;
-			break;
-		}
-		if (cli_write_all(out, buf, (size_t)r) != 0) {
-			rc = -2;
-			break;
-		}
-	}
-	free(buf);
-	return rc;
-}
-
-static int
 parse_args(int argc, char **argv, struct sign_opts *o)
 {
 	static const struct option longopts[] = {
@@ -456,7 +429,7 @@ cmd_sign(int argc, char **argv)
 		goto out;
 	r = headers != NULL ? cli_write_all(out, headers, strlen(headers)) : 0;
 	if (r == 0)
-		r = copy_out(spool >= 0 ? spool : in, out);
+		r = cli_copy_out(spool >= 0 ? spool : in, out);
 	if (r != 0) {
 		cli_err(o.output ? o.output : "stdout", "%s", strerror(errno));
 		ex = EX_IOERR;

@@ -14,7 +14,9 @@ static const struct command {
 } commands[] = {
 	{ "sign", cmd_sign, usage_sign, "add DKIM-Signature headers to a message" },
 	{ "verify", cmd_verify, usage_verify,
-	    "verify DKIM (and SPF) of messages, mboxes and Maildirs" },
+	    "verify DKIM, SPF, DMARC and ARC of messages, mboxes, Maildirs" },
+	{ "seal", cmd_seal, usage_seal,
+	    "verify, then add an ARC set as a forwarder (RFC 8617)" },
 	{ "spf", cmd_spf, usage_spf, "evaluate SPF for a client and sender" },
 	{ "lint", cmd_lint, usage_lint, "check SPF, DKIM and DMARC records" },
 	{ "keygen", cmd_keygen, usage_keygen, "make a DKIM key pair and record" },

@@ -183,9 +183,37 @@ int dkim_crypto_verify(EVP_PKEY *k, enum vouch_dkim_keytype t,
     const unsigned char *data, size_t n, const unsigned char *sig,
     size_t slen);
 
+/* Append " text" to a header being built, folding ("\r\n\t") first when
+ * the line would pass 76 columns; *col tracks the column. */
+enum vouch_status dkim_fold_add(struct vbuf *b, size_t *col, const char *text,
+    size_t n);
+/* Append a b= value folded every 76 columns. */
+enum vouch_status dkim_append_b(struct vbuf *hdr, const char *b64);
+
 /* The default signed headers (RFC 6376 5.4.1) and those over-signed. */
 extern const char *const dkim_default_headers[];
 extern const char *const dkim_oversign_headers[];
+
+#define DKIM_MAX_HASHERS (VOUCH_DKIM_MAX_SIGS + 52)	/* DKIM + ARC */
+
+/* The key of selector s in domain d through the context's cache:
+ * PASS with *key filled (release it with dkim_pubkey_clear), else the
+ * result and why. */
+enum vouch_dkim_result vouch__dkim_key_get(struct vouch_dkim_ctx *c,
+    const char *s, const char *d, struct dkim_pubkey *key, char *why,
+    size_t whylen);
+int64_t vouch__dkim_ctx_now(const struct vouch_dkim_ctx *c);
+/* The field without the value of its b= tag (RFC 6376 3.7). */
+enum vouch_status dkim_strip_b(const struct dkim_field *f, struct vbuf *out);
+/* Body hashes for another user of the stream (ARC): ask from the header
+ * hook, read the SHA-256 after finish (NULL when it failed). */
+int vouch__dkim_body_hasher(struct vouch_dkim_verifier *v,
+    enum vouch_dkim_canon c, uint64_t l);
+const unsigned char *vouch__dkim_body_digest(
+    const struct vouch_dkim_verifier *v, int i, uint64_t *total);
+/* fn runs once the header section is complete, before the body. */
+void vouch__dkim_verifier_on_header(struct vouch_dkim_verifier *v,
+    void (*fn)(void *arg, struct vouch_dkim_verifier *v), void *arg);
 
 /* The parsed message of a verifier (after finish). */
 const struct dkim_msg *vouch__dkim_verifier_msg(

@@ -248,8 +248,8 @@ header_list(const struct vouch_dkim_signer *s, const struct sig *g,
 }
 
 /* Append "tag=value;" folding before it when the line would pass 76. */
-static enum vouch_status
-fold_add(struct vbuf *b, size_t *col, const char *text, size_t n)
+enum vouch_status
+dkim_fold_add(struct vbuf *b, size_t *col, const char *text, size_t n)
 {
 	enum vouch_status st = VOUCH_OK;
 
@@ -292,7 +292,7 @@ build_header(struct vouch_dkim_signer *s, const struct sig *g,
 	if (st == VOUCH_OK) \
 		st = vbuf_printf(&tag, __VA_ARGS__); \
 	if (st == VOUCH_OK) \
-		st = fold_add(hdr, &col, (const char *)tag.data, tag.len); \
+		st = dkim_fold_add(hdr, &col, (const char *)tag.data, tag.len); \
 } while (0)
 	TAG("d=%s;", g->domain);
 	TAG("s=%s;", g->selector);
@@ -303,7 +303,7 @@ build_header(struct vouch_dkim_signer *s, const struct sig *g,
 		TAG("x=%lld;", (long long)(t + g->p.expire));
 	/* h= may be long: fold at the colons (FWS is allowed there). */
 	if (st == VOUCH_OK)
-		st = fold_add(hdr, &col, "h=", 2);
+		st = dkim_fold_add(hdr, &col, "h=", 2);
 	for (i = 0; i < names.len && st == VOUCH_OK;) {
 		size_t e = i;
 
@@ -323,7 +323,7 @@ build_header(struct vouch_dkim_signer *s, const struct sig *g,
 	}
 	TAG("bh=%s;", bh);
 	if (st == VOUCH_OK)
-		st = fold_add(hdr, &col, "b=", 2);
+		st = dkim_fold_add(hdr, &col, "b=", 2);
 #undef TAG
 	vbuf_clear(&names);
 	vbuf_clear(&tag);
@@ -331,8 +331,8 @@ build_header(struct vouch_dkim_signer *s, const struct sig *g,
 }
 
 /* Append the signature value folded every 72 characters. */
-static enum vouch_status
-append_b(struct vbuf *hdr, const char *b64)
+enum vouch_status
+dkim_append_b(struct vbuf *hdr, const char *b64)
 {
 	size_t n = strlen(b64), i, col;
 	enum vouch_status st = VOUCH_OK;
@@ -403,7 +403,7 @@ sign_one(struct vouch_dkim_signer *s, const struct sig *g,
 	if (st == VOUCH_OK && (b64 = vouch__b64_encode(sig, slen)) == NULL)
 		st = VOUCH_E_NOMEM;
 	if (st == VOUCH_OK)
-		st = append_b(&hdr, b64);
+		st = dkim_append_b(&hdr, b64);
 	if (st == VOUCH_OK)
 		st = vbuf_add(out, hdr.data, hdr.len);
 	if (st == VOUCH_OK)

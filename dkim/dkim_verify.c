@@ -230,6 +230,28 @@ done:
 	cache_put(c, name, out, ttl);
 }
 
+enum vouch_dkim_result
+vouch__dkim_key_get(struct vouch_dkim_ctx *c, const char *s, const char *d,
+    struct dkim_pubkey *key, char *why, size_t whylen)
+{
+	struct keyent k;
+
+	fetch_key(c, s, d, &k);
+	snprintf(why, whylen, "%s", k.reason);
+	if (k.fail != VOUCH_DKIM_PASS) {
+		dkim_pubkey_clear(&k.key);
+		return k.fail;
+	}
+	*key = k.key;
+	return VOUCH_DKIM_PASS;
+}
+
+int64_t
+vouch__dkim_ctx_now(const struct vouch_dkim_ctx *c)
+{
+	return now_of(c);
+}
+
 /* ---- signatures --------------------------------------------------------------- */
 
 struct vsig {
@@ -254,9 +276,11 @@ struct vouch_dkim_verifier {
 	struct dkim_msg msg;
 	struct vsig *sigs;
 	size_t nsigs;
-	struct dkim_body_hash *hash[VOUCH_DKIM_MAX_SIGS];	/* on demand */
-	unsigned char digest[VOUCH_DKIM_MAX_SIGS][32];
-	int digest_ok[VOUCH_DKIM_MAX_SIGS];
+	struct dkim_body_hash *hash[DKIM_MAX_HASHERS];	/* on demand */
+	unsigned char digest[DKIM_MAX_HASHERS][32];
+	int digest_ok[DKIM_MAX_HASHERS];
+	void (*hdr_fn)(void *, struct vouch_dkim_verifier *);
+	void *hdr_arg;
 	size_t nhash;
 	int parsed;
 	enum vouch_status error;
@@ -474,37 +498,72 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	}
 }
 
-/* One hasher per distinct (body canonicalization, l=). */
-static void
-assign_hasher(struct vouch_dkim_verifier *v, struct vsig *g)
+/* One hasher per distinct (body canonicalization, l=); -1 when no more
+ * can be had. */
+int
+vouch__dkim_body_hasher(struct vouch_dkim_verifier *v,
+    enum vouch_dkim_canon c, uint64_t l)
 {
 	size_t i;
 
 	for (i = 0; i < v->nhash; i++)
-		if (v->hash[i]->canon == g->bc && v->hash[i]->limit == g->l) {
-			g->hasher = (int)i;
-			return;
-		}
-	if (v->nhash == VOUCH_DKIM_MAX_SIGS ||
+		if (v->hash[i]->canon == c && v->hash[i]->limit == l)
+			return (int)i;
+	if (v->nhash == DKIM_MAX_HASHERS ||
 	    (v->hash[v->nhash] = malloc(sizeof(struct dkim_body_hash))) ==
-	    NULL) {
-		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
-		return;
-	}
-	if (dkim_body_init(v->hash[v->nhash], g->bc, g->l) != VOUCH_OK) {
+	    NULL)
+		return -1;
+	if (dkim_body_init(v->hash[v->nhash], c, l) != VOUCH_OK) {
 		free(v->hash[v->nhash]);
-		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
-		return;
+		return -1;
 	}
-	g->hasher = (int)v->nhash++;
+	return (int)v->nhash++;
+}
+
+const unsigned char *
+vouch__dkim_body_digest(const struct vouch_dkim_verifier *v, int i,
+    uint64_t *total)
+{
+	if (i < 0 || (size_t)i >= v->nhash || !v->digest_ok[i])
+		return NULL;
+	if (total != NULL)
+		*total = v->hash[i]->total;
+	return v->digest[i];
+}
+
+void
+vouch__dkim_verifier_on_header(struct vouch_dkim_verifier *v,
+    void (*fn)(void *arg, struct vouch_dkim_verifier *v), void *arg)
+{
+	v->hdr_fn = fn;
+	v->hdr_arg = arg;
 }
 
 static void
+assign_hasher(struct vouch_dkim_verifier *v, struct vsig *g)
+{
+	if ((g->hasher = vouch__dkim_body_hasher(v, g->bc, g->l)) < 0)
+		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
+}
+
+static void parse_dkim_sigs(struct vouch_dkim_verifier *v);
+
+/* The header is complete: DKIM signatures, then whoever else wants body
+ * hashes (ARC), before the body streams. */
+static void
 parse_sigs(struct vouch_dkim_verifier *v)
+{
+	v->parsed = 1;
+	parse_dkim_sigs(v);
+	if (v->hdr_fn != NULL)
+		v->hdr_fn(v->hdr_arg, v);
+}
+
+static void
+parse_dkim_sigs(struct vouch_dkim_verifier *v)
 {
 	size_t i, n = 0;
 
-	v->parsed = 1;
 	for (i = 0; i < v->msg.nfields; i++)
 		if (dkim_field_is(&v->msg.fields[i], "dkim-signature"))
 			n++;
@@ -574,8 +633,8 @@ vouch_dkim_verifier_feed(struct vouch_dkim_verifier *v, const void *data,
 }
 
 /* The signature field with the b= value removed (RFC 6376 3.7). */
-static enum vouch_status
-strip_b(const struct dkim_field *f, struct vbuf *out)
+enum vouch_status
+dkim_strip_b(const struct dkim_field *f, struct vbuf *out)
 {
 	const unsigned char *p = f->raw, *end = f->raw + f->len;
 	const unsigned char *q = p + f->colon + 1;
@@ -655,7 +714,7 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "h= lists too many fields: "
 		    "the message's signatures name over %u in all",
 		    VOUCH_DKIM_MAX_H_WORK);
-	} else if (st != VOUCH_OK || strip_b(g->field, &sf) != VOUCH_OK ||
+	} else if (st != VOUCH_OK || dkim_strip_b(g->field, &sf) != VOUCH_OK ||
 	    dkim_canon_header(&data, sf.data, sf.len, g->hc, 1) != VOUCH_OK) {
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
 	} else if (!dkim_crypto_verify(k.key.pkey, g->kt, data.data, data.len,

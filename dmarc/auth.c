@@ -11,6 +11,7 @@
 
 #include <vouch/auth.h>
 #include "dmarc_int.h"
+#include "arc/arc_int.h"
 #include "dkim/dkim_int.h"
 #include "spf/spf_int.h"
 #include "common/hdr.h"
@@ -23,6 +24,8 @@ struct vouch_auth_ctx {
 	char *authserv;
 	enum vouch_dmarc_org_mode mode;
 	const struct vouch_dmarc_psl *psl;
+	char **arc_trust;		/* sealing domains trusted (RFC 8617 7.2) */
+	size_t narc_trust;
 	/* the last SPF check: a run of messages from one connection (or
 	 * one command line) is checked once */
 	pthread_mutex_t mu;
@@ -38,6 +41,7 @@ struct vouch_auth {
 	struct vouch_spf_verdict spf;
 	int has_spf;
 	struct dmarc_eval dmarc;
+	struct arc_chain arc;
 	char from_reason[128];	/* why there is no usable From */
 };
 
@@ -84,6 +88,9 @@ vouch_auth_ctx_free(struct vouch_auth_ctx *c)
 		return;
 	vouch_dkim_ctx_free(c->dkim);
 	memo_drop(c);
+	while (c->narc_trust > 0)
+		free(c->arc_trust[--c->narc_trust]);
+	free(c->arc_trust);
 	free(c->authserv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -111,6 +118,26 @@ vouch_auth_ctx_set_psl(struct vouch_auth_ctx *c,
 {
 	c->psl = list;
 	c->mode = VOUCH_DMARC_ORG_PSL;
+}
+
+enum vouch_status
+vouch_auth_ctx_trust_arc(struct vouch_auth_ctx *c, const char *domain)
+{
+	char **n = realloc(c->arc_trust, (c->narc_trust + 1) * sizeof(*n));
+
+	if (n == NULL)
+		return VOUCH_E_NOMEM;
+	c->arc_trust = n;
+	if ((n[c->narc_trust] = vouch__name_norm(domain)) == NULL)
+		return VOUCH_E_NOMEM;
+	c->narc_trust++;
+	return VOUCH_OK;
+}
+
+static void
+arc_hook(void *arg, struct vouch_dkim_verifier *v)
+{
+	vouch__arc_collect(&((struct vouch_auth *)arg)->arc, v);
 }
 
 static int
@@ -141,6 +168,7 @@ vouch_auth_new(struct vouch_auth_ctx *ctx, const struct vouch_auth_conn *conn,
 		vouch_auth_free(a);
 		return VOUCH_E_NOMEM;
 	}
+	vouch__dkim_verifier_on_header(a->dkim, arc_hook, a);
 	*out = a;
 	return VOUCH_OK;
 }
@@ -337,6 +365,71 @@ check_dmarc(struct vouch_auth *a)
 	}
 }
 
+/* Does an AAR show an aligned pass for from: "dmarc=pass", or a
+ * "dkim=pass"/"spf=pass" whose header.d= or smtp.mailfrom domain is from
+ * or its parent?  A plain scan of our own kind of text. */
+static int
+aar_vouches(const char *aar, const char *from)
+{
+	const char *p;
+	size_t fl = strlen(from);
+
+	if (strstr(aar, "dmarc=pass") != NULL)
+		return 1;
+	for (p = aar; (p = strstr(p, "=pass")) != NULL; p += 5) {
+		const char *d = strstr(p, "header.d="), *end;
+		const char *semi = strchr(p, ';');
+
+		if (d == NULL || (semi != NULL && d > semi))
+			d = strstr(p, "smtp.mailfrom=");
+		if (d == NULL || (semi != NULL && d > semi))
+			continue;
+		d = strchr(d, '=') + 1;
+		if (strchr(d, '@') != NULL && strchr(d, '@') < (semi ? semi :
+		    d + strlen(d)))
+			d = strchr(d, '@') + 1;
+		for (end = d; *end && !strchr(" ;\t\r\n", *end); end++)
+			;
+		if ((size_t)(end - d) <= fl && strncasecmp(d, from + fl -
+		    (size_t)(end - d), (size_t)(end - d)) == 0 &&
+		    ((size_t)(end - d) == fl || from[fl - (size_t)(end - d) - 1]
+		    == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+/* RFC 8617 7.2: a receiver may let a passing chain from a sealer it
+ * trusts speak for a message DMARC fails.  Only with --arc-trust. */
+static void
+arc_override(struct vouch_auth *a)
+{
+	const struct vouch_arc_verdict *c = &a->arc.pub;
+	size_t i, k;
+
+	if (a->ctx->narc_trust == 0 || c->result != VOUCH_ARC_PASS ||
+	    a->dmarc.pub.result != VOUCH_DMARC_FAIL || a->dmarc.from == NULL)
+		return;
+	for (i = c->nsets; i > 0; i--) {
+		const struct vouch_arc_set *s = &c->sets[i - 1];
+
+		for (k = 0; k < a->ctx->narc_trust; k++)
+			if (strcasecmp(s->domain, a->ctx->arc_trust[k]) == 0 &&
+			    aar_vouches(s->aar, a->dmarc.from)) {
+				size_t n = strlen(a->dmarc.reason);
+
+				a->dmarc.pub.arc_override = 1;
+				a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
+				snprintf(a->dmarc.reason + n,
+				    sizeof(a->dmarc.reason) - n, "; a trusted "
+				    "ARC chain vouches for it: %s at i=%u saw "
+				    "an aligned pass (RFC 8617 7.2 local "
+				    "override)", s->domain, s->instance);
+				return;
+			}
+	}
+}
+
 enum vouch_status
 vouch_auth_finish(struct vouch_auth *a, struct vouch_error *err)
 {
@@ -344,9 +437,11 @@ vouch_auth_finish(struct vouch_auth *a, struct vouch_error *err)
 
 	if ((st = vouch_dkim_verifier_finish(a->dkim, err)) != VOUCH_OK)
 		return st;
+	vouch__arc_validate(&a->arc, a->dkim, a->ctx->dkim);
 	if (a->ip != NULL && (st = check_spf(a, err)) != VOUCH_OK)
 		return st;
 	check_dmarc(a);
+	arc_override(a);
 	return VOUCH_OK;
 }
 
@@ -358,6 +453,7 @@ vouch_auth_free(struct vouch_auth *a)
 	vouch_dkim_verifier_free(a->dkim);
 	vouch_spf_verdict_clear(&a->spf);
 	vouch__dmarc_eval_clear(&a->dmarc);
+	vouch__arc_clear(&a->arc);
 	free(a->ip);
 	free(a->helo);
 	free(a->mail_from);
@@ -387,6 +483,12 @@ const struct vouch_dmarc_verdict *
 vouch_auth_dmarc(const struct vouch_auth *a)
 {
 	return &a->dmarc.pub;
+}
+
+const struct vouch_arc_verdict *
+vouch_auth_arc(const struct vouch_auth *a)
+{
+	return &a->arc.pub;
 }
 
 int
@@ -424,8 +526,54 @@ dmarc_ar(struct vhdr *h, const struct vouch_dmarc_verdict *d)
 		vhdr_prop(h, "header.from", d->from_domain, VHDR_TOKEN);
 }
 
+/* arc=... (RFC 8617 8.1, RFC 8601) */
+static void
+arc_ar(struct vhdr *h, const struct vouch_auth *a)
+{
+	const struct vouch_arc_verdict *c = &a->arc.pub;
+	char m[64];
+
+	snprintf(m, sizeof(m), "arc=%s", vouch_arc_result_name(c->result));
+	vhdr_word(h, m, 1);
+	vhdr_comment(h, c->reason);
+	if (c->result == VOUCH_ARC_PASS && c->oldest_pass > 0) {
+		snprintf(m, sizeof(m), "%u", c->oldest_pass);
+		vhdr_prop(h, "header.oldest-pass", m, VHDR_TOKEN);
+	}
+	if (a->ip != NULL)
+		vhdr_prop(h, "smtp.remote-ip", a->ip, VHDR_TOKEN);
+}
+
+static char *
+header(const struct vouch_auth *a, int with_arc);
+
 char *
 vouch_auth_header(const struct vouch_auth *a)
+{
+	return header(a, 0);
+}
+
+enum vouch_status
+vouch_auth_seal(const struct vouch_auth *a, struct vouch_arc_sealer *s,
+    char **headers, struct vouch_error *err)
+{
+	char *ar = header(a, 1);
+	const char *p;
+	enum vouch_status st;
+
+	if (ar == NULL)
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	/* the AAR carries this hop's results: our field without its name */
+	p = ar + strlen("Authentication-Results:");
+	while (*p == ' ')
+		p++;
+	st = vouch_arc_sealer_finish(s, a->arc.pub.result, p, headers, err);
+	free(ar);
+	return st;
+}
+
+static char *
+header(const struct vouch_auth *a, int with_arc)
 {
 	struct vhdr h;
 	size_t i, n = vouch_auth_dkim_count(a);
@@ -460,6 +608,11 @@ vouch_auth_header(const struct vouch_auth *a)
 	vhdr_raw(&h, ";");
 	vhdr_newline(&h);
 	dmarc_ar(&h, &a->dmarc.pub);
+	if (a->arc.pub.result != VOUCH_ARC_NONE || with_arc) {
+		vhdr_raw(&h, ";");
+		vhdr_newline(&h);
+		arc_ar(&h, a);
+	}
 	return vhdr_take(&h);
 }
 
@@ -487,8 +640,9 @@ dmarc_json(struct vbuf *b, const struct vouch_dmarc_verdict *d)
 	else if (st == VOUCH_OK)
 		st = vbuf_adds(b, ",\"policy\":null,\"disposition\":\"none\"");
 	if (st == VOUCH_OK)
-		st = vbuf_printf(b, ",\"testing\":%s,\"dkim_aligned\":",
-		    d->testing ? "true" : "false");
+		st = vbuf_printf(b, ",\"testing\":%s,\"arc_override\":%s,"
+		    "\"dkim_aligned\":", d->testing ? "true" : "false",
+		    d->arc_override ? "true" : "false");
 	if (st == VOUCH_OK)
 		st = vouch__json_cstr(b, d->dkim_aligned);
 	if (st == VOUCH_OK)
@@ -498,6 +652,45 @@ dmarc_json(struct vbuf *b, const struct vouch_dmarc_verdict *d)
 		st = vouch__json_cstr(b, d->reason);
 	if (st == VOUCH_OK)
 		st = vbuf_addc(b, '}');
+	return st;
+}
+
+static enum vouch_status
+arc_json(struct vbuf *b, const struct vouch_arc_verdict *c)
+{
+	enum vouch_status st;
+	size_t i;
+
+	st = vbuf_printf(b, "{\"result\":\"%s\",\"reason\":",
+	    vouch_arc_result_name(c->result));
+	if (st == VOUCH_OK)
+		st = vouch__json_cstr(b, c->reason);
+	if (st == VOUCH_OK)
+		st = vbuf_printf(b, ",\"instances\":%u,\"oldest_pass\":%u,"
+		    "\"sets\":[", c->instances, c->oldest_pass);
+	for (i = 0; i < c->nsets && st == VOUCH_OK; i++) {
+		const struct vouch_arc_set *s = &c->sets[i];
+
+		st = vbuf_printf(b, "%s{\"instance\":%u,\"domain\":", i ? "," :
+		    "", s->instance);
+		if (st == VOUCH_OK)
+			st = vouch__json_cstr(b, s->domain);
+		if (st == VOUCH_OK)
+			st = vbuf_adds(b, ",\"selector\":");
+		if (st == VOUCH_OK)
+			st = vouch__json_cstr(b, s->selector);
+		if (st == VOUCH_OK)
+			st = vbuf_printf(b, ",\"seal_result\":\"%s\","
+			    "\"ams_result\":\"%s\",\"aar\":",
+			    vouch_dkim_result_name(s->seal_result),
+			    vouch_dkim_result_name(s->ams_result));
+		if (st == VOUCH_OK)
+			st = vouch__json_cstr(b, s->aar);
+		if (st == VOUCH_OK)
+			st = vbuf_addc(b, '}');
+	}
+	if (st == VOUCH_OK)
+		st = vbuf_adds(b, "]}");
 	return st;
 }
 
@@ -539,6 +732,10 @@ vouch_auth_json(const struct vouch_auth *a, const char *source, long index)
 		st = vbuf_adds(&b, ",\"dmarc\":");
 	if (st == VOUCH_OK)
 		st = dmarc_json(&b, &a->dmarc.pub);
+	if (st == VOUCH_OK)
+		st = vbuf_adds(&b, ",\"arc\":");
+	if (st == VOUCH_OK)
+		st = arc_json(&b, &a->arc.pub);
 	if (st == VOUCH_OK)
 		st = vbuf_addc(&b, '}');
 	if (st != VOUCH_OK) {
@@ -597,6 +794,11 @@ vouch_auth_text(const struct vouch_auth *a, const char *source)
 	PUT(" (");
 	ESC(d->reason);
 	PUT(")");
+	if (a->arc.pub.result != VOUCH_ARC_NONE) {
+		PUT("; arc=%s (", vouch_arc_result_name(a->arc.pub.result));
+		ESC(a->arc.pub.reason);
+		PUT(")");
+	}
 	if (st != VOUCH_OK) {
 		vbuf_clear(&b);
 		return NULL;

@@ -14,7 +14,7 @@ CFLAGS="-g -O1 -I$build -I$src -I$src/include $(pkg-config --cflags ldns libcryp
 LIBS="$(pkg-config --libs ldns libcrypto libpsl) -pthread"
 objs=""
 for f in common/buf.c common/util.c common/error.c common/json.c common/hdr.c \
-	dmarc/dmarc.c dmarc/dmarc_from.c dmarc/auth.c \
+	dmarc/dmarc.c dmarc/dmarc_from.c dmarc/auth.c arc/arc.c arc/arc_seal.c \
 	dns/dns.c dns/dns_answer.c dns/dns_cache.c dns/dns_ldns.c dns/dns_zone.c \
 	spf/spf.c spf/spf_parse.c spf/spf_macro.c spf/spf_header.c \
 	dkim/dkim_msg.c dkim/dkim_canon.c dkim/dkim_key.c dkim/dkim_tags.c \

@@ -15,6 +15,7 @@
 #include <vouch/spf.h>
 #include <vouch/dkim.h>
 #include <vouch/dmarc.h>
+#include <vouch/arc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,6 +60,13 @@ VOUCH_EXPORT enum vouch_status vouch_auth_ctx_set_org_mode(
 VOUCH_EXPORT void vouch_auth_ctx_set_psl(struct vouch_auth_ctx *ctx,
     const struct vouch_dmarc_psl *list);
 
+/* Trust this sealing domain's ARC-Authentication-Results (RFC 8617 7.2):
+ * when DMARC fails but the chain passes and a trusted sealer saw an
+ * aligned pass, the verdict says so (dmarc stays fail, arc_override set,
+ * disposition none).  Nothing is overridden without a trusted sealer. */
+VOUCH_EXPORT enum vouch_status vouch_auth_ctx_trust_arc(
+    struct vouch_auth_ctx *ctx, const char *domain);
+
 /* A verification of one message.  conn is copied. */
 VOUCH_EXPORT enum vouch_status vouch_auth_new(struct vouch_auth_ctx *ctx,
     const struct vouch_auth_conn *conn, struct vouch_auth **auth);
@@ -84,6 +92,8 @@ VOUCH_EXPORT const struct vouch_spf_verdict *vouch_auth_spf(
     const struct vouch_auth *auth);
 VOUCH_EXPORT const struct vouch_dmarc_verdict *vouch_auth_dmarc(
     const struct vouch_auth *auth);
+VOUCH_EXPORT const struct vouch_arc_verdict *vouch_auth_arc(
+    const struct vouch_auth *auth);
 /* 1 when the message passes by the rule, else 0. */
 VOUCH_EXPORT int vouch_auth_passed(const struct vouch_auth *auth,
     enum vouch_auth_require rule);
@@ -93,12 +103,21 @@ VOUCH_EXPORT int vouch_auth_passed(const struct vouch_auth *auth,
  * out of memory.  Every text from the message, DNS or SMTP is escaped.
  *  - header: one "Authentication-Results: ..." field, folded with "\n\t",
  *    no final line end;
- *  - json: one object {"source", "index", "dkim": [...], "spf", "dmarc"}
+ *  - json: one object {"source", "index", "dkim": [...], "spf", "dmarc",
+ *    "arc"}
  *    (source and index omitted when source is NULL);
  *  - text: one line "SOURCE: dkim=... ; spf=... ; dmarc=..." without the
  *    final newline (no "SOURCE: " when source is NULL).
  */
 VOUCH_EXPORT char *vouch_auth_header(const struct vouch_auth *auth);
+/*
+ * Seal as a forwarder (RFC 8617 5.1) a message fed to both auth and
+ * sealer: this verification's results (with arc=) become the
+ * ARC-Authentication-Results and the chain's verdict the AS cv=.  See
+ * vouch_arc_sealer_finish() for *headers and the errors.
+ */
+VOUCH_EXPORT enum vouch_status vouch_auth_seal(const struct vouch_auth *auth,
+    struct vouch_arc_sealer *sealer, char **headers, struct vouch_error *err);
 VOUCH_EXPORT char *vouch_auth_json(const struct vouch_auth *auth,
     const char *source, long index);
 VOUCH_EXPORT char *vouch_auth_text(const struct vouch_auth *auth,
