@@ -122,6 +122,11 @@ build(struct vbuf *out, const char *name, const char *const *tags, size_t n,
 			col++;
 		}
 	}
+	/* fold with a space, not a tab: dkimpy finds the AMS of an
+	 * instance by the bytes " i=N;" (relaxed forms are the same) */
+	for (i = 0; st == VOUCH_OK && i + 2 < out->len; i++)
+		if (out->data[i] == '\n' && out->data[i + 1] == '\t')
+			out->data[i + 1] = ' ';
 	return st;
 }
 

@@ -21,20 +21,21 @@ const char usage_verify[] =
 "usage: vouch verify [--format text|json|ar] [--authserv-id ID]\n"
 "                    [--ip IP [--mail-from ADDR] [--helo NAME]] [--jobs N]\n"
 "                    [--require dkim|dmarc] [--org-domain treewalk|psl]\n"
-"                    [--psl FILE] [--at UNIXTIME] [--max-sigs N]\n"
+"                    [--psl FILE] [--arc-trust FILE] [--at UNIXTIME]\n"
+"                    [--max-sigs N]\n"
 "                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
 "                    PATH...\n"
 "\n"
 "The receiver's verdict on each message: every DKIM-Signature (RFC 6376,\n"
-"RFC 8463, RFC 8301), SPF when the client is known (RFC 7208), and DMARC\n"
-"(RFC 7489, RFC 9989).  PATH is a message file, an mbox file (first line\n"
+"RFC 8463, RFC 8301), SPF when the client is known (RFC 7208), DMARC\n"
+"(RFC 7489, RFC 9989) and the ARC chain of forwarded mail (RFC 8617).  PATH is a message file, an mbox file (first line\n"
 "'From '; mboxrd '>From ' quoting undone), a Maildir folder (cur/ and\n"
 "new/), or - for stdin.\n"
 "\n"
 "  --format text     one line per message: source, each signature's result\n"
 "                    with d=, s=, a= and the reason, spf=, then dmarc=\n"
 "                    (default)\n"
-"  --format json     JSON Lines: source, index, dkim[], spf, dmarc\n"
+"  --format json     JSON Lines: source, index, dkim[], spf, dmarc, arc\n"
 "  --format ar       an Authentication-Results header per message (RFC 8601)\n"
 "  --authserv-id ID  for ar and --add-header (default: the host name)\n"
 "  --ip IP           also check SPF for this client (with --mail-from and/or\n"
@@ -44,6 +45,9 @@ const char usage_verify[] =
 "  --org-domain M    treewalk (RFC 9989 DNS tree walk, default) or psl\n"
 "                    (RFC 7489 with the Public Suffix List)\n"
 "  --psl FILE        RFC 7489 mode with this Public Suffix List\n"
+"  --arc-trust FILE  sealing domains (one a line) whose ARC results may\n"
+"                    speak for a message DMARC fails (RFC 8617 7.2); the\n"
+"                    verdict stays dmarc=fail with arc_override in JSON\n"
 "  --jobs N          verify N messages at a time (default 1)\n"
 "  --at T            check signature expiry as of UNIXTIME T\n"
 "  --max-sigs N      signatures checked per message (default 10)\n"
@@ -58,7 +62,7 @@ const char usage_verify[] =
 
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
-    OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL };
+    OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL, OPT_ARCTRUST };
 
 enum fmt { F_TEXT, F_JSON, F_AR };
 
@@ -532,6 +536,45 @@ run_free(struct run *r)
 	pthread_cond_destroy(&r->cv);
 }
 
+/* --arc-trust FILE: one sealing domain per line, # comments. */
+static int
+load_arc_trust(struct vouch_auth_ctx *actx, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	unsigned long n = 0;
+
+	if (fp == NULL) {
+		cli_err(path, "%s", strerror(errno));
+		return errno == ENOENT ? EX_NOINPUT : EX_IOERR;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *p = line, *e;
+
+		n++;
+		if ((e = strchr(p, '#')) != NULL)
+			*e = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e && !strchr(" \t\r\n", *e); e++)
+			;
+		*e = '\0';
+		if (*p == '\0')
+			continue;
+		if (strchr(p, '.') == NULL) {
+			cli_err(path, "line %lu: %s is not a domain", n, p);
+			fclose(fp);
+			return EX_DATAERR;
+		}
+		if (vouch_auth_ctx_trust_arc(actx, p) != VOUCH_OK) {
+			fclose(fp);
+			return EX_OSERR;
+		}
+	}
+	fclose(fp);
+	return EX_OK;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
@@ -550,6 +593,7 @@ cmd_verify(int argc, char **argv)
 		{ "require", required_argument, NULL, OPT_REQUIRE },
 		{ "org-domain", required_argument, NULL, OPT_ORGDOMAIN },
 		{ "psl", required_argument, NULL, OPT_PSL },
+		{ "arc-trust", required_argument, NULL, OPT_ARCTRUST },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -559,7 +603,7 @@ cmd_verify(int argc, char **argv)
 	struct vouch_auth_conn *req = &r.conn;
 	struct vouch_dns *dns = NULL;
 	const char *format = "text", *output = NULL, *orgmode = "treewalk";
-	const char *pslfile = NULL;
+	const char *pslfile = NULL, *arctrust = NULL;
 	struct vouch_dmarc_psl *psl = NULL;
 	unsigned long jobs = 1, at = 0, maxsigs = VOUCH_DKIM_MAX_SIGS;
 	pthread_t *threads = NULL;
@@ -580,6 +624,7 @@ cmd_verify(int argc, char **argv)
 		case OPT_HELO: req->helo = optarg; break;
 		case OPT_ORGDOMAIN: orgmode = optarg; break;
 		case OPT_PSL: pslfile = optarg; break;
+		case OPT_ARCTRUST: arctrust = optarg; break;
 		case OPT_REQUIRE:
 			if (strcmp(optarg, "dkim") == 0)
 				r.require = VOUCH_AUTH_REQUIRE_DKIM;
@@ -678,6 +723,9 @@ cmd_verify(int argc, char **argv)
 		}
 		vouch_auth_ctx_set_psl(r.actx, psl);
 	}
+	if (arctrust != NULL && (ex = load_arc_trust(r.actx, arctrust)) !=
+	    EX_OK)
+		goto out;
 	dctx = vouch_auth_ctx_dkim(r.actx);
 	vouch_dkim_ctx_set_time(dctx, (int64_t)at);
 	vouch_dkim_ctx_set_max_sigs(dctx, (unsigned int)maxsigs);

@@ -1,0 +1,124 @@
+#!/bin/sh
+# ARC end to end: vouch seal and vouch verify, interop with dkimpy's ARC
+# both ways, a three-hop chain where a list changes the body, hostile
+# chains, the RFC 8617 7.2 local override, and the sealing limits.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+PY=/usr/bin/python3
+ARCPY="$top_srcdir/tests/dkimpy_arc.py"
+cd "$tmp"
+for d in a b c; do
+	"$VOUCH" keygen -d $d.example -s s$d >/dev/null || exit 1
+done
+{ cat sa.txt sb.txt sc.txt
+  echo '_dmarc.a.example. IN TXT "v=DMARC1; p=reject"'
+  echo 'a.example. IN A 192.0.2.1'; } > keys.zone
+Z="--dns-zone keys.zone"
+printf 'From: Alice <alice@a.example>\r\nTo: list@b.example\r\nSubject: hello\r\nDate: Mon, 2 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@a.example>\r\n\r\nHello list.\r\n' > m.eml
+"$VOUCH" sign -d a.example -s sa -k sa.private m.eml > m0.eml || exit 1
+
+arc_of() {	# FILE: the arc result of vouch verify
+	"$VOUCH" verify $Z --format json "$1" | sed 's/.*"arc":{"result":"\([a-z]*\)".*/\1/'
+}
+
+# one hop sealed by vouch
+expect_exit 0 "vouch seal" "$VOUCH" seal -d b.example -s sb -k sb.private --authserv-id mx.b.example $Z m0.eml
+cp "$tmp/out" m1.eml
+head -1 m1.eml | grep -q '^ARC-Seal: ' && ok "the ARC-Seal comes first" || not_ok "ARC-Seal first"
+tail -c "$(wc -c < m0.eml)" m1.eml | cmp -s - m0.eml && ok "the message follows byte for byte" || not_ok "message altered"
+[ "$(arc_of m1.eml)" = pass ] && ok "vouch verifies its own seal" || not_ok "vouch: $(arc_of m1.eml)"
+"$VOUCH" verify $Z --format ar --ip 192.0.2.1 --mail-from a@a.example m1.eml > ar.txt
+expect_grep_unfolded 'arc=pass (1 instance, .*) .*smtp.remote-ip=192.0.2.1' ar.txt "arc= in Authentication-Results with smtp.remote-ip"
+"$PY" "$top_srcdir/tests/ar_check.py" ar.txt --expect 'dkim=pass' --expect 'spf=*' --expect 'dmarc=pass' --expect 'arc=pass' >/dev/null &&
+	ok "the A-R with arc= is one well-formed field" || not_ok "A-R with arc= parses"
+
+if ! $PY -c 'import dkim, authres' 2>/dev/null; then
+	echo "SKIP: python3-dkim or python3-authres not installed: dkimpy ARC interop not run"
+	skipped=1
+else
+	$PY "$ARCPY" verify m1.eml keys.zone > py.txt 2>&1 && ok "dkimpy verifies vouch's seal" ||
+		not_ok "dkimpy on vouch's seal: $(cat py.txt)"
+	# hop 2 by dkimpy, then vouch verifies the two-hop chain
+	$PY "$ARCPY" seal m1.eml sc.private c.example sc mx.c.example keys.zone > m2.eml
+	[ "$(arc_of m2.eml)" = pass ] && ok "vouch verifies dkimpy's seal over vouch's" || not_ok "vouch on dkimpy hop: $(arc_of m2.eml)"
+	# three hops: vouch, then a list that adds a footer and seals with
+	# dkimpy, then vouch
+	"$VOUCH" seal -d b.example -s sb -k sb.private --authserv-id mx.b.example $Z m0.eml > h1.eml
+	{ cat h1.eml; printf -- '-- \r\nlist footer\r\n'; } > h1f.eml
+	$PY "$ARCPY" seal --cv-from h1.eml h1f.eml sc.private c.example sc mx.c.example keys.zone > h2.eml
+	"$VOUCH" seal -d b.example -s sb -k sb.private --authserv-id mx2.b.example $Z h2.eml > h3.eml
+	"$VOUCH" verify $Z --format json h3.eml > h3.json
+	grep -q '"dkim":\[{[^]]*"result":"fail"' h3.json && ok "3 hops with a footer: DKIM fails" || not_ok "DKIM should fail after the footer"
+	grep -q '"arc":{"result":"pass"' h3.json && ok "3 hops with a footer: ARC passes" || not_ok "ARC after the footer: $(sed 's/.*"arc"://' h3.json | cut -c1-200)"
+	grep -q '"instances":3' h3.json && ok "three instances" || not_ok "three instances"
+	grep -q '"instance":1,"domain":"b.example"[^}]*"aar":"mx.b.example; dkim=pass' h3.json &&
+		ok "the first hop's dkim=pass is visible" || not_ok "first hop's AAR"
+	$PY "$ARCPY" verify h3.eml keys.zone > py.txt 2>&1 && ok "dkimpy verifies the mixed 3-hop chain" ||
+		not_ok "dkimpy on 3 hops: $(cat py.txt)"
+	# RFC 8617 7.2: DMARC fails after the footer; b.example saw the pass
+	echo 'b.example' > trust.txt
+	"$VOUCH" verify $Z --format json h3.eml | grep -q '"arc_override":false' && ok "no override without --arc-trust" || not_ok "override without trust"
+	"$VOUCH" verify $Z --arc-trust trust.txt --format json h3.json h3.eml 2>/dev/null | tail -1 > tr.json
+	grep -q '"result":"fail"[^}]*"arc_override":true' tr.json && grep -q 'trusted ARC chain vouches' tr.json &&
+		ok "--arc-trust: dmarc=fail, a trusted chain vouches for it" || not_ok "--arc-trust: $(cut -c1-300 tr.json)"
+	echo 'other.example' > trust2.txt
+	"$VOUCH" verify $Z --arc-trust trust2.txt --format json h3.eml | grep -q '"arc_override":false' &&
+		ok "an untrusted sealer overrides nothing" || not_ok "untrusted sealer"
+fi
+
+# a change after the seal
+sed 's/^Subject: hello/Subject: HELLO/' m1.eml > t1.eml
+"$VOUCH" verify $Z --format json t1.eml > t1.json
+grep -q '"arc":{"result":"fail","reason":"instance 1' t1.json && ok "a changed header fails, naming the instance" || not_ok "tamper: $(sed 's/.*"arc"://' t1.json | cut -c1-200)"
+
+# hostile chains: a defined result, bounded time
+gen() { "$PY" - "$@" <<'PYEOF'
+import re, sys
+kind, src, dst = sys.argv[1:4]
+m = open(src, "rb").read().decode("latin-1")
+head, body = m.split("\r\n\r\n", 1)
+fields = re.findall(r"[^\r\n]+(?:\r\n[ \t][^\r\n]*)*\r\n", head + "\r\n")
+arc = [f for f in fields if f.lower().startswith("arc-")]
+rest = [f for f in fields if not f.lower().startswith("arc-")]
+if kind == "gap":
+    arc = [re.sub(r"\bi=1;", "i=2;", f) for f in arc]
+elif kind == "dup":
+    arc = arc + arc
+elif kind == "i0":
+    arc = [re.sub(r"\bi=1;", "i=0;", f) for f in arc]
+elif kind == "i51":
+    arc = [re.sub(r"\bi=1;", "i=51;", f) for f in arc]
+elif kind == "noaar":
+    arc = [f for f in arc if not f.lower().startswith("arc-authentication")]
+elif kind == "reorder":
+    arc = [f for f in arc if not f.lower().startswith("arc-seal")] + \
+          [f for f in arc if f.lower().startswith("arc-seal")]
+elif kind == "many":
+    arc = arc + ["ARC-Seal: i=%d; cv=pass; a=rsa-sha256; d=x.example; s=s; b=AAAA\r\n" % (i % 60) for i in range(5000)]
+open(dst, "wb").write(("".join(arc + rest) + "\r\n" + body).encode("latin-1"))
+PYEOF
+}
+for k in gap dup i0 i51 noaar many; do
+	gen $k m1.eml hostile-$k.eml
+	start=$(date +%s%N)
+	r=$(arc_of hostile-$k.eml)
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$r" = fail ] && ok "hostile chain $k: fail in $ms ms" || not_ok "hostile chain $k: $r"
+done
+gen reorder m2.eml hostile-reorder.eml 2>/dev/null && [ -s hostile-reorder.eml ] &&
+	{ [ "$(arc_of hostile-reorder.eml)" != "" ] && ok "reordered sets: a defined result ($(arc_of hostile-reorder.eml))" || not_ok "reordered"; }
+
+# sealing limits
+sed 's/^ARC-Seal: a=rsa-sha256;/ARC-Seal: a=rsa-sha256; cv=fail;/; s/cv=none; d=b.example/d=b.example/' m1.eml > failed.eml
+"$VOUCH" seal -d c.example -s sc -k sc.private $Z failed.eml > sealed-failed.eml 2> err.txt
+rc=$?
+[ $rc = 0 ] && cmp -s sealed-failed.eml failed.eml && grep -q 'no new set' err.txt &&
+	ok "a chain that already failed: no new set, passed through" || not_ok "failed chain: exit $rc, $(cat err.txt)"
+{ printf 'ARC-Seal: i=50; cv=pass; a=rsa-sha256; d=x.example; s=s; b=AAAA\r\n'; cat m0.eml; } > fifty.eml
+"$VOUCH" seal -d c.example -s sc -k sc.private $Z fifty.eml > out50.eml 2> err.txt
+rc=$?
+[ $rc = 65 ] && [ ! -s out50.eml ] && grep -q '50 instances' err.txt && ok "at 50 instances: 65, nothing written" ||
+	not_ok "50 instances: exit $rc, $(cat err.txt)"
+expect_exit 64 "seal without -k" "$VOUCH" seal -d c.example -s sc m0.eml
+expect_exit 78 "seal with a missing key" "$VOUCH" seal -d c.example -s sc -k /nonexistent m0.eml
+finish
