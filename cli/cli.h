@@ -79,6 +79,8 @@ struct cli_out {
 int cli_output_open(struct cli_out *o, const char *path, int *ex);
 int cli_output_close(struct cli_out *o, int ok);
 void cli_ignore_sigpipe(void);
+/* Flush stdout at the end: EX_OK or EX_IOERR (silent for EPIPE). */
+int cli_stdout_done(void);
 /* Copy src from its start to out: 0, -1 read error, -2 write error. */
 int cli_copy_out(int src, int out);
 /* A number 1..max from an option, or a one-line error and -1. */

@@ -221,3 +221,22 @@ cli_copy_out(int src, int out)
 	return rc;
 }
 
+
+/*
+ * The end of output on stdout: EX_OK, or EX_IOERR when it could not all be
+ * written.  A reader that went away early (`| head`, EPIPE) is not worth
+ * a message: the exit status still says the output is incomplete.
+ */
+int
+cli_stdout_done(void)
+{
+	int e;
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return EX_OK;
+	e = errno;
+	if (e != EPIPE && e != 0)
+		cli_err("stdout", "%s", strerror(e));
+	return EX_IOERR;
+}

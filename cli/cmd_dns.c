@@ -45,6 +45,7 @@ cmd_dns(int argc, char **argv)
 	struct vouch_error err = { 0 };
 	int c, type, ex = EX_OK;
 	size_t i;
+	char *rev = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -66,9 +67,14 @@ cmd_dns(int argc, char **argv)
 	}
 	if ((dns = cli_dns_setup(&o, NULL, &ex)) == NULL)
 		return ex;
+	/* PTR of an address: build the reverse name, as dig -x does */
+	if (type == VOUCH_DNS_PTR && (rev = vouch_dns_ptr_name(argv[optind +
+	    1])) != NULL)
+		argv[optind + 1] = rev;
 	if (vouch_dns_query(dns, argv[optind + 1], type, &a, &err) != VOUCH_OK) {
 		cli_err(argv[optind + 1], "%s", err.message);
 		vouch_dns_free(dns);
+		vouch_free(rev);
 		return cli_exit_for(err.status);
 	}
 	switch (vouch_dns_answer_rcode(a)) {
@@ -107,9 +113,8 @@ cmd_dns(int argc, char **argv)
 	}
 	vouch_dns_answer_free(a);
 	vouch_dns_free(dns);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_err("stdout", "write error");
+	vouch_free(rev);
+	if (cli_stdout_done() != EX_OK)
 		return EX_IOERR;
-	}
 	return ex;
 }

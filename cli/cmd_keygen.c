@@ -21,7 +21,8 @@ const char usage_keygen[] =
 "with every string at most 255 bytes.  Defaults: rsa, 2048 bits, DIR '.'.\n"
 "--testing adds t=y.  --print-record prints the line for an existing key.\n"
 "\n"
-"Exit: 0 written; 64 usage; 73 a file already exists; 74 I/O error;\n"
+"Exit: 0 written; 64 usage; 73 an output file cannot be created (it\n"
+"exists, or its folder is missing or not writable); 74 I/O error;\n"
 "78 unreadable key (--print-record).\n";
 
 enum { OPT_TESTING = OPT_FIRST_LOCAL, OPT_PRINT, OPT_UNSAFE };
@@ -53,9 +54,11 @@ write_new(const char *path, const char *text, mode_t mode)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 
 	if (fd == -1) {
-		cli_err(path, "%s%s", strerror(errno), errno == EEXIST ?
-		    " (never overwritten; move it away first)" : "");
-		return errno == EEXIST ? EX_CANTCREAT : EX_IOERR;
+		/* one rule for every command: output that cannot be
+		 * created is 73 (EX_CANTCREAT) */
+		cli_err(path, "cannot create: %s%s", strerror(errno), errno ==
+		    EEXIST ? " (never overwritten; move it away first)" : "");
+		return EX_CANTCREAT;
 	}
 	if (cli_write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0 ||
 	    close(fd) != 0) {

@@ -201,10 +201,8 @@ cmd_lint(int argc, char **argv)
 		print_text(l, tree);
 	vouch_lint_summary(l, &e, &w, &n);
 	ex = vouch_lint_tempfail(l) ? EX_TEMPFAIL : e > 0 ? 1 : EX_OK;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_err("stdout", "write error");
+	if (cli_stdout_done() != EX_OK)
 		ex = EX_IOERR;
-	}
 out:
 	vouch_lint_free(l);
 	vouch_dns_free(dns);

@@ -39,8 +39,9 @@ const char usage_seal[] =
 "A chain whose newest seal already says cv=fail gets no new set (RFC 8617\n"
 "5.1.1): the message passes through unchanged, exit 0, with a note.\n"
 "Exit: 0 sealed; 64 usage; 65 a message that cannot be sealed (malformed,\n"
-"already 50 instances); 66 no input; 74 I/O error; 75 DNS failure, try\n"
-"later; 78 bad or unreadable key.  On failure nothing is written.\n";
+"already 50 instances); 66 no input; 73 the -o file cannot be created;\n"
+"74 I/O error; 75 DNS failure, try later; 78 bad or unreadable key.  On\n"
+"failure nothing is written.\n";
 
 enum { OPT_AUTHSERV = OPT_FIRST_LOCAL, OPT_IP, OPT_MAILFROM, OPT_HELO,
     OPT_UNSAFE, OPT_AT };

@@ -34,8 +34,9 @@ const char usage_sign[] =
 "  -o, --output FILE    write here (atomically) instead of stdout\n"
 "\n"
 "Exit: 0 signed (or passed through); 1 no key-table match with\n"
-"--require-sign; 64 usage; 65 malformed message; 66 missing input; 74 I/O\n"
-"error; 78 bad or unreadable key.  On failure nothing is written.\n";
+"--require-sign; 64 usage; 65 malformed message (or not a message); 66\n"
+"missing input; 73 the -o file cannot be created; 74 I/O error; 78 bad or\n"
+"unreadable key.  On failure nothing is written.\n";
 
 enum { OPT_EXPIRE = OPT_FIRST_LOCAL, OPT_TIMESTAMP, OPT_KEYTABLE,
     OPT_REQUIRE, OPT_UNSAFE };
@@ -284,12 +285,19 @@ parse_args(int argc, char **argv, struct sign_opts *o)
 	if (o->keytable == NULL) {
 		if (o->nsel == 0 || o->nsel != o->nkey) {
 			cli_err("sign", "give -s SELECTOR -k KEYFILE pairs "
-			    "(%d selectors, %d keys)", o->nsel, o->nkey);
+			    "(%d selector%s, %d key%s)", o->nsel, o->nsel == 1 ?
+			    "" : "s", o->nkey, o->nkey == 1 ? "" : "s");
 			return cli_usage("sign", usage_sign, EX_USAGE);
 		}
 		for (c = 0; c < o->nsel; c++)
 			if (o->domain[c] == NULL) {
-				cli_err("sign", "-d DOMAIN must come before -s");
+				int any = 0, k;
+
+				for (k = 0; k < o->nsel; k++)
+					any |= o->domain[k] != NULL;
+				cli_err("sign", "%s", any ? "-d DOMAIN must come "
+				    "before the -s it applies to" : "-d DOMAIN "
+				    "is missing");
 				return EX_USAGE;
 			}
 	} else if (o->nsel > 0 || o->nkey > 0) {

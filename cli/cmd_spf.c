@@ -142,9 +142,7 @@ cmd_spf(int argc, char **argv)
 	    v.result == VOUCH_SPF_TEMPERROR ? EX_TEMPFAIL : 1;
 	vouch_spf_verdict_clear(&v);
 	vouch_dns_free(dns);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		cli_err("stdout", "write error");
+	if (cli_stdout_done() != EX_OK)
 		return EX_IOERR;
-	}
 	return ex;
 }

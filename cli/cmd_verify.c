@@ -24,13 +24,14 @@ const char usage_verify[] =
 "                    [--psl FILE] [--arc-trust FILE] [--at UNIXTIME]\n"
 "                    [--max-sigs N]\n"
 "                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
-"                    PATH...\n"
+"                    [PATH...]\n"
 "\n"
 "The receiver's verdict on each message: every DKIM-Signature (RFC 6376,\n"
 "RFC 8463, RFC 8301), SPF when the client is known (RFC 7208), DMARC\n"
-"(RFC 7489, RFC 9989) and the ARC chain of forwarded mail (RFC 8617).  PATH is a message file, an mbox file (first line\n"
-"'From '; mboxrd '>From ' quoting undone), a Maildir folder (cur/ and\n"
-"new/), or - for stdin.\n"
+"(RFC 7489, RFC 9989) and the ARC chain of forwarded mail (RFC 8617).\n"
+"PATH is a message file, an mbox file (first line 'From '; mboxrd '>From '\n"
+"quoting undone), a Maildir folder (cur/ and new/), or - for stdin; with\n"
+"no PATH, stdin.\n"
 "\n"
 "  --format text     one line per message: source, each signature's result\n"
 "                    with d=, s=, a= and the reason, spf=, then dmarc=\n"
@@ -56,7 +57,9 @@ const char usage_verify[] =
 "                    Authentication-Results prepended\n"
 "  --quiet           no progress line on stderr\n"
 "\n"
-"Exit: 0 every message passes (per --require); 1 otherwise; 64 usage;\n"
+"Exit: 0 every message passes (per --require); 1 otherwise; with\n"
+"--add-header 0 whenever the message was written (the header carries the\n"
+"verdict); 64 usage; 73 the -o file cannot be created;\n"
 "65, 66 or 74 when an input could not be read (the others are still\n"
 "checked and reported); 69 --org-domain psl without a Public Suffix List.\n";
 
@@ -466,10 +469,8 @@ print_all(struct run *r, int progress)
 	if (progress)
 		fprintf(stderr, "\r%zu/%zu messages in %.1fs%20s\n", r->n, r->n,
 		    now_s() - start, "");
-	if (fflush(stdout) != 0 || ferror(stdout) || werr) {
-		cli_err("stdout", "write error");
+	if (cli_stdout_done() != EX_OK || werr)
 		return EX_IOERR;
-	}
 	if (r->ex != EX_OK)
 		return r->ex;
 	return all_pass ? EX_OK : 1;
@@ -508,8 +509,8 @@ run_add_header(struct run *r, const char *output)
 	i = (size_t)cli_output_close(&co, ex == EX_OK);
 	if (ex == EX_OK)
 		ex = (int)i;
-	if (ex == EX_OK && !it->passed)
-		ex = 1;
+	/* a delivery filter: the header was added, the job succeeded,
+	 * whatever the verdict (which the header carries) */
 	free(it->out);
 	it->out = NULL;
 	return ex;
@@ -671,11 +672,7 @@ cmd_verify(int argc, char **argv)
 		cli_err("--format", "%s: expected text, json or ar", format);
 		goto usage;
 	}
-	if (optind == argc) {
-		cli_err("verify", "no PATH given (use - for stdin)");
-		goto usage;
-	}
-	if (addhdr && argc - optind != 1) {
+	if (addhdr && argc - optind > 1) {
 		cli_err("--add-header", "takes exactly one message");
 		goto usage;
 	}
@@ -731,6 +728,9 @@ cmd_verify(int argc, char **argv)
 	vouch_dkim_ctx_set_max_sigs(dctx, (unsigned int)maxsigs);
 	vouch_dkim_ctx_set_allow_body_length(dctx, allowl);
 	cli_ignore_sigpipe();
+	/* no PATH: stdin, as vouch sign reads it */
+	if (optind == argc)
+		add_path(&r, "-");
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		add_path(&r, argv[i]);
 	if (addhdr) {

@@ -31,13 +31,16 @@ usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "usage: vouch COMMAND [OPTIONS] [ARGS]\n\n"
-	    "Email sender authentication: SPF, DKIM and DNS record lint.\n\n"
-	    "Commands:\n");
+	    "Email sender authentication: SPF, DKIM, DMARC, ARC and DNS "
+	    "record lint.\n\nCommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-8s %s\n", commands[i].name,
 		    commands[i].summary);
-	fprintf(fp, "\n'vouch help COMMAND' or 'vouch COMMAND --help' for "
-	    "details; 'man vouch' for exit codes.\n");
+	fprintf(fp, "\nOffline: every command takes --dns-zone FILE (answers "
+	    "only from RFC 1035\nmaster files) instead of the live resolver.\n"
+	    "\n'vouch help COMMAND' or 'vouch COMMAND --help' for details; "
+	    "'man vouch'\n(from a build tree: 'man -l doc/vouch.1') for exit "
+	    "codes.\n");
 }
 
 static const struct command *
@@ -54,6 +57,7 @@ find(const char *name)
 int
 main(int argc, char **argv)
 {
+	static char prog[64];
 	const struct command *c;
 
 	if (argc < 2) {
@@ -83,5 +87,8 @@ main(int argc, char **argv)
 		cli_err(argv[1], "no such command (try 'vouch --help')");
 		return EX_USAGE;
 	}
+	/* getopt's own messages then read "vouch: keygen: ..." */
+	snprintf(prog, sizeof(prog), "vouch: %s", c->name);
+	argv[1] = prog;
 	return c->run(argc - 1, argv + 1);
 }

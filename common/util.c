@@ -223,3 +223,24 @@ vouch__mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void
+vouch__dns_reverse(const unsigned char *ip, int v6, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	int i;
+
+	if (!v6) {
+		snprintf(buf, size, "%u.%u.%u.%u.in-addr.arpa", ip[3], ip[2],
+		    ip[1], ip[0]);
+		return;
+	}
+	for (i = 15; i >= 0 && o + 4 < size; i--) {
+		buf[o++] = hex[ip[i] & 15];
+		buf[o++] = '.';
+		buf[o++] = hex[ip[i] >> 4];
+		buf[o++] = '.';
+	}
+	snprintf(buf + o, size - o, "ip6.arpa");
+}

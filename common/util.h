@@ -32,4 +32,9 @@ int64_t vouch__mono_ms(void);
 /* Wipe memory in a way the compiler cannot remove. */
 void vouch__wipe(void *p, size_t n);
 
+/* The in-addr.arpa / ip6.arpa name of an address (RFC 1035 3.5,
+ * RFC 3596 2.5); buf of at least 74 bytes. */
+void vouch__dns_reverse(const unsigned char *ip, int v6, char *buf,
+    size_t size);
+
 #endif

@@ -84,11 +84,16 @@ split_fields(struct dkim_msg *m)
 		memset(f, 0, sizeof(*f));
 		f->raw = p + start;
 		f->len = i - start;
+		/* field-name = 1*ftext, ftext = %d33-57 / %d59-126
+		 * (RFC 5322 3.6.8); WSP before the colon is obs-syntax */
 		for (j = 0; j < f->len && f->raw[j] != ':' &&
-		    f->raw[j] != '\n'; j++)
+		    ((f->raw[j] >= 33 && f->raw[j] <= 126) ||
+		    f->raw[j] == ' ' || f->raw[j] == '\t'); j++)
 			;
 		if (j == f->len || f->raw[j] != ':' || j == 0) {
-			m->error = "header line without a colon";
+			m->error = m->nfields == 0 ? "not a message: it does "
+			    "not start with header fields" :
+			    "header line without a colon";
 			continue;
 		}
 		f->colon = j;

@@ -590,8 +590,11 @@ header(const struct vouch_auth *a, int with_arc)
 	vhdr_raw(&h, ";");
 	vhdr_newline(&h);
 	if (n == 0) {
+		const char *why = vouch__dkim_verifier_msg(a->dkim)->error;
+
 		vhdr_raw(&h, "dkim=none");
-		vhdr_comment(&h, "no signature");
+		vhdr_comment(&h, why != NULL && strncmp(why, "not a message",
+		    13) == 0 ? why : "no signature");
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0) {
@@ -762,8 +765,12 @@ vouch_auth_text(const struct vouch_auth *a, const char *source)
 		ESC(source);
 		PUT(":");
 	}
-	if (n == 0)
-		PUT(" dkim=none (no signature)");
+	if (n == 0) {
+		const char *why = vouch__dkim_verifier_msg(a->dkim)->error;
+
+		PUT(" dkim=none (%s)", why != NULL && strncmp(why,
+		    "not a message", 13) == 0 ? why : "no signature");
+	}
 	for (i = 0; i < n; i++) {
 		const struct vouch_dkim_sig *g = vouch_auth_dkim_sig(a, i);
 

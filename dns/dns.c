@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -394,4 +396,20 @@ vouch_dns_stats(const struct vouch_dns *d, struct vouch_dns_stats *s)
 	s->cache_hits = __atomic_load_n(&d->hits, __ATOMIC_RELAXED);
 	s->upstream = __atomic_load_n(&d->upstream, __ATOMIC_RELAXED);
 	s->tempfail = __atomic_load_n(&d->tempfail, __ATOMIC_RELAXED);
+}
+
+char *
+vouch_dns_ptr_name(const char *ip)
+{
+	unsigned char a[16];
+	char buf[80];
+	int v6 = 0;
+
+	if (inet_pton(AF_INET, ip, a) != 1) {
+		if (inet_pton(AF_INET6, ip, a) != 1)
+			return NULL;
+		v6 = 1;
+	}
+	vouch__dns_reverse(a, v6, buf, sizeof(buf));
+	return strdup(buf);
 }

@@ -203,22 +203,7 @@ target_name(struct spf_ctx *c, const struct spf_term *t, const char *domain,
 static void
 reverse_name(const struct spf_ctx *c, char *buf, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	int i;
-
-	if (!c->v6) {
-		snprintf(buf, size, "%u.%u.%u.%u.in-addr.arpa", c->ip[3],
-		    c->ip[2], c->ip[1], c->ip[0]);
-		return;
-	}
-	for (i = 15; i >= 0 && o + 4 < size; i--) {
-		buf[o++] = hex[c->ip[i] & 15];
-		buf[o++] = '.';
-		buf[o++] = hex[c->ip[i] >> 4];
-		buf[o++] = '.';
-	}
-	snprintf(buf + o, size - o, "ip6.arpa");
+	vouch__dns_reverse(c->ip, c->v6, buf, size);
 }
 
 static int

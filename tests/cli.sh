@@ -28,6 +28,11 @@ expect_exit 0 "dns A through a CNAME" "$VOUCH" dns A www.example.com $Z
 expect_grep '^192.0.2.10$' "$tmp/out" "CNAME followed"
 expect_exit 0 "dns MX" "$VOUCH" dns MX example.com $Z
 expect_grep '^10 mail.example.com$' "$tmp/out" "MX printed"
+# PTR of an address builds the reverse name (as dig -x)
+expect_exit 0 "dns PTR ADDRESS" "$VOUCH" dns PTR 203.0.113.9 --dns-zone "$ZONES/spf.example.zone"
+expect_grep '^host.ptr.spf.example$' "$tmp/out" "dns PTR 203.0.113.9 finds 9.113.0.203.in-addr.arpa"
+"$VOUCH" --help > "$tmp/h"
+grep -q -- '--dns-zone' "$tmp/h" && grep -q 'man -l doc/vouch.1' "$tmp/h" && ok "vouch --help: offline use and man -l" || not_ok "vouch --help"
 # owner names with escapes compare in wire form (RFC 1035 5.1)
 printf '$ORIGIN example.com.\nmacro\\037percent\\032\\032space 300 IN A 192.0.2.9\n' > "$tmp/esc.zone"
 expect_exit 0 "escaped owner answers the raw name" "$VOUCH" dns A 'macro%percent  space.example.com' --dns-zone "$tmp/esc.zone"

@@ -16,6 +16,16 @@ grep -q '^rsa._domainkey.example.org. IN TXT ( "v=DKIM1; k=rsa; p=' rsa.txt && o
 long=$(grep -o '"[^"]*"' rsa.txt | awk '{ if (length($0) - 2 > 255) print }')
 [ -z "$long" ] && ok "every string at most 255 bytes" || not_ok "strings over 255 bytes"
 expect_exit 73 "keygen never overwrites" "$VOUCH" keygen -d example.org -s ed -t ed25519
+# one rule for output that cannot be created: 73, in sign and keygen
+expect_exit 73 "keygen -o a missing folder is 73" "$VOUCH" keygen -d example.org -s x -o /nonexistent/dir
+check_fail_73() { "$VOUCH" sign -d example.org -s ed -k ed.private -o /nonexistent/x "$top_srcdir/testdata/messages/unsigned.eml" 2>/dev/null; }
+check_fail_73; [ $? = 73 ] && ok "sign -o a missing folder is 73" || not_ok "sign -o a missing folder"
+"$VOUCH" keygen --bogus 2> "$tmp/e"; grep -q '^vouch: keygen: unrecognized option' "$tmp/e" && ok "getopt errors carry the vouch: prefix" || not_ok "prefix: $(cat "$tmp/e")"
+"$VOUCH" sign -s ed -k ed.private /dev/null 2> "$tmp/e"; grep -q -- '-d DOMAIN is missing' "$tmp/e" && ok "a missing -d is named as missing" || not_ok "missing -d: $(cat "$tmp/e")"
+"$VOUCH" sign -d example.org -s ed /dev/null 2> "$tmp/e"; grep -q '(1 selector, 0 keys)' "$tmp/e" && ok "selector/key counts in good English" || not_ok "counts: $(cat "$tmp/e")"
+head -c 2000 /dev/urandom | tr -d ':' > binary.dat
+"$VOUCH" sign -d example.org -s ed -k ed.private binary.dat > /dev/null 2> "$tmp/e"
+[ $? = 65 ] && grep -q 'not a message' "$tmp/e" && ok "sign: a binary file is not a message (65)" || not_ok "sign binary: $(cat "$tmp/e")"
 expect_exit 64 "keygen rejects 512-bit RSA" "$VOUCH" keygen -d example.org -s tiny -b 512
 expect_exit 0 "--print-record" "$VOUCH" keygen --print-record -k rsa.private -s rsa -d example.org
 cmp -s "$tmp/out" rsa.txt && ok "--print-record matches the generated record" || not_ok "--print-record matches"

@@ -50,7 +50,19 @@ expect_grep "vouch: .*nope.eml: No such file" "$tmp/err" "missing file named"
 expect_exit 66 "others still checked when one is missing" "$VOUCH" verify $V "$M/nope.eml" "$M/dkim-pass-rsa.eml"
 expect_grep "dkim-pass-rsa.eml: dkim=pass" "$tmp/out" "the readable one reported"
 expect_exit 64 "bad --format is usage" "$VOUCH" verify --format xml "$M/unsigned.eml"
-expect_exit 64 "no path is usage" "$VOUCH" verify
+# no PATH reads stdin, as vouch sign does
+expect_exit 0 "no PATH reads stdin" sh -c "\"$VOUCH\" verify $V < \"$M/dkim-pass-rsa.eml\""
+expect_grep '^stdin: dkim=pass' "$tmp/out" "no PATH: the message from stdin is verified"
+# --add-header: exit 0 once the message is written, whatever the verdict
+expect_exit 0 "--add-header on a failing message exits 0" "$VOUCH" verify $V --add-header "$M/dkim-body-modified.eml"
+grep -q 'dkim=fail' "$tmp/out" && ok "--add-header: the verdict is in the header" || not_ok "--add-header verdict"
+# not a message: the same words as vouch sign
+head -c 2000 /dev/urandom | tr -d ':' > "$tmp/binary"
+"$VOUCH" verify $V "$tmp/binary" > "$tmp/out" 2>&1
+grep -q 'not a message' "$tmp/out" && ok "verify: a binary file is not a message" || not_ok "verify binary: $(cat "$tmp/out")"
+# a reader that goes away early is no error message
+"$VOUCH" verify $V "$M"/*.eml 2> "$tmp/err" | head -c 10 > /dev/null
+grep -q 'Broken pipe\|write error' "$tmp/err" && not_ok "EPIPE printed a message" || ok "| head: no broken-pipe message"
 
 # mbox (mboxrd quoting) with good, bad and unsigned messages
 {

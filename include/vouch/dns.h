@@ -165,6 +165,9 @@ VOUCH_EXPORT size_t vouch_dns_answer_longest_string(
 VOUCH_EXPORT const char *vouch_dns_rcode_name(enum vouch_dns_rcode rcode);
 /* Type from its name ("TXT"), 0 when unknown. */
 VOUCH_EXPORT int vouch_dns_type_parse(const char *name);
+/* The reverse name of an IPv4 or IPv6 address ("25.2.0.192.in-addr.arpa"),
+ * malloc'd; NULL when ip is not an address. */
+VOUCH_EXPORT char *vouch_dns_ptr_name(const char *ip);
 
 #ifdef __cplusplus
 }
