@@ -16,6 +16,7 @@ enum {
 	OPT_DNS_OVERLAY,
 	OPT_DNS_FAIL,
 	OPT_DNS_TRIES,
+	OPT_DNS_ORIGIN,
 	OPT_HELP,
 	OPT_FIRST_LOCAL = 1100
 };
@@ -27,6 +28,7 @@ enum {
 	{ "dns-zone", required_argument, NULL, OPT_DNS_ZONE }, \
 	{ "dns-overlay", required_argument, NULL, OPT_DNS_OVERLAY }, \
 	{ "dns-fail", required_argument, NULL, OPT_DNS_FAIL }, \
+	{ "dns-origin", required_argument, NULL, OPT_DNS_ORIGIN }, \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 #define CLI_DNS_HELP \
@@ -38,7 +40,9 @@ enum {
 "  --dns-zone FILE           answer only from this master file (repeatable,\n" \
 "                            offline: names absent from every file are NXDOMAIN)\n" \
 "  --dns-overlay FILE        answer names in FILE from it, others live\n" \
-"  --dns-fail NAME[/TYPE]=timeout|servfail  inject a fault (repeatable)\n"
+"  --dns-fail NAME[/TYPE]=timeout|servfail  inject a fault (repeatable)\n" \
+"  --dns-origin NAME         origin of --dns-zone/--dns-overlay files that\n" \
+"                            have no $ORIGIN (opendkim-genkey's .txt files)\n"
 
 struct cli_dns {
 	const char *server;
@@ -50,6 +54,7 @@ struct cli_dns {
 	int noverlays;
 	const char *fails[64];
 	int nfails;
+	const char *origin;	/* --dns-origin */
 	int error;	/* exit code of the first bad option */
 };
 

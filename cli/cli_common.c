@@ -67,6 +67,9 @@ cli_dns_option(struct cli_dns *o, int c, const char *arg)
 		return push(o->overlays, &o->noverlays, arg, "--dns-overlay", o);
 	case OPT_DNS_FAIL:
 		return push(o->fails, &o->nfails, arg, "--dns-fail", o);
+	case OPT_DNS_ORIGIN:
+		o->origin = arg;
+		return 1;
 	}
 	return 0;
 }
@@ -104,12 +107,22 @@ cli_dns_setup(struct cli_dns *o, const char *origin, int *ex)
 		vouch_dns_set_timeout(dns, o->timeout > 0 ?
 		    (unsigned int)(o->timeout * 1000) : 5000,
 		    o->tries > 0 ? o->tries : 2);
-	for (i = 0; i < o->nzones; i++)
-		if (vouch_dns_load_zone(dns, o->zones[i], origin, 0, &err))
+	if (o->origin != NULL)
+		origin = o->origin;
+	for (i = 0; i < o->nzones + o->noverlays; i++) {
+		const char *f = i < o->nzones ? o->zones[i] :
+		    o->overlays[i - o->nzones];
+
+		/* relative names and nothing to make them absolute: they
+		 * would sit under the root and never answer */
+		if (origin == NULL && vouch_dns_zone_relative(f) == 1)
+			cli_err(f, "warning: relative owner names and no "
+			    "$ORIGIN: they are read as under the root; give "
+			    "--dns-origin DOMAIN");
+		if (vouch_dns_load_zone(dns, f, origin, i < o->nzones ? 0 :
+		    VOUCH_DNS_LOAD_OVERLAY, &err))
 			goto fail;
-	for (i = 0; i < o->noverlays; i++)
-		if (vouch_dns_load_zone(dns, o->overlays[i], origin, 1, &err))
-			goto fail;
+	}
 	for (i = 0; i < o->nfails; i++)
 		if (vouch_dns_add_fault_spec(dns, o->fails[i], &err))
 			goto fail;

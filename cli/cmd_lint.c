@@ -120,6 +120,7 @@ cmd_lint(int argc, char **argv)
 	struct vouch_dkim_key *key = NULL;
 	const char *record = NULL, *domain = NULL, *keyfile = NULL;
 	const char *origin = NULL, *format = "text", *what;
+	char *soa = NULL;
 	enum vouch_status st = VOUCH_OK;
 	int c, tree = 0, unsafe = 0, ex = EX_OK, nargs;
 	size_t e, w, n;
@@ -172,6 +173,19 @@ cmd_lint(int argc, char **argv)
 			return EX_CONFIG;
 		}
 	}
+	if (strcmp(what, "zone") == 0 && origin == NULL &&
+	    vouch_dns_zone_relative(argv[optind]) == 1) {
+		/* relative names need an origin: the SOA's owner when it is
+		 * written absolute, else the user must say */
+		soa = vouch_dns_zone_origin(argv[optind], NULL);
+		if (soa == NULL || *soa == '\0' || strcmp(soa, ".") == 0) {
+			cli_err(argv[optind], "relative names and no origin: add "
+			    "$ORIGIN to the file or give --origin DOMAIN");
+			ex = EX_USAGE;
+			goto out;
+		}
+		origin = soa;
+	}
 	if ((dns = cli_dns_setup(&o, origin, &ex)) == NULL)
 		goto out;
 	if ((l = vouch_lint_new(dns)) == NULL) {
@@ -204,6 +218,7 @@ cmd_lint(int argc, char **argv)
 	if (cli_stdout_done() != EX_OK)
 		ex = EX_IOERR;
 out:
+	vouch_free(soa);
 	vouch_lint_free(l);
 	vouch_dns_free(dns);
 	vouch_dkim_key_free(key);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ldns/ldns.h>
 
@@ -577,4 +578,44 @@ dns_store_add_line(struct dns_store *s, const char *line,
 	st = add_ldns_rr(s, rr);
 	ldns_rr_free(rr);
 	return st;
+}
+
+/* A text look at a master file: relative owner names (RFC 1035 5.1) with
+ * no $ORIGIN before them. */
+int
+vouch_dns_zone_relative(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[4096];
+	int rel = 0, depth = 0;
+
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *p = line, *e;
+		int cont = depth > 0;
+
+		for (e = p; *e; e++)	/* parentheses span lines */
+			if (*e == '(')
+				depth++;
+			else if (*e == ')' && depth > 0)
+				depth--;
+			else if (*e == ';' || *e == '"')
+				break;
+		if (cont || *p == ' ' || *p == '\t' || *p == ';' ||
+		    *p == '\n' || *p == '\r')
+			continue;
+		if (strncasecmp(p, "$ORIGIN", 7) == 0)
+			break;		/* from here on names are absolute */
+		if (*p == '$')
+			continue;
+		for (e = p; *e && !strchr(" \t\r\n", *e); e++)
+			;
+		if (e > p && e[-1] != '.') {
+			rel = 1;
+			break;
+		}
+	}
+	fclose(fp);
+	return rel;
 }

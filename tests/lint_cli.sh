@@ -93,6 +93,18 @@ expect_exit 1 "reports to another organization under a PSD need authorization" "
 expect_grep 'dmarc-report-unauthorized' "$tmp/out" "unauthorized report address found"
 expect_exit 0 "reports inside the organization need none" "$VOUCH" lint dmarc \
 	--record 'v=DMARC1; p=reject; rua=mailto:d@sub.dmarc.example' --domain dmarc.example --dns-zone "$ZONES/dmarc.zone"
+# a zone file without an origin: refuse, or take the SOA's absolute owner
+printf '$TTL 300\n@ IN SOA ns h 1 2 3 4 5\n@ IN TXT "v=spf1 -all"\n' > "$tmp/noorg.zone"
+expect_exit 64 "lint zone: relative names and no origin is 64" "$VOUCH" lint zone "$tmp/noorg.zone"
+expect_grep 'no origin' "$tmp/err" "says the origin is missing"
+expect_exit 0 "lint zone: --origin gives it" "$VOUCH" lint zone "$tmp/noorg.zone" --origin example.org --dns-zone "$tmp/noorg.zone"
+printf '$TTL 300\nexample.org. IN SOA ns h 1 2 3 4 5\n@ IN TXT "v=spf1 -all"\n' > "$tmp/soa.zone"
+expect_exit 0 "lint zone: the SOA's absolute owner is the origin" "$VOUCH" lint zone "$tmp/soa.zone" --dns-zone "$tmp/soa.zone"
+# opendkim-genkey's .txt: relative owner, --dns-origin
+printf 'odk._domainkey IN TXT ( "v=DKIM1; k=rsa; p=" )\n' > "$tmp/odk.txt"
+expect_exit 1 "relative names without --dns-origin are not found" "$VOUCH" dns TXT odk._domainkey.example.org --dns-zone "$tmp/odk.txt"
+expect_grep 'give --dns-origin' "$tmp/err" "and vouch warns about them"
+expect_exit 0 "--dns-origin makes them absolute" "$VOUCH" dns TXT odk._domainkey.example.org --dns-zone "$tmp/odk.txt" --dns-origin example.org
 expect_exit 64 "lint without a kind" "$VOUCH" lint
 expect_exit 64 "lint spf without domain" "$VOUCH" lint spf
 expect_exit 66 "missing zone file" "$VOUCH" lint zone /nonexistent.zone

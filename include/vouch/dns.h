@@ -95,6 +95,9 @@ VOUCH_EXPORT enum vouch_status vouch_dns_zone_foreach(const char *path,
     void *arg, struct vouch_error *err);
 /* The owner of the SOA record of a master file, malloc'd, or NULL. */
 VOUCH_EXPORT char *vouch_dns_zone_origin(const char *path, const char *origin);
+/* 1 when the master file has relative owner names before any $ORIGIN
+ * (they need an origin to mean anything), 0 when not, -1 unreadable. */
+VOUCH_EXPORT int vouch_dns_zone_relative(const char *path);
 /* Add one record in master-file syntax ("name TTL IN TXT \"...\""). */
 VOUCH_EXPORT enum vouch_status vouch_dns_add_rr(struct vouch_dns *dns,
     const char *line, struct vouch_error *err);
