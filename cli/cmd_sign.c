@@ -34,7 +34,9 @@ const char usage_sign[] =
 "  -o, --output FILE    write here (atomically) instead of stdout\n"
 "\n"
 "Exit: 0 signed (or passed through); 1 no key-table match with\n"
-"--require-sign; 64 usage; 65 malformed message (or not a message); 66\n"
+"--require-sign; 64 usage; 65 malformed message or not a message (a\n"
+"message that starts with an mbox 'From ' line is refused: sign the\n"
+"message alone); 66\n"
 "missing input; 73 the -o file cannot be created; 74 I/O error; 78 bad or\n"
 "unreadable key.  On failure nothing is written.\n";
 

@@ -86,14 +86,23 @@ split_fields(struct dkim_msg *m)
 		f->len = i - start;
 		/* field-name = 1*ftext, ftext = %d33-57 / %d59-126
 		 * (RFC 5322 3.6.8); WSP before the colon is obs-syntax */
-		for (j = 0; j < f->len && f->raw[j] != ':' &&
-		    ((f->raw[j] >= 33 && f->raw[j] <= 126) ||
-		    f->raw[j] == ' ' || f->raw[j] == '\t'); j++)
+		for (j = 0; j < f->len && f->raw[j] >= 33 && f->raw[j] <= 126 &&
+		    f->raw[j] != ':'; j++)
 			;
+		while (j > 0 && j < f->len && (f->raw[j] == ' ' ||
+		    f->raw[j] == '\t'))
+			j++;
 		if (j == f->len || f->raw[j] != ':' || j == 0) {
-			m->error = m->nfields == 0 ? "not a message: it does "
-			    "not start with header fields" :
-			    "header line without a colon";
+			if (m->nfields == 0 && start == 0 && f->len >= 5 &&
+			    memcmp(f->raw, "From ", 5) == 0)
+				m->error = "not a message: it starts with an "
+				    "mbox 'From ' line (give the message "
+				    "alone)";
+			else if (m->nfields == 0)
+				m->error = "not a message: it does not start "
+				    "with header fields";
+			else
+				m->error = "header line without a colon";
 			continue;
 		}
 		f->colon = j;

@@ -450,7 +450,8 @@ vouch_dkim_signer_finish(struct vouch_dkim_signer *s, char **headers,
 		return vouch__err(err, st, NULL, -1, "%s", vouch_strerror(st));
 	if (s->msg.error != NULL)
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 2.2", -1,
-		    "malformed header: %s", s->msg.error);
+		    "%s%s", strncmp(s->msg.error, "not a message", 13) == 0 ?
+		    "" : "malformed header: ", s->msg.error);
 	if (dkim_msg_from(&s->msg) == NULL) {
 		(void)dkim_msg_from_addr(&s->msg, &why);
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 3.6", -1,

@@ -458,6 +458,48 @@ add_ldns_rr(struct dns_store *s, const ldns_rr *rr)
 }
 
 /* Parse a master file with ldns. */
+/* The line of the first quoted string over 255 bytes (RFC 1035 3.3
+ * character-string), escapes counted as one byte; 0 when none. */
+static int
+long_string_line(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	int c, inq = 0, lineno = 1, at = 0, startline = 0;
+	size_t n = 0;
+
+	if (fp == NULL)
+		return 0;
+	while (at == 0 && (c = getc(fp)) != EOF) {
+		if (!inq && c == ';')	/* a comment: skip to its line end */
+			while ((c = getc(fp)) != EOF && c != '\n')
+				;
+		if (c == '\n') {
+			lineno++;
+			continue;
+		}
+		if (!inq) {
+			if (c == '"') {
+				inq = 1;
+				n = 0;
+				startline = lineno;
+			}
+			continue;
+		}
+		if (c == '"') {
+			inq = 0;
+			continue;
+		}
+		if (c == '\\' && (c = getc(fp)) >= '0' && c <= '9') {
+			getc(fp);	/* \DDD is one byte */
+			getc(fp);
+		}
+		if (++n > 255)
+			at = startline;
+	}
+	fclose(fp);
+	return at;
+}
+
 static enum vouch_status
 read_zone(const char *path, const char *origin, ldns_zone **z,
     struct vouch_error *err)
@@ -478,9 +520,17 @@ read_zone(const char *path, const char *origin, ldns_zone **z,
 	ls = ldns_zone_new_frm_fp_l(z, fp, org, 3600, LDNS_RR_CLASS_IN, &line);
 	fclose(fp);
 	ldns_rdf_deep_free(org);
-	if (ls != LDNS_STATUS_OK)
+	if (ls != LDNS_STATUS_OK) {
+		int at = long_string_line(path);
+
+		if (at > 0)
+			return vouch__err(err, VOUCH_E_SYNTAX, "RFC 1035 3.3",
+			    -1, "%s: line %d: a TXT string is longer than 255 "
+			    "bytes; split it into several quoted strings "
+			    "(\"...\" \"...\")", path, at);
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 1035 5", -1,
 		    "%s: line %d: %s", path, line, ldns_get_errorstr_by_id(ls));
+	}
 	return VOUCH_OK;
 }
 

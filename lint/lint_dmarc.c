@@ -132,6 +132,15 @@ lint_dmarc_record(struct vouch_lint *l, const char *name, const char *domain,
 		    "RFC 7489 6.4", -1, "%s", why);
 		return;
 	}
+	if (t.n > 0 && t.t[0].nlen == 1 && t.t[0].name[0] == 'v' &&
+	    t.t[0].vlen > 6 && memcmp(t.t[0].val, "DMARC1", 6) == 0 &&
+	    strchr(" \t\r\n", t.t[0].val[6]) != NULL) {
+		/* "v=DMARC1 p=reject": one mistake, one finding */
+		lint_add(l, VOUCH_LINT_ERROR, "dmarc-syntax", name,
+		    "RFC 9989 4.7", -1, "missing ';' after v=DMARC1: "
+		    "receivers read the rest as part of the version");
+		return;
+	}
 	if (t.n == 0 || !eq(&t.t[0], "DMARC1") || t.t[0].nlen != 1 ||
 	    t.t[0].name[0] != 'v')
 		lint_add(l, VOUCH_LINT_ERROR, "dmarc-version", name,

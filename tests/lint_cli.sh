@@ -105,6 +105,13 @@ printf 'odk._domainkey IN TXT ( "v=DKIM1; k=rsa; p=" )\n' > "$tmp/odk.txt"
 expect_exit 1 "relative names without --dns-origin are not found" "$VOUCH" dns TXT odk._domainkey.example.org --dns-zone "$tmp/odk.txt"
 expect_grep 'give --dns-origin' "$tmp/err" "and vouch warns about them"
 expect_exit 0 "--dns-origin makes them absolute" "$VOUCH" dns TXT odk._domainkey.example.org --dns-zone "$tmp/odk.txt" --dns-origin example.org
+# clear messages for two common mistakes
+expect_exit 1 "v=DMARC1 without ';'" "$VOUCH" lint dmarc --record 'v=DMARC1 p=reject' --domain example.org
+expect_grep "missing ';' after v=DMARC1" "$tmp/out" "says the ';' is missing"
+[ "$(grep -c '^error' "$tmp/out")" = 1 ] && ok "one mistake, one finding" || not_ok "findings: $(cat "$tmp/out")"
+python3 -c "print('\$ORIGIN example.org.\ns1._domainkey IN TXT \"v=DKIM1; k=rsa; p=' + 'A'*300 + '\"')" > "$tmp/long.zone"
+expect_exit 65 "a TXT string over 255 bytes" "$VOUCH" lint zone "$tmp/long.zone"
+expect_grep 'line 2: a TXT string is longer than 255 bytes; split it' "$tmp/err" "says where and how to split it"
 expect_exit 64 "lint without a kind" "$VOUCH" lint
 expect_exit 64 "lint spf without domain" "$VOUCH" lint spf
 expect_exit 66 "missing zone file" "$VOUCH" lint zone /nonexistent.zone

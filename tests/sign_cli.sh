@@ -141,4 +141,7 @@ expect_exit 0 "no match passes through" "$VOUCH" sign --key-table table other.em
 cmp -s "$tmp/out" other.eml && ok "unsigned pass-through is byte exact" || not_ok "pass-through altered"
 check_fail 1 "--require-sign with no match" "$VOUCH" sign --key-table table --require-sign other.eml
 cat other.eml | "$VOUCH" sign --key-table table > piped-table.eml && cmp -s piped-table.eml other.eml && ok "key table from a pipe" || not_ok "key table from a pipe"
+printf 'From alice@example.org Mon Nov  2 10:00:00 2026\nFrom: a@example.org\nSubject: x\n\nbody\n' > mboxline.eml
+check_fail 65 "a message starting with an mbox From line is refused" "$VOUCH" sign -d example.org -s ed -k ed.private mboxline.eml
+grep -q "mbox 'From ' line" "$tmp/ferr" && ok "and the error says why" || not_ok "mbox From line message: $(cat "$tmp/ferr")"
 finish
