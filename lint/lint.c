@@ -170,7 +170,8 @@ collect(void *arg, const char *name, int type, const unsigned char *data,
 	struct zrec *r;
 
 	(void)nstr;
-	if (type != VOUCH_DNS_TXT && type != VOUCH_DNS_MX)
+	if (type != VOUCH_DNS_TXT && type != VOUCH_DNS_MX &&
+	    type != VOUCH_DNS_CNAME)
 		return 0;
 	if (w->n == w->size) {
 		size_t ns = w->size ? w->size * 2 : 32;
@@ -220,6 +221,71 @@ dkim_domain(const char *name)
 	const char *p = strstr(name, "._domainkey.");
 
 	return p != NULL ? p + strlen("._domainkey.") : NULL;
+}
+
+/*
+ * A DKIM selector or _dmarc delegated by CNAME (the usual setup with mail
+ * providers): follow it as verifiers do (inside the zone, else through
+ * the DNS options) and lint what it points at; a CNAME to nowhere is an
+ * error, for the selector or policy then does not exist.
+ */
+static void
+zone_cname(struct vouch_lint *l, const struct zrec *r)
+{
+	int dmarc = label_is(r->name, "_dmarc");
+	struct vouch_dns_answer *a = NULL;
+	size_t i, n, found = 0;
+
+	if (!dmarc && dkim_domain(r->name) == NULL)
+		return;
+	if (vouch_dns_query(l->dns, r->name, VOUCH_DNS_TXT, &a, NULL) !=
+	    VOUCH_OK)
+		return;
+	switch (vouch_dns_answer_rcode(a)) {
+	case VOUCH_DNS_TEMPFAIL:
+	case VOUCH_DNS_MALFORMED:
+		l->temp = 1;
+		break;
+	case VOUCH_DNS_NXDOMAIN:
+	case VOUCH_DNS_NODATA:
+		lint_add(l, VOUCH_LINT_ERROR, dmarc ? "dmarc-cname-dangling" :
+		    "dkim-cname-dangling", r->name, "RFC 1034 3.6.2", -1,
+		    "CNAME to %s, which %s: %s", r->data,
+		    vouch_dns_answer_rcode(a) == VOUCH_DNS_NXDOMAIN ?
+		    "does not exist" : "has no TXT record", dmarc ?
+		    "receivers find no DMARC policy" :
+		    "every signature with this selector fails");
+		break;
+	default:
+		for (i = 0; i < vouch_dns_answer_count(a); i++) {
+			const char *p = (const char *)vouch_dns_answer_data(a,
+			    i, &n, NULL);
+
+			if (dmarc && !(n >= 8 && memcmp(p, "v=DMARC1", 8) == 0))
+				continue;
+			found++;
+			if (dmarc)
+				lint_dmarc_record(l, r->name, r->name + 7, p, n,
+				    vouch_dns_answer_longest_string(a, i));
+			else if (vouch_dns_answer_count(a) == 1)
+				lint_dkim_record(l, r->name, p, n,
+				    vouch_dns_answer_longest_string(a, i), NULL);
+		}
+		if (!dmarc && vouch_dns_answer_count(a) > 1)
+			lint_add(l, VOUCH_LINT_ERROR, "dkim-multiple-records",
+			    r->name, "RFC 6376 3.6.2.2", -1, "%zu TXT records "
+			    "behind the CNAME to %s; verifiers fail on more "
+			    "than one", vouch_dns_answer_count(a), r->data);
+		if (dmarc && found == 0)
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-cname-dangling",
+			    r->name, "RFC 7489 6.1", -1, "CNAME to %s, which "
+			    "holds no DMARC record", r->data);
+		else if (dmarc && found > 1)
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-multiple-records",
+			    r->name, "RFC 7489 6.6.3", -1, "%zu DMARC records "
+			    "behind the CNAME: receivers ignore them all", found);
+	}
+	vouch_dns_answer_free(a);
 }
 
 static void
@@ -305,6 +371,9 @@ vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
 	org = origin != NULL ? vouch__name_norm(origin) :
 	    vouch_dns_zone_origin(path, NULL);
 	for (i = 0; i < w.n; i++)
+		if (w.r[i].type == VOUCH_DNS_CNAME)
+			zone_cname(l, &w.r[i]);
+	for (i = 0; i < w.n; i++)
 		if (w.r[i].type == VOUCH_DNS_TXT) {
 			int had = l->have_spf;
 
@@ -347,7 +416,8 @@ vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
 
 		snprintf(want, sizeof(want), "_dmarc.%s", org);
 		for (i = 0; i < w.n; i++)
-			if (w.r[i].type == VOUCH_DNS_TXT &&
+			if ((w.r[i].type == VOUCH_DNS_TXT ||
+			    w.r[i].type == VOUCH_DNS_CNAME) &&
 			    strcasecmp(w.r[i].name, want) == 0)
 				has = 1;
 		if (!has)

@@ -105,6 +105,13 @@ printf 'odk._domainkey IN TXT ( "v=DKIM1; k=rsa; p=" )\n' > "$tmp/odk.txt"
 expect_exit 1 "relative names without --dns-origin are not found" "$VOUCH" dns TXT odk._domainkey.example.org --dns-zone "$tmp/odk.txt"
 expect_grep 'give --dns-origin' "$tmp/err" "and vouch warns about them"
 expect_exit 0 "--dns-origin makes them absolute" "$VOUCH" dns TXT odk._domainkey.example.org --dns-zone "$tmp/odk.txt" --dns-origin example.org
+# DKIM and DMARC delegated by CNAME are followed and linted
+L="$top_srcdir/testdata/lint"
+expect_exit 1 "lint zone follows CNAMEs" "$VOUCH" lint zone "$L/cname.zone" --dns-zone "$L/cname-provider.zone"
+expect_grep '^warning dkim-rsa-weak s1._domainkey.cn.example' "$tmp/out" "the key behind s1's CNAME is linted"
+expect_grep '^error dkim-cname-dangling s2._domainkey.cn.example: CNAME to nowhere' "$tmp/out" "a CNAME to nowhere is an error"
+expect_grep '^error dmarc-bad-policy _dmarc.cn.example: p=rejct' "$tmp/out" "the policy behind _dmarc's CNAME is linted"
+grep -q dmarc-missing "$tmp/out" && not_ok "a CNAME'd _dmarc counted as missing" || ok "a CNAME'd _dmarc is not missing"
 # clear messages for two common mistakes
 expect_exit 1 "v=DMARC1 without ';'" "$VOUCH" lint dmarc --record 'v=DMARC1 p=reject' --domain example.org
 expect_grep "missing ';' after v=DMARC1" "$tmp/out" "says the ';' is missing"
