@@ -97,6 +97,14 @@ print_text(const struct vouch_lint *l, int tree)
 		printf("; SPF: %u DNS lookup%s, %u void", lk, lk == 1 ? "" : "s",
 		    vd);
 	putchar('\n');
+	{
+		size_t k;
+		const char *what = vouch_lint_checked(l, &k);
+
+		if (k > 0)
+			printf("%zu record%s checked: %s\n", k, k == 1 ? "" : "s",
+			    what);
+	}
 }
 
 int

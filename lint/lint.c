@@ -18,7 +18,27 @@ vouch_lint_new(struct vouch_dns *dns)
 		return NULL;
 	l->dns = dns;
 	vbuf_init(&l->tree, 1 << 20);
+	vbuf_init(&l->checked, 1 << 20);
 	return l;
+}
+
+void
+lint_checked(struct vouch_lint *l, const char *kind, const char *name,
+    size_t namelen)
+{
+	if (l->checked.len > 0)
+		(void)vbuf_adds(&l->checked, ", ");
+	(void)vbuf_printf(&l->checked, "%s%s%.*s", kind, namelen ? " " : "",
+	    (int)namelen, name);
+	(void)vbuf_str(&l->checked);	/* keep it NUL terminated */
+	l->nchecked++;
+}
+
+const char *
+vouch_lint_checked(const struct vouch_lint *l, size_t *n)
+{
+	*n = l->nchecked;
+	return l->checked.data != NULL ? (const char *)l->checked.data : "";
 }
 
 void
@@ -33,6 +53,7 @@ vouch_lint_free(struct vouch_lint *l)
 		free(l->f[i].message);
 	}
 	free(l->f);
+	vbuf_clear(&l->checked);
 	vbuf_clear(&l->tree);
 	free(l);
 }

@@ -68,6 +68,7 @@ lint_dkim_record(struct vouch_lint *l, const char *name, const char *txt,
 	char why[160];
 	enum vouch_status st;
 
+	lint_checked(l, "DKIM", name, strcspn(name, "."));
 	lint_string_lengths(l, "dkim-string-too-long", name, len, longest,
 	    longest == 0);
 	if (dkim_tags_parse(txt, len, &tags, why, sizeof(why)) != VOUCH_OK) {

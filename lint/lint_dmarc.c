@@ -125,6 +125,7 @@ lint_dmarc_record(struct vouch_lint *l, const char *name, const char *domain,
 	char why[160];
 	size_t i, k;
 
+	lint_checked(l, "DMARC", domain, strlen(domain));
 	lint_string_lengths(l, "dmarc-string-too-long", name, len, longest,
 	    longest == 0);
 	if (dkim_tags_parse(txt, len, &t, why, sizeof(why)) != VOUCH_OK) {
@@ -145,6 +146,11 @@ lint_dmarc_record(struct vouch_lint *l, const char *name, const char *domain,
 	    t.t[0].name[0] != 'v')
 		lint_add(l, VOUCH_LINT_ERROR, "dmarc-version", name,
 		    "RFC 7489 6.4", -1, "v=DMARC1 must be the first tag");
+	if ((g = dkim_tags_get(&t, "p")) != NULL && eq(g, "none") &&
+	    dkim_tags_get(&t, "rua") == NULL)
+		lint_add(l, VOUCH_LINT_WARNING, "dmarc-none-without-rua", name,
+		    "RFC 9989 4.7", -1, "p=none without rua=: a monitoring "
+		    "policy that asks for no reports tells you nothing");
 	if ((g = dkim_tags_get(&t, "p")) == NULL)
 		lint_add(l, VOUCH_LINT_ERROR, "dmarc-no-policy", name,
 		    "RFC 7489 6.3", -1, "p= is required");

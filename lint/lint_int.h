@@ -22,7 +22,13 @@ struct vouch_lint {
 	int have_spf;
 	unsigned int spf_lookups, spf_voids;
 	struct vbuf tree;
+	struct vbuf checked;	/* "SPF example.com, DKIM s1, ..." */
+	size_t nchecked;
 };
+
+/* Note a record that was linted, for the summary. */
+void lint_checked(struct vouch_lint *l, const char *kind, const char *name,
+    size_t namelen);
 
 /* Add a finding; the message is formatted. */
 void lint_add(struct vouch_lint *l, enum vouch_lint_severity sev,

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +113,30 @@ covers(const struct spf_term *a, const struct spf_term *b)
 	    ((a->addr[full] ^ b->addr[full]) & (0xff << (8 - rest))) == 0;
 }
 
+/* ip4:192.0.2.1/24: bits set past the prefix are ignored by receivers
+ * (RFC 7208 5.6); say what the range really is. */
+static void
+host_bits(struct walk *w, const struct spf_term *t, const char *name)
+{
+	int v6 = t->kind == SPF_IP6, bits = v6 ? t->cidr6 : t->cidr4;
+	int total = v6 ? 128 : 32, i;
+	unsigned char net[16];
+	char text[64];
+
+	if (bits < 0 || bits >= total)
+		return;
+	memcpy(net, t->addr, 16);
+	for (i = bits; i < total; i++)
+		net[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+	if (memcmp(net, t->addr, (size_t)total / 8) == 0)
+		return;
+	if (inet_ntop(v6 ? AF_INET6 : AF_INET, net, text, sizeof(text)) == NULL)
+		return;
+	lint_add(w->l, VOUCH_LINT_INFO, "spf-cidr-host-bits", name,
+	    "RFC 7208 5.6", (long)t->offset, "'%.*s' has host bits set: the "
+	    "range is really %s/%d", (int)t->textlen, t->text, text, bits);
+}
+
 /* Rules about how the record is written (only the record being linted,
  * not a provider's include). */
 static void
@@ -157,6 +183,8 @@ style(struct walk *w, const struct spf_record *r, const char *name)
 					    "modifier '%.*s' appears more than "
 					    "once", (int)nl, t->text);
 		}
+		if (t->kind == SPF_IP4 || t->kind == SPF_IP6)
+			host_bits(w, t, name);
 		if (t->kind == SPF_IP4 || t->kind == SPF_IP6)
 			for (j = 0; j < r->n; j++)
 				if (j != i && (r->terms[j].kind == SPF_IP4 ||
@@ -323,6 +351,8 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 			continue;
 		if (t->kind == SPF_REDIRECT && r.all >= 0)
 			continue;	/* never evaluated */
+		if (r.all >= 0 && i > (size_t)r.all)
+			continue;	/* after all: never evaluated either */
 		cost++;
 		if (t->kind == SPF_INCLUDE || t->kind == SPF_REDIRECT) {
 			cost += walk_child(w, t, domain, tree, indent, bad);
@@ -330,6 +360,9 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 		}
 		if (t->kind == SPF_PTR || (t->arg == NULL && domain[0] == '('))
 			continue;	/* no domain given for a bare a or mx */
+		/* every term that costs a lookup shows in the tree */
+		vbuf_printf(tree, "%*s%.*s (1 lookup)\n", indent, "",
+		    (int)t->textlen, t->text);
 		if ((name = target(t, domain)) == NULL)
 			continue;
 		if (is_void(w, name, t->kind == SPF_MX ? VOUCH_DNS_MX :
@@ -409,6 +442,7 @@ vouch_lint_spf(struct vouch_lint *l, const char *domain, const char *record,
 		    "missing argument");
 	if ((d = vouch__name_norm(domain)) == NULL)
 		return VOUCH_E_NOMEM;
+	lint_checked(l, "SPF", d, strlen(d));
 	if (record != NULL) {
 		lint_spf_record(l, d, record, strlen(record), 0);
 		free(d);

@@ -112,6 +112,17 @@ expect_grep '^warning dkim-rsa-weak s1._domainkey.cn.example' "$tmp/out" "the ke
 expect_grep '^error dkim-cname-dangling s2._domainkey.cn.example: CNAME to nowhere' "$tmp/out" "a CNAME to nowhere is an error"
 expect_grep '^error dmarc-bad-policy _dmarc.cn.example: p=rejct' "$tmp/out" "the policy behind _dmarc's CNAME is linted"
 grep -q dmarc-missing "$tmp/out" && not_ok "a CNAME'd _dmarc counted as missing" || ok "a CNAME'd _dmarc is not missing"
+# a clean run says what it checked
+expect_exit 0 "clean zone: what was checked" "$VOUCH" lint zone "$L/clean.zone" --dns-zone "$L/providers.zone"
+expect_grep '^4 records checked: SPF mail.clean.example, SPF clean.example, DMARC clean.example, DKIM sel2026$' "$tmp/out" "names every record checked"
+# findings a DNS admin expects
+expect_exit 0 "host bits in ip4: info" "$VOUCH" lint spf --record 'v=spf1 ip4:192.0.2.1/24 a mx -all include:foo.example' --domain example.com --dns-zone "$ZONES/example.com.zone" --tree
+expect_grep "spf-cidr-host-bits.*the range is really 192.0.2.0/24" "$tmp/out" "says what the range really is"
+expect_grep "SPF: 2 DNS lookups" "$tmp/out" "a lookup after 'all' is not counted"
+expect_grep '^  a (1 lookup)$' "$tmp/out" "--tree shows a"
+expect_grep '^  mx (1 lookup)$' "$tmp/out" "--tree shows mx"
+expect_exit 0 "p=none without rua" "$VOUCH" lint dmarc --record 'v=DMARC1; p=none' --domain example.com
+expect_grep 'dmarc-none-without-rua' "$tmp/out" "monitoring without reports is a warning"
 # clear messages for two common mistakes
 expect_exit 1 "v=DMARC1 without ';'" "$VOUCH" lint dmarc --record 'v=DMARC1 p=reject' --domain example.org
 expect_grep "missing ';' after v=DMARC1" "$tmp/out" "says the ';' is missing"

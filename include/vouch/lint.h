@@ -79,6 +79,11 @@ VOUCH_EXPORT int vouch_lint_tempfail(const struct vouch_lint *l);
 VOUCH_EXPORT const char *vouch_lint_severity_name(
     enum vouch_lint_severity s);
 
+/* What was linted, for a person: "SPF example.com, DKIM s1, DMARC
+ * example.com"; *n the number of records.  Borrowed. */
+VOUCH_EXPORT const char *vouch_lint_checked(const struct vouch_lint *l,
+    size_t *n);
+
 #ifdef __cplusplus
 }
 #endif
