@@ -12,9 +12,11 @@ tmp=$(mktemp -d)
 trap 'kill $dns 2>/dev/null; rm -rf "$tmp"' EXIT
 "$top/bench/bench_gen" "$tmp/md" "$N" "$D" > "$tmp/record"
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-python3 "$top/bench/slow_dns.py" "$port" 20 "$tmp/record" &
+python3 "$top/bench/slow_dns.py" "$port" 20 "$tmp/record" "$tmp/ready" &
 dns=$!
-sleep 0.5
+# wait until it listens (a loaded machine took 1.35 s to bind)
+i=0
+while [ ! -e "$tmp/ready" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 run() {
 	start=$(date +%s.%N)
 	"$VOUCH" verify --quiet --jobs "$1" --dns-server "127.0.0.1:$port" \

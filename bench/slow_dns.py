@@ -3,7 +3,7 @@
 _domainkey with one key record, after a fixed delay, many at once
 (asyncio).  For the batch benchmark only.
 
-usage: slow_dns.py PORT DELAY_MS RECORD_FILE
+usage: slow_dns.py PORT DELAY_MS RECORD_FILE [READY_FILE]
 """
 import asyncio
 import struct
@@ -45,6 +45,8 @@ class Proto(asyncio.DatagramProtocol):
 async def main():
     loop = asyncio.get_running_loop()
     await loop.create_datagram_endpoint(Proto, local_addr=("127.0.0.1", port))
+    if len(sys.argv) > 4:   # the ready file: the socket is bound
+        open(sys.argv[4], "w").close()
     await asyncio.sleep(3600)
 
 asyncio.run(main())

@@ -33,8 +33,7 @@ expect_grep_unfolded 'arc=pass (1 instance, .*) .*smtp.remote-ip=192.0.2.1' ar.t
 	ok "the A-R with arc= is one well-formed field" || not_ok "A-R with arc= parses"
 
 if ! $PY -c 'import dkim, authres' 2>/dev/null; then
-	echo "SKIP: python3-dkim or python3-authres not installed: dkimpy ARC interop not run"
-	skipped=1
+	skip "python3-dkim or python3-authres not installed: dkimpy ARC interop not run"
 else
 	$PY "$ARCPY" verify m1.eml keys.zone > py.txt 2>&1 && ok "dkimpy verifies vouch's seal" ||
 		not_ok "dkimpy on vouch's seal: $(cat py.txt)"

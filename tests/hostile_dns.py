@@ -130,4 +130,6 @@ u = US(("127.0.0.1", PORT), UDP)
 t = TS(("127.0.0.1", PORT), TCP)
 for s in (u, t):
     threading.Thread(target=s.serve_forever, daemon=True).start()
+if len(sys.argv) > 2:       # the ready file: both sockets are bound
+    open(sys.argv[2], "w").close()
 time.sleep(600)

@@ -4,10 +4,10 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 port=$(free_port)
-python3 "$top_srcdir/tests/hostile_dns.py" "$port" &
+python3 "$top_srcdir/tests/hostile_dns.py" "$port" "$tmp/ready" &
 srv=$!
 trap 'kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
-sleep 0.5
+wait_ready "$tmp/ready" || { not_ok "the hostile server did not start"; finish; exit 1; }
 S="--dns-server 127.0.0.1:$port --dns-timeout 1 --dns-tries 1"
 # memory bound: 64 MB; AddressSanitizer's shadow memory needs more
 maxkb=65536

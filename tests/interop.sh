@@ -10,7 +10,7 @@ if ! $PY -c 'import dkim' 2>/dev/null; then
 	exit 77
 fi
 have_opendkim=1
-[ -x "$PEER" ] || { echo "note: libopendkim peer not built; opendkim cases skipped"; have_opendkim=0; }
+[ -x "$PEER" ] || { skip "libopendkim peer not built (libopendkim-dev): opendkim cases not run"; have_opendkim=0; }
 
 cd "$tmp"
 "$VOUCH" keygen -d example.org -s rsa1 -o "$tmp" >/dev/null || exit 1

@@ -7,6 +7,10 @@ fails=0
 passes=0
 
 ok() { passes=$((passes + 1)); echo "ok: $*"; }
+skips=0
+# skip WHY: a part of the test that could not run here; the whole test
+# then reports SKIP (exit 77) unless something failed
+skip() { skips=$((skips + 1)); echo "SKIP: $*"; }
 not_ok() { fails=$((fails + 1)); echo "FAIL: $*"; }
 
 # expect_exit CODE DESCRIPTION -- CMD...
@@ -39,11 +43,27 @@ expect_grep_unfolded() {
 	expect_grep "$1" "$2.unfolded" "$3"
 }
 
+# wait_ready FILE: a helper server creates FILE once it listens; wait for
+# it (at most 20 s) instead of guessing how long a loaded machine needs.
+wait_ready() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
+}
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 finish() {
+	if [ "$skips" -gt 0 ]; then
+		echo "$passes passed, $fails failed, $skips skipped"
+		[ "$fails" -eq 0 ] || return 1
+		exit 77
+	fi
 	echo "$passes passed, $fails failed"
 	[ "$fails" -eq 0 ]
 }

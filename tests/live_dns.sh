@@ -42,9 +42,11 @@ import socket, sys, time
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", int(sys.argv[1])))
 t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 t.bind(("127.0.0.1", int(sys.argv[1]))); t.listen(8)
-time.sleep(30)' "$bport" &
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$bport" "$tmp/hole.ready" &
 hole=$!
-sleep 0.3
+# query only once it listens: a closed port is not a silent server
+wait_ready "$tmp/hole.ready" || not_ok "the silent server did not start"
 start=$(date +%s)
 expect_exit 75 "silent server gives exit 75" "$VOUCH" dns TXT live.test --dns-server "127.0.0.1:$bport" --dns-timeout 1 --dns-tries 1
 took=$(( $(date +%s) - start ))
