@@ -60,6 +60,9 @@ expect_grep 'postmaster@helo.spf.example' "$tmp/out" "postmaster@HELO"
 # the four formats and exit codes, on the bundled demo zone
 expect_exit 0 "text pass exits 0" "$VOUCH" spf --ip 192.0.2.1 --mail-from user@example.com $D
 expect_grep '^pass$' "$tmp/out" "text first line is the result"
+expect_grep '^matched: ip4:192.0.2.0/24$' "$tmp/out" "text: the term that matched"
+expect_grep '^domain: example.com$' "$tmp/out" "text: the domain"
+expect_grep '^lookups: [0-9]* DNS, [0-9]* void$' "$tmp/out" "text: lookup counts"
 expect_exit 0 "json" "$VOUCH" spf --ip 192.0.2.1 --mail-from user@example.com $D --format json
 keys=$(/usr/bin/python3 -c 'import json,sys; print(",".join(json.load(sys.stdin).keys()))' < "$tmp/out")
 [ "$keys" = "result,identity,domain,mechanism,explanation,dns_lookups,void_lookups,problem" ] && ok "json has exactly the keys" || not_ok "json keys: $keys"
