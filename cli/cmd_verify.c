@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,11 +19,12 @@
 #include "cli.h"
 
 const char usage_verify[] =
-"usage: vouch verify [--format text|json|ar] [--authserv-id ID]\n"
+"usage: vouch verify [--format text|json|ar|summary] [--authserv-id ID]\n"
 "                    [--ip IP [--mail-from ADDR] [--helo NAME]] [--jobs N]\n"
 "                    [--require dkim|dmarc] [--org-domain treewalk|psl]\n"
 "                    [--psl FILE] [--arc-trust FILE] [--at UNIXTIME]\n"
-"                    [--max-sigs N]\n"
+"                    [--max-sigs N] [--allow-sha1] [--min-key-bits N]\n"
+"                    [--summary]\n"
 "                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
 "                    [PATH...]\n"
 "\n"
@@ -38,6 +40,7 @@ const char usage_verify[] =
 "                    (default)\n"
 "  --format json     JSON Lines: source, index, dkim[], spf, dmarc, arc\n"
 "  --format ar       an Authentication-Results header per message (RFC 8601)\n"
+"  --format summary  only the --summary table, on stdout\n"
 "  --authserv-id ID  for ar and --add-header (default: the host name)\n"
 "  --ip IP           also check SPF for this client (with --mail-from and/or\n"
 "                    --helo); DMARC then uses SPF too, else DKIM alone\n"
@@ -53,6 +56,12 @@ const char usage_verify[] =
 "  --at T            check signature expiry as of UNIXTIME T\n"
 "  --max-sigs N      signatures checked per message (default 10)\n"
 "  --allow-body-length  accept l= covering part of the body (else policy)\n"
+"  --allow-sha1      accept rsa-sha1 signatures (old mail; RFC 8301\n"
+"                    refuses them): such a pass is marked legacy\n"
+"  --min-key-bits N  accept RSA keys from N bits (default 1024, RFC 8301);\n"
+"                    a pass with a smaller key is marked legacy\n"
+"  --summary         at the end, on stderr, a table: messages, results,\n"
+"                    the top failure reasons, pass/fail per signing domain\n"
 "  --add-header      one message in, the same message out with\n"
 "                    Authentication-Results prepended\n"
 "  --quiet           no progress line on stderr\n"
@@ -65,9 +74,186 @@ const char usage_verify[] =
 
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
-    OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL, OPT_ARCTRUST };
+    OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL, OPT_ARCTRUST,
+    OPT_SHA1, OPT_MINBITS, OPT_SUMMARY };
 
-enum fmt { F_TEXT, F_JSON, F_AR };
+enum fmt { F_TEXT, F_JSON, F_AR, F_SUMMARY };
+
+/* --summary: counts by key ("dkim pass", "reason body hash mismatch",
+ * "domain example.com"), a small open-addressing table. */
+struct tally {
+	struct tent { char *key; unsigned long n, pass, fail; } *t;
+	size_t size, used;
+	unsigned long messages;
+};
+
+static struct tent *
+tally_get(struct tally *y, const char *key)
+{
+	size_t i, k;
+	uint64_t h = 1469598103934665603ULL;
+	const char *p;
+
+	if (y->used * 2 >= y->size) {
+		struct tally n = { NULL, y->size ? y->size * 2 : 256, 0, 0 };
+
+		if ((n.t = calloc(n.size, sizeof(*n.t))) == NULL)
+			return NULL;
+		for (k = 0; k < y->size; k++) {
+			if (y->t[k].key == NULL)
+				continue;
+			for (h = 1469598103934665603ULL, p = y->t[k].key; *p;
+			    p++)
+				h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+			for (i = h & (n.size - 1); n.t[i].key != NULL;
+			    i = (i + 1) & (n.size - 1))
+				;
+			n.t[i] = y->t[k];
+		}
+		free(y->t);
+		y->t = n.t;
+		y->size = n.size;
+	}
+	for (h = 1469598103934665603ULL, p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (i = h & (y->size - 1); y->t[i].key != NULL; i = (i + 1) &
+	    (y->size - 1))
+		if (strcmp(y->t[i].key, key) == 0)
+			return &y->t[i];
+	if ((y->t[i].key = strdup(key)) == NULL)
+		return NULL;
+	y->used++;
+	return &y->t[i];
+}
+
+/* One item's summary lines ("kind\tkey\tpass|fail") into the tally. */
+static void
+tally_add(struct tally *y, const char *sum)
+{
+	char line[1024];
+
+	y->messages++;
+	while (sum != NULL && *sum) {
+		const char *nl = strchr(sum, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - sum) : strlen(sum);
+		char *tab;
+		struct tent *e;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, sum);
+		sum += n + (nl != NULL);
+		if ((tab = strrchr(line, '\t')) == NULL)
+			continue;
+		*tab++ = '\0';
+		if ((e = tally_get(y, line)) == NULL)
+			continue;
+		e->n++;
+		if (strcmp(tab, "pass") == 0)
+			e->pass++;
+		else if (strcmp(tab, "fail") == 0)
+			e->fail++;
+	}
+}
+
+static int
+tent_cmp(const void *a, const void *b)
+{
+	const struct tent *x = a, *y = b;
+
+	if (x->key == NULL || y->key == NULL)
+		return (x->key == NULL) - (y->key == NULL);
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* The table a person reads at the end. */
+static void
+tally_print(struct tally *y, FILE *fp)
+{
+	static const char *sect[] = { "dkim ", "spf ", "dmarc ", "arc " };
+	size_t i, k, shown;
+
+	if (y->t != NULL)
+		qsort(y->t, y->size, sizeof(*y->t), tent_cmp);
+	fprintf(fp, "messages: %lu\n", y->messages);
+	for (k = 0; k < 4; k++) {
+		int first = 1;
+
+		for (i = 0; i < y->used; i++)
+			if (strncmp(y->t[i].key, sect[k], strlen(sect[k])) == 0) {
+				fprintf(fp, "%s%s %lu", first ? "" : ", ",
+				    y->t[i].key, y->t[i].n);
+				first = 0;
+			}
+		if (!first)
+			fputc('\n', fp);
+	}
+	fprintf(fp, "top failure reasons:\n");
+	for (i = 0, shown = 0; i < y->used && shown < 10; i++)
+		if (strncmp(y->t[i].key, "reason ", 7) == 0) {
+			fprintf(fp, "  %8lu  %s\n", y->t[i].n, y->t[i].key + 7);
+			shown++;
+		}
+	if (shown == 0)
+		fprintf(fp, "  (none)\n");
+	fprintf(fp, "signing domains (pass / fail):\n");
+	for (i = 0, shown = 0; i < y->used && shown < 20; i++)
+		if (strncmp(y->t[i].key, "domain ", 7) == 0) {
+			fprintf(fp, "  %8lu / %-8lu  %s\n", y->t[i].pass,
+			    y->t[i].fail, y->t[i].key + 7);
+			shown++;
+		}
+	for (i = 0; i < y->size; i++)
+		free(y->t[i].key);
+	free(y->t);
+	memset(y, 0, sizeof(*y));
+}
+
+/* What --summary needs from one verdict. */
+static char *
+summary_lines(struct vouch_auth *a)
+{
+	struct vouch_error e = { 0 };
+	size_t i, n = vouch_auth_dkim_count(a), size = 256, len = 0;
+	char *s = malloc(size);
+
+#define ADD(...) do { \
+	int k_; \
+	while (s != NULL && (k_ = snprintf(s + len, size - len, __VA_ARGS__)) \
+	    >= 0 && (size_t)k_ >= size - len) { \
+		char *x_ = realloc(s, size *= 2); \
+		if (x_ == NULL) { free(s); s = NULL; } else s = x_; \
+	} \
+	if (s != NULL) len += (size_t)k_; \
+} while (0)
+	(void)e;
+	if (n == 0)
+		ADD("dkim none\tnone\n");
+	for (i = 0; i < n; i++) {
+		const struct vouch_dkim_sig *g = vouch_auth_dkim_sig(a, i);
+		const char *r = vouch_dkim_result_name(g->result);
+		int pass = g->result == VOUCH_DKIM_PASS;
+
+		ADD("dkim %s\t-\n", r);
+		ADD("domain %.200s\t%s\n", g->domain[0] ? g->domain : "(none)",
+		    pass ? "pass" : "fail");
+		if (!pass)
+			ADD("reason dkim %.300s\t-\n", g->reason);
+	}
+	if (vouch_auth_spf(a) != NULL)
+		ADD("spf %s\t-\n", vouch_spf_result_name(vouch_auth_spf(a)->result));
+	ADD("dmarc %s\t-\n", vouch_dmarc_result_name(
+	    vouch_auth_dmarc(a)->result));
+	if (vouch_auth_arc(a)->result != VOUCH_ARC_NONE)
+		ADD("arc %s\t-\n", vouch_arc_result_name(
+		    vouch_auth_arc(a)->result));
+#undef ADD
+	/* reasons and domains came from the message: one line each */
+	for (i = 0; s != NULL && i < len; i++)
+		if (s[i] == '\r')
+			s[i] = ' ';
+	return s;
+}
 
 struct item {
 	const char *source;	/* shared, owned by the run */
@@ -77,6 +263,7 @@ struct item {
 	size_t len;
 	int mboxrd;
 	char *out;		/* formatted result */
+	char *sum;		/* for --summary: one line per result */
 	int passed, ex, done;
 };
 
@@ -95,6 +282,8 @@ struct run {
 	void **maps;
 	size_t *maplens, nmaps;
 	int ex;			/* worst input error */
+	int summary;		/* --summary or --format summary */
+	struct tally *tally;	/* what the summary counts */
 };
 
 static void
@@ -387,8 +576,11 @@ verify_item(struct run *r, struct item *it)
 		it->out = strdup(m);
 	} else {
 		it->passed = vouch_auth_passed(a, r->require);
-		if ((it->out = format_item(r, it, a)) == NULL)
+		if (r->fmt != F_SUMMARY && (it->out = format_item(r, it, a)) ==
+		    NULL)
 			it->ex = EX_OSERR;
+		if (r->summary)
+			it->sum = summary_lines(a);
 	}
 	vouch_auth_free(a);
 	free(buf);
@@ -451,6 +643,10 @@ print_all(struct run *r, int progress)
 		}
 		if (!it->passed)
 			all_pass = 0;
+		if (r->summary && it->ex == EX_OK)
+			tally_add(r->tally, it->sum);
+		free(it->sum);
+		it->sum = NULL;
 		free(it->out);
 		it->out = NULL;
 		free(it->path);
@@ -469,6 +665,8 @@ print_all(struct run *r, int progress)
 	if (progress)
 		fprintf(stderr, "\r%zu/%zu messages in %.1fs%20s\n", r->n, r->n,
 		    now_s() - start, "");
+	if (r->summary)
+		tally_print(r->tally, r->fmt == F_SUMMARY ? stdout : stderr);
 	if (cli_stdout_done() != EX_OK || werr)
 		return EX_IOERR;
 	if (r->ex != EX_OK)
@@ -523,6 +721,7 @@ run_free(struct run *r)
 
 	for (i = 0; i < r->n; i++) {
 		free(r->items[i].out);
+		free(r->items[i].sum);
 		free(r->items[i].path);
 	}
 	for (i = 0; i < r->nsources; i++)
@@ -595,6 +794,9 @@ cmd_verify(int argc, char **argv)
 		{ "org-domain", required_argument, NULL, OPT_ORGDOMAIN },
 		{ "psl", required_argument, NULL, OPT_PSL },
 		{ "arc-trust", required_argument, NULL, OPT_ARCTRUST },
+		{ "allow-sha1", no_argument, NULL, OPT_SHA1 },
+		{ "min-key-bits", required_argument, NULL, OPT_MINBITS },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -606,13 +808,18 @@ cmd_verify(int argc, char **argv)
 	const char *format = "text", *output = NULL, *orgmode = "treewalk";
 	const char *pslfile = NULL, *arctrust = NULL;
 	struct vouch_dmarc_psl *psl = NULL;
+	struct tally tally;
 	unsigned long jobs = 1, at = 0, maxsigs = VOUCH_DKIM_MAX_SIGS;
+	unsigned long minbits = VOUCH_DKIM_MIN_RSA_BITS;
+	int sha1 = 0;
 	pthread_t *threads = NULL;
 	struct vouch_dkim_ctx *dctx;
 	int c, ex = EX_OK, addhdr = 0, quiet = 0, allowl = 0;
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
+	memset(&tally, 0, sizeof(tally));
+	r.tally = &tally;
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv, NULL);
 	optind = 1;
@@ -626,6 +833,13 @@ cmd_verify(int argc, char **argv)
 		case OPT_ORGDOMAIN: orgmode = optarg; break;
 		case OPT_PSL: pslfile = optarg; break;
 		case OPT_ARCTRUST: arctrust = optarg; break;
+		case OPT_SHA1: sha1 = 1; break;
+		case OPT_SUMMARY: r.summary = 1; break;
+		case OPT_MINBITS:
+			if (cli_parse_uint("--min-key-bits", optarg, 4096,
+			    &minbits))
+				goto usage;
+			break;
 		case OPT_REQUIRE:
 			if (strcmp(optarg, "dkim") == 0)
 				r.require = VOUCH_AUTH_REQUIRE_DKIM;
@@ -668,8 +882,12 @@ cmd_verify(int argc, char **argv)
 		r.fmt = F_JSON;
 	else if (strcmp(format, "ar") == 0)
 		r.fmt = F_AR;
-	else {
-		cli_err("--format", "%s: expected text, json or ar", format);
+	else if (strcmp(format, "summary") == 0) {
+		r.fmt = F_SUMMARY;
+		r.summary = 1;
+	} else {
+		cli_err("--format", "%s: expected text, json, ar or summary",
+		    format);
 		goto usage;
 	}
 	if (addhdr && argc - optind > 1) {
@@ -727,6 +945,7 @@ cmd_verify(int argc, char **argv)
 	vouch_dkim_ctx_set_time(dctx, (int64_t)at);
 	vouch_dkim_ctx_set_max_sigs(dctx, (unsigned int)maxsigs);
 	vouch_dkim_ctx_set_allow_body_length(dctx, allowl);
+	vouch_dkim_ctx_set_legacy(dctx, sha1, (unsigned int)minbits);
 	cli_ignore_sigpipe();
 	/* no PATH: stdin, as vouch sign reads it */
 	if (optind == argc)

@@ -125,14 +125,23 @@ enum vouch_status
 dkim_body_init(struct dkim_body_hash *h, enum vouch_dkim_canon c,
     uint64_t limit)
 {
+	return dkim_body_init_md(h, c, limit, 0);
+}
+
+enum vouch_status
+dkim_body_init_md(struct dkim_body_hash *h, enum vouch_dkim_canon c,
+    uint64_t limit, int sha1)
+{
 	/* not the 8 KB buffer: only the state needs zeroing */
 	h->hashed = h->total = h->pending_crlf = 0;
 	h->pending_cr = h->pending_wsp = h->any = 0;
 	h->blen = 0;
 	h->canon = c;
 	h->limit = limit;
+	h->sha1 = sha1;
 	if ((h->md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(h->md, dkim_sha256(), NULL) != 1) {
+	    EVP_DigestInit_ex(h->md, sha1 ? EVP_sha1() : dkim_sha256(), NULL)
+	    != 1) {
 		EVP_MD_CTX_free(h->md);
 		h->md = NULL;
 		return VOUCH_E_CRYPTO;
@@ -320,7 +329,8 @@ dkim_body_final(struct dkim_body_hash *h, unsigned char out[32])
 		emit(h, '\n');
 	}
 	flush(h);
-	if (EVP_DigestFinal_ex(h->md, out, &len) != 1 || len != 32)
+	if (EVP_DigestFinal_ex(h->md, out, &len) != 1 ||
+	    len != (h->sha1 ? 20u : 32u))
 		return VOUCH_E_CRYPTO;
 	return VOUCH_OK;
 }

@@ -104,6 +104,7 @@ struct dkim_body_hash {
 	uint64_t total;		/* canonical bytes seen */
 	EVP_MD_CTX *md;
 	int pending_cr, pending_wsp, any;
+	int sha1;		/* rsa-sha1 on request (--allow-sha1) */
 	uint64_t pending_crlf;
 	unsigned char buf[8192];
 	size_t blen;
@@ -111,9 +112,12 @@ struct dkim_body_hash {
 
 enum vouch_status dkim_body_init(struct dkim_body_hash *h,
     enum vouch_dkim_canon c, uint64_t limit);
+/* The same with SHA-1 when sha1 (legacy rsa-sha1, only on request). */
+enum vouch_status dkim_body_init_md(struct dkim_body_hash *h,
+    enum vouch_dkim_canon c, uint64_t limit, int sha1);
 void dkim_body_update(struct dkim_body_hash *h, const unsigned char *p,
     size_t n);
-/* Finish: the SHA-256 digest into out (32 bytes). */
+/* Finish: the digest into out (32 bytes for SHA-256, 20 for SHA-1). */
 enum vouch_status dkim_body_final(struct dkim_body_hash *h,
     unsigned char out[32]);
 void dkim_body_clear(struct dkim_body_hash *h);
@@ -163,6 +167,7 @@ struct dkim_pubkey {
 	int testing;		/* t=y */
 	int strict;		/* t=s */
 	int sha256_ok;		/* h= allows sha256 */
+	int sha1_ok;		/* h= allows sha1 (absent h= allows all) */
 	int revoked;
 };
 
@@ -182,6 +187,9 @@ enum vouch_status dkim_crypto_sign(EVP_PKEY *k, enum vouch_dkim_keytype t,
 int dkim_crypto_verify(EVP_PKEY *k, enum vouch_dkim_keytype t,
     const unsigned char *data, size_t n, const unsigned char *sig,
     size_t slen);
+/* rsa-sha1 (legacy, on request only). */
+int dkim_crypto_verify_sha1(EVP_PKEY *k, const unsigned char *data, size_t n,
+    const unsigned char *sig, size_t slen);
 
 /* Append " text" to a header being built, folding ("\r\n\t") first when
  * the line would pass 76 columns; *col tracks the column. */

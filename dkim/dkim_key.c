@@ -315,6 +315,7 @@ dkim_pubkey_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 
 	memset(k, 0, sizeof(*k));
 	k->sha256_ok = 1;
+	k->sha1_ok = 1;
 	if (dkim_tags_parse(rec, len, &tags, why, whylen) != VOUCH_OK)
 		return VOUCH_E_SYNTAX;
 	if ((t = dkim_tags_get(&tags, "v")) != NULL &&
@@ -339,9 +340,13 @@ dkim_pubkey_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 		size_t pos = 0, hl;
 
 		k->sha256_ok = 0;
-		while (dkim_list_next(t->val, t->vlen, ':', &pos, &h, &hl))
+		k->sha1_ok = 0;
+		while (dkim_list_next(t->val, t->vlen, ':', &pos, &h, &hl)) {
 			if (hl == 6 && memcmp(h, "sha256", 6) == 0)
 				k->sha256_ok = 1;
+			if (hl == 4 && memcmp(h, "sha1", 4) == 0)
+				k->sha1_ok = 1;
+		}
 	}
 	if ((t = dkim_tags_get(&tags, "t")) != NULL) {
 		/* key-t-tag: flags separated by ':' with FWS around them */
@@ -482,6 +487,22 @@ dkim_crypto_verify(EVP_PKEY *k, enum vouch_dkim_keytype t,
 		    EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1 &&
 		    EVP_DigestVerify(md, sig, slen, digest, 32) == 1;
 	}
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return ok;
+}
+
+int
+dkim_crypto_verify_sha1(EVP_PKEY *k, const unsigned char *data, size_t n,
+    const unsigned char *sig, size_t slen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok;
+
+	if (md == NULL)
+		return 0;
+	ok = EVP_DigestVerifyInit(md, NULL, EVP_sha1(), NULL, k) == 1 &&
+	    EVP_DigestVerify(md, sig, slen, data, n) == 1;
 	EVP_MD_CTX_free(md);
 	ERR_clear_error();
 	return ok;

@@ -36,6 +36,8 @@ struct vouch_dkim_ctx {
 	int64_t at;
 	unsigned int max_sigs;
 	int allow_l;
+	int allow_sha1;		/* legacy, on request (archives) */
+	unsigned int min_bits;	/* RSA keys below are refused */
 	pthread_mutex_t mu;
 	struct keyent *tab[1024];
 	size_t nkeys;
@@ -50,6 +52,7 @@ vouch_dkim_ctx_new(struct vouch_dns *dns)
 		return NULL;
 	c->dns = dns;
 	c->max_sigs = VOUCH_DKIM_MAX_SIGS;
+	c->min_bits = VOUCH_DKIM_MIN_RSA_BITS;
 	pthread_mutex_init(&c->mu, NULL);
 	return c;
 }
@@ -105,6 +108,15 @@ void
 vouch_dkim_ctx_set_allow_body_length(struct vouch_dkim_ctx *c, int allow)
 {
 	c->allow_l = allow;
+}
+
+void
+vouch_dkim_ctx_set_legacy(struct vouch_dkim_ctx *c, int allow_sha1,
+    unsigned int min_rsa_bits)
+{
+	c->allow_sha1 = allow_sha1;
+	c->min_bits = min_rsa_bits > 0 ? min_rsa_bits :
+	    VOUCH_DKIM_MIN_RSA_BITS;
 }
 
 static int64_t
@@ -269,6 +281,7 @@ struct vsig {
 	const char *h;		/* h= value in the field */
 	size_t hlen;
 	int hasher;		/* index into v->hash */
+	int sha1;		/* a=rsa-sha1, accepted on request */
 };
 
 struct vouch_dkim_verifier {
@@ -414,7 +427,10 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		g->kt = VOUCH_DKIM_RSA;
 	else if (strcmp(g->a, "ed25519-sha256") == 0)
 		g->kt = VOUCH_DKIM_ED25519;
-	else if (strcmp(g->a, "rsa-sha1") == 0) {
+	else if (strcmp(g->a, "rsa-sha1") == 0 && v->ctx->allow_sha1) {
+		g->kt = VOUCH_DKIM_RSA;
+		g->sha1 = 1;
+	} else if (strcmp(g->a, "rsa-sha1") == 0) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "rsa-sha1 refused by RFC 8301");
 		return;
 	} else {
@@ -483,7 +499,7 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		return;
 	}
 	if ((g->bh = b64_tag(&tags, "bh", &g->bhlen)) == NULL ||
-	    g->bhlen != 32) {
+	    g->bhlen != (g->sha1 ? 20u : 32u)) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag bh");
 		return;
 	}
@@ -500,24 +516,32 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 
 /* One hasher per distinct (body canonicalization, l=); -1 when no more
  * can be had. */
-int
-vouch__dkim_body_hasher(struct vouch_dkim_verifier *v,
-    enum vouch_dkim_canon c, uint64_t l)
+static int
+hasher_for(struct vouch_dkim_verifier *v, enum vouch_dkim_canon c,
+    uint64_t l, int sha1)
 {
 	size_t i;
 
 	for (i = 0; i < v->nhash; i++)
-		if (v->hash[i]->canon == c && v->hash[i]->limit == l)
+		if (v->hash[i]->canon == c && v->hash[i]->limit == l &&
+		    v->hash[i]->sha1 == sha1)
 			return (int)i;
 	if (v->nhash == DKIM_MAX_HASHERS ||
 	    (v->hash[v->nhash] = malloc(sizeof(struct dkim_body_hash))) ==
 	    NULL)
 		return -1;
-	if (dkim_body_init(v->hash[v->nhash], c, l) != VOUCH_OK) {
+	if (dkim_body_init_md(v->hash[v->nhash], c, l, sha1) != VOUCH_OK) {
 		free(v->hash[v->nhash]);
 		return -1;
 	}
 	return (int)v->nhash++;
+}
+
+int
+vouch__dkim_body_hasher(struct vouch_dkim_verifier *v,
+    enum vouch_dkim_canon c, uint64_t l)
+{
+	return hasher_for(v, c, l, 0);
 }
 
 const unsigned char *
@@ -542,7 +566,7 @@ vouch__dkim_verifier_on_header(struct vouch_dkim_verifier *v,
 static void
 assign_hasher(struct vouch_dkim_verifier *v, struct vsig *g)
 {
-	if ((g->hasher = vouch__dkim_body_hasher(v, g->bc, g->l)) < 0)
+	if ((g->hasher = hasher_for(v, g->bc, g->l, g->sha1)) < 0)
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
 }
 
@@ -689,14 +713,16 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		    "ed25519");
 		goto out;
 	}
-	if (!k.key.sha256_ok) {
+	if (g->sha1 ? !k.key.sha1_ok : !k.key.sha256_ok) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "hash not allowed by the "
 		    "key's h=");
 		goto out;
 	}
-	if (k.key.type == VOUCH_DKIM_RSA && k.key.bits < VOUCH_DKIM_MIN_RSA_BITS) {
+	if (k.key.type == VOUCH_DKIM_RSA && k.key.bits < v->ctx->min_bits) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "key too small: %u bits, "
-		    "RFC 8301 wants 1024 or more", k.key.bits);
+		    "RFC 8301 wants 1024 or more%s", k.key.bits,
+		    v->ctx->min_bits < VOUCH_DKIM_MIN_RSA_BITS ?
+		    " (and --min-key-bits is higher)" : "");
 		goto out;
 	}
 	if (k.key.strict && !dkim_auid_in_domain(g->i, g->d, 1)) {
@@ -717,8 +743,9 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	} else if (st != VOUCH_OK || dkim_strip_b(g->field, &sf) != VOUCH_OK ||
 	    dkim_canon_header(&data, sf.data, sf.len, g->hc, 1) != VOUCH_OK) {
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
-	} else if (!dkim_crypto_verify(k.key.pkey, g->kt, data.data, data.len,
-	    g->sig, g->siglen)) {
+	} else if (g->sha1 ? !dkim_crypto_verify_sha1(k.key.pkey, data.data,
+	    data.len, g->sig, g->siglen) : !dkim_crypto_verify(k.key.pkey,
+	    g->kt, data.data, data.len, g->sig, g->siglen)) {
 		sig_fail(g, VOUCH_DKIM_FAIL, "signature mismatch: headers "
 		    "changed, or another key signed");
 	}
@@ -737,7 +764,7 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		    (unsigned long long)h->total);
 		goto out;
 	}
-	if (memcmp(v->digest[g->hasher], g->bh, 32) != 0) {
+	if (memcmp(v->digest[g->hasher], g->bh, g->bhlen) != 0) {
 		sig_fail(g, VOUCH_DKIM_FAIL, "body hash mismatch: the body "
 		    "changed");
 		goto out;
@@ -751,6 +778,19 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	g->pub.result = VOUCH_DKIM_PASS;
 	snprintf(g->reason, sizeof(g->reason), "%s", k.key.testing ?
 	    "good signature, key in testing mode" : "good signature");
+	/* a pass only the legacy options allow says so (RFC 8301) */
+	if (g->sha1 || (k.key.type == VOUCH_DKIM_RSA &&
+	    k.key.bits < VOUCH_DKIM_MIN_RSA_BITS)) {
+		size_t n = strlen(g->reason);
+
+		g->pub.legacy = 1;
+		snprintf(g->reason + n, sizeof(g->reason) - n, "%s%s",
+		    g->sha1 ? "; rsa-sha1 accepted by --allow-sha1; RFC 8301 "
+		    "refuses it" : "", k.key.type == VOUCH_DKIM_RSA &&
+		    k.key.bits < VOUCH_DKIM_MIN_RSA_BITS ? "; a key under 1024 "
+		    "bits accepted by --min-key-bits; RFC 8301 refuses it" :
+		    "");
+	}
 out:
 	dkim_pubkey_clear(&k.key);
 }
@@ -943,8 +983,9 @@ vouch_dkim_sig_json(const struct vouch_dkim_sig *g)
 	if (st == VOUCH_OK)
 		st = vouch__json_cstr(&b, g->reason);
 	if (st == VOUCH_OK)
-		st = vbuf_printf(&b, ",\"key_bits\":%u,\"testing\":%s}",
-		    g->key_bits, g->testing ? "true" : "false");
+		st = vbuf_printf(&b, ",\"key_bits\":%u,\"testing\":%s,"
+		    "\"legacy\":%s}", g->key_bits, g->testing ? "true" : "false",
+		    g->legacy ? "true" : "false");
 	if (st != VOUCH_OK) {
 		vbuf_clear(&b);
 		return NULL;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sign a message with dkimpy (python3-dkim) for the interop tests.
 
-usage: dkimpy_sign.py KEYFILE DOMAIN SELECTOR rsa|ed25519 HCANON/BCANON MSG
+usage: dkimpy_sign.py KEYFILE DOMAIN SELECTOR rsa|rsa-sha1|ed25519 HCANON/BCANON MSG
 KEYFILE: PEM for rsa, the base64 32-byte seed for ed25519 (as dkimpy wants).
 Prints the signed message (signature first) to stdout.
 """
@@ -15,6 +15,7 @@ msg = open(msgfile, "rb").read()
 hc, bc = canon.encode().split(b"/")
 sig = dkim.sign(msg, selector.encode(), domain.encode(), key,
                 canonicalize=(hc, bc),
-                signature_algorithm=b"ed25519-sha256" if alg == "ed25519" else b"rsa-sha256",
+                signature_algorithm={"ed25519": b"ed25519-sha256",
+                                     "rsa-sha1": b"rsa-sha1"}.get(alg, b"rsa-sha256"),
                 include_headers=[b"from", b"to", b"subject", b"date"])
 sys.stdout.buffer.write(sig + msg)

@@ -146,6 +146,7 @@ struct vouch_dkim_sig {
 	const char *b;		/* b= value, whitespace removed */
 	unsigned int key_bits;	/* 0 when no key was read */
 	int testing;		/* the key record has t=y */
+	int legacy;		/* passed only by vouch_dkim_ctx_set_legacy() */
 };
 
 /*
@@ -164,6 +165,14 @@ VOUCH_EXPORT void vouch_dkim_ctx_set_max_sigs(struct vouch_dkim_ctx *ctx,
 /* Accept l= that covers less than the whole body (default: policy). */
 VOUCH_EXPORT void vouch_dkim_ctx_set_allow_body_length(
     struct vouch_dkim_ctx *ctx, int allow);
+/*
+ * Old mail, on request only: accept rsa-sha1 signatures (allow_sha1) and
+ * RSA keys from min_rsa_bits up (0: 1024, RFC 8301's floor).  A signature
+ * that passes only because of these has legacy set and says so in its
+ * reason; the defaults stay RFC 8301.
+ */
+VOUCH_EXPORT void vouch_dkim_ctx_set_legacy(struct vouch_dkim_ctx *ctx,
+    int allow_sha1, unsigned int min_rsa_bits);
 
 VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_new(
     struct vouch_dkim_ctx *ctx, struct vouch_dkim_verifier **v);
@@ -191,7 +200,7 @@ VOUCH_EXPORT void vouch_dkim_verifier_free(struct vouch_dkim_verifier *v);
  * The "dkim=..." method of an Authentication-Results header (RFC 8601,
  * with header.d, header.s, header.b as RFC 6008 says) and a JSON object
  * with the keys domain, selector, algorithm, result, reason, key_bits,
- * testing.  Malloc'd; free with vouch_free().  NULL when out of memory.
+ * testing, legacy.  Malloc'd; free with vouch_free().  NULL when out of memory.
  */
 VOUCH_EXPORT char *vouch_dkim_sig_ar(const struct vouch_dkim_sig *sig);
 VOUCH_EXPORT char *vouch_dkim_sig_json(const struct vouch_dkim_sig *sig);

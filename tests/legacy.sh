@@ -1,0 +1,45 @@
+#!/bin/sh
+# Old mail (the archive issue): rsa-sha1 signatures and RSA keys under 1024
+# bits are refused by default (RFC 8301) and accepted, marked legacy, only
+# with --allow-sha1 / --min-key-bits; --summary over a mixed set.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+PY=/usr/bin/python3
+if ! $PY -c 'import dkim' 2>/dev/null || ! command -v openssl >/dev/null; then
+	echo "SKIP: python3-dkim and openssl make the legacy fixtures"
+	exit 77
+fi
+cd "$tmp"
+openssl genrsa -out k1024.pem 1024 2>/dev/null
+openssl genrsa -out k512.pem 512 2>/dev/null
+rec() { openssl rsa -in "$1" -pubout -outform DER 2>/dev/null | base64 -w0; }
+{ echo "old._domainkey.old.example. IN TXT \"v=DKIM1; k=rsa; p=$(rec k1024.pem)\""
+  echo "tiny._domainkey.old.example. IN TXT \"v=DKIM1; k=rsa; p=$(rec k512.pem)\""; } > keys.zone
+printf 'From: a@old.example\r\nTo: b@example.net\r\nSubject: 2009\r\nDate: Mon, 2 Mar 2009 10:00:00 +0000\r\n\r\nold mail\r\n' > m.eml
+$PY "$top_srcdir/tests/dkimpy_sign.py" k1024.pem old.example old rsa-sha1 relaxed/relaxed m.eml > sha1.eml
+$PY "$top_srcdir/tests/dkimpy_sign.py" k512.pem old.example tiny rsa relaxed/relaxed m.eml > small.eml
+Z="--dns-zone keys.zone"
+
+"$VOUCH" verify $Z --format json sha1.eml > out.json
+grep -q '"result":"permerror","reason":"rsa-sha1 refused by RFC 8301"' out.json && ok "rsa-sha1 refused by default" || not_ok "sha1 default: $(cut -c1-300 out.json)"
+"$VOUCH" verify $Z --allow-sha1 --format json sha1.eml > out.json
+grep -q '"result":"pass","reason":"good signature; rsa-sha1 accepted by --allow-sha1; RFC 8301 refuses it"[^}]*"legacy":true' out.json &&
+	ok "--allow-sha1: pass, marked legacy, and says why" || not_ok "--allow-sha1: $(cut -c1-300 out.json)"
+"$VOUCH" verify $Z --format json small.eml > out.json
+grep -q '"result":"permerror","reason":"key too small: 512 bits' out.json && ok "a 512-bit key is refused by default" || not_ok "512 default: $(cut -c1-300 out.json)"
+"$VOUCH" verify $Z --min-key-bits 512 --format json small.eml > out.json
+grep -q '"result":"pass"[^}]*under 1024 bits accepted by --min-key-bits[^}]*"legacy":true' out.json &&
+	ok "--min-key-bits 512: pass, marked legacy" || not_ok "--min-key-bits: $(cut -c1-300 out.json)"
+"$VOUCH" verify $Z --allow-sha1 --format json "$top_srcdir/testdata/messages/dkim-pass-rsa.eml" \
+    --dns-zone "$ZONES/dkim.example.zone" --at 1790003600 | grep -q '"legacy":false' && ok "a modern pass is not legacy" || not_ok "modern pass legacy flag"
+
+# --summary on a mixed set: counts, reasons, domains
+"$VOUCH" verify $Z --allow-sha1 --summary sha1.eml small.eml m.eml > /dev/null 2> sum.txt
+grep -q '^messages: 3$' sum.txt && ok "summary: messages" || not_ok "summary messages: $(cat sum.txt)"
+grep -q 'dkim pass 1' sum.txt && grep -q 'dkim permerror 1' sum.txt && grep -q 'dkim none 1' sum.txt &&
+	ok "summary: DKIM results" || not_ok "summary results: $(cat sum.txt)"
+grep -q 'key too small: 512 bits' sum.txt && ok "summary: the failure reason" || not_ok "summary reasons"
+grep -q '1 / 1 .*old.example' sum.txt && ok "summary: pass / fail per signing domain" || not_ok "summary domains: $(cat sum.txt)"
+"$VOUCH" verify $Z --format summary sha1.eml m.eml > only.txt
+head -1 only.txt | grep -q '^messages: 2$' && ok "--format summary: the table alone, on stdout" || not_ok "--format summary: $(cat only.txt)"
+finish
