@@ -53,7 +53,8 @@ const char usage_verify[] =
 "                    speak for a message DMARC fails (RFC 8617 7.2); the\n"
 "                    verdict stays dmarc=fail with arc_override in JSON\n"
 "  --jobs N          verify N messages at a time (default 1)\n"
-"  --at T            check signature expiry as of UNIXTIME T\n"
+"  --at T            check signature expiry as of T: a UNIXTIME, a day\n"
+"                    (YYYY-MM-DD, UTC), or date: each message's own Date\n"
 "  --max-sigs N      signatures checked per message (default 10)\n"
 "  --allow-body-length  accept l= covering part of the body (else policy)\n"
 "  --allow-sha1      accept rsa-sha1 signatures (old mail; RFC 8301\n"
@@ -736,6 +737,22 @@ run_free(struct run *r)
 	pthread_cond_destroy(&r->cv);
 }
 
+/* --at YYYY-MM-DD: midnight UTC of that day. */
+static int
+parse_day(const char *s, int64_t *t)
+{
+	static const char *mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int y, m, d, used = 0;
+	char buf[64];
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 ||
+	    s[used] != '\0' || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	snprintf(buf, sizeof(buf), "%d %s %d 00:00:00 +0000", d, mon[m - 1], y);
+	return (*t = vouch_date_parse(buf)) < 0 ? -1 : 0;
+}
+
 /* --arc-trust FILE: one sealing domain per line, # comments. */
 static int
 load_arc_trust(struct vouch_auth_ctx *actx, const char *path)
@@ -811,7 +828,7 @@ cmd_verify(int argc, char **argv)
 	struct tally tally;
 	unsigned long jobs = 1, at = 0, maxsigs = VOUCH_DKIM_MAX_SIGS;
 	unsigned long minbits = VOUCH_DKIM_MIN_RSA_BITS;
-	int sha1 = 0;
+	int sha1 = 0, at_date = 0;
 	pthread_t *threads = NULL;
 	struct vouch_dkim_ctx *dctx;
 	int c, ex = EX_OK, addhdr = 0, quiet = 0, allowl = 0;
@@ -864,7 +881,20 @@ cmd_verify(int argc, char **argv)
 				goto usage;
 			break;
 		case OPT_AT:
-			if (cli_parse_uint("--at", optarg, 0xffffffffffUL, &at))
+			if (strcmp(optarg, "date") == 0)
+				at_date = 1;
+			else if (strchr(optarg, '-') != NULL) {
+				/* YYYY-MM-DD, midnight UTC */
+				int64_t t;
+
+				if (parse_day(optarg, &t) != 0) {
+					cli_err("--at", "%s: expected UNIXTIME, "
+					    "YYYY-MM-DD or date", optarg);
+					goto usage;
+				}
+				at = (unsigned long)t;
+			} else if (cli_parse_uint("--at", optarg, 0xffffffffffUL,
+			    &at))
 				goto usage;
 			break;
 		case 'h':
@@ -946,6 +976,7 @@ cmd_verify(int argc, char **argv)
 	vouch_dkim_ctx_set_max_sigs(dctx, (unsigned int)maxsigs);
 	vouch_dkim_ctx_set_allow_body_length(dctx, allowl);
 	vouch_dkim_ctx_set_legacy(dctx, sha1, (unsigned int)minbits);
+	vouch_dkim_ctx_set_time_from_date(dctx, at_date);
 	cli_ignore_sigpipe();
 	/* no PATH: stdin, as vouch sign reads it */
 	if (optind == argc)

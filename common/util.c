@@ -244,3 +244,71 @@ vouch__dns_reverse(const unsigned char *ip, int v6, char *buf, size_t size)
 	}
 	snprintf(buf + o, size - o, "ip6.arpa");
 }
+
+/* RFC 5322 3.3 date-time (obs forms too) to Unix time; -1 when it does
+ * not parse. */
+int64_t
+vouch__rfc5322_date(const char *s, size_t n)
+{
+	static const char *mon[] = { "jan", "feb", "mar", "apr", "may", "jun",
+	    "jul", "aug", "sep", "oct", "nov", "dec" };
+	char b[128], m[4] = { 0 }, z[8] = { 0 };
+	int day, year, hh, mm, ss = 0, k, mi = -1, off = 0, used = 0;
+	const char *p;
+	int64_t days;
+
+	if (n >= sizeof(b))
+		n = sizeof(b) - 1;
+	memcpy(b, s, n);
+	b[n] = '\0';
+	for (k = 0; b[k]; k++)
+		if (b[k] == '\r' || b[k] == '\n' || b[k] == '\t')
+			b[k] = ' ';
+	p = b;
+	while (*p == ' ')
+		p++;
+	if (strchr(p, ',') != NULL)
+		p = strchr(p, ',') + 1;
+	if (sscanf(p, "%d %3s %d %d:%d%n", &day, m, &year, &hh, &mm, &used) < 5)
+		return -1;
+	p += used;
+	if (*p == ':' && sscanf(p + 1, "%d%n", &ss, &used) >= 1)
+		p += 1 + used;
+	if (sscanf(p, " %7s", z) == 1) {
+		if ((z[0] == '+' || z[0] == '-') && strlen(z) == 5) {
+			off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
+			    ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
+			if (z[0] == '-')
+				off = -off;
+		} else if (vouch__strcaseeq(z, "EDT"))
+			off = -4 * 3600;
+		else if (vouch__strcaseeq(z, "EST") || vouch__strcaseeq(z, "CDT"))
+			off = -5 * 3600;
+		else if (vouch__strcaseeq(z, "CST") || vouch__strcaseeq(z, "MDT"))
+			off = -6 * 3600;
+		else if (vouch__strcaseeq(z, "MST") || vouch__strcaseeq(z, "PDT"))
+			off = -7 * 3600;
+		else if (vouch__strcaseeq(z, "PST"))
+			off = -8 * 3600;
+	}
+	for (k = 0; k < 12; k++)
+		if (vouch__strcaseeq(m, mon[k]))
+			mi = k;
+	if (year < 50)
+		year += 2000;	/* obs-year (RFC 5322 4.3) */
+	else if (year < 1000)
+		year += 1900;
+	if (mi < 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 ||
+	    year < 1970 || year > 9999)
+		return -1;
+	/* days from the civil date (Howard Hinnant's algorithm) */
+	{
+		int y = year - (mi + 1 <= 2), era = y / 400;
+		int yoe = y - era * 400, mp = (mi + 1 + 9) % 12;
+		int doy = (153 * mp + 2) / 5 + day - 1;
+		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+		days = (int64_t)era * 146097 + doe - 719468;
+	}
+	return days * 86400 + hh * 3600 + mm * 60 + ss - off;
+}

@@ -37,4 +37,7 @@ void vouch__wipe(void *p, size_t n);
 void vouch__dns_reverse(const unsigned char *ip, int v6, char *buf,
     size_t size);
 
+/* RFC 5322 3.3 date-time to Unix time; -1 when it does not parse. */
+int64_t vouch__rfc5322_date(const char *s, size_t n);
+
 #endif

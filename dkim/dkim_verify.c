@@ -37,6 +37,7 @@ struct vouch_dkim_ctx {
 	unsigned int max_sigs;
 	int allow_l;
 	int allow_sha1;		/* legacy, on request (archives) */
+	int at_date;		/* expiry as of each message's Date */
 	unsigned int min_bits;	/* RSA keys below are refused */
 	pthread_mutex_t mu;
 	struct keyent *tab[1024];
@@ -108,6 +109,12 @@ void
 vouch_dkim_ctx_set_allow_body_length(struct vouch_dkim_ctx *c, int allow)
 {
 	c->allow_l = allow;
+}
+
+void
+vouch_dkim_ctx_set_time_from_date(struct vouch_dkim_ctx *c, int on)
+{
+	c->at_date = on;
 }
 
 void
@@ -294,6 +301,7 @@ struct vouch_dkim_verifier {
 	int digest_ok[DKIM_MAX_HASHERS];
 	void (*hdr_fn)(void *, struct vouch_dkim_verifier *);
 	void *hdr_arg;
+	int64_t date;		/* the Date field as time: 0 unread, -1 none */
 	size_t nhash;
 	int parsed;
 	enum vouch_status error;
@@ -385,6 +393,28 @@ b64_tag(const struct dkim_tags *t, const char *name, size_t *len)
 	if (g == NULL)
 		return NULL;
 	return vouch__b64_decode(g->val, g->vlen, len, &st);
+}
+
+/* "Now" for expiry: the context's time, or the message's own Date. */
+static int64_t
+verifier_now(struct vouch_dkim_verifier *v)
+{
+	size_t i, n;
+
+	if (!v->ctx->at_date)
+		return now_of(v->ctx);
+	if (v->date == 0) {
+		v->date = -1;
+		for (i = 0; i < v->msg.nfields; i++)
+			if (dkim_field_is(&v->msg.fields[i], "date")) {
+				const unsigned char *d = dkim_field_value(
+				    &v->msg.fields[i], &n);
+
+				v->date = vouch__rfc5322_date((const char *)d, n);
+				break;
+			}
+	}
+	return v->date > 0 ? v->date : now_of(v->ctx);
 }
 
 /* RFC 6376 3.5 and 6.1.1: the tags of one signature. */
@@ -508,7 +538,7 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag b");
 		return;
 	}
-	if (g->x >= 0 && g->x < now_of(v->ctx)) {
+	if (g->x >= 0 && g->x < verifier_now(v)) {
 		sig_fail(g, VOUCH_DKIM_FAIL, "signature expired");
 		return;
 	}
@@ -991,4 +1021,10 @@ vouch_dkim_sig_json(const struct vouch_dkim_sig *g)
 		return NULL;
 	}
 	return vbuf_take(&b, NULL);
+}
+
+int64_t
+vouch_date_parse(const char *text)
+{
+	return vouch__rfc5322_date(text, strlen(text));
 }

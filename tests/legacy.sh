@@ -33,6 +33,17 @@ grep -q '"result":"pass"[^}]*under 1024 bits accepted by --min-key-bits[^}]*"leg
 "$VOUCH" verify $Z --allow-sha1 --format json "$top_srcdir/testdata/messages/dkim-pass-rsa.eml" \
     --dns-zone "$ZONES/dkim.example.zone" --at 1790003600 | grep -q '"legacy":false' && ok "a modern pass is not legacy" || not_ok "modern pass legacy flag"
 
+# --at: a day, or each message's own Date
+cp "$top_srcdir/testdata/keys/good.private" good.private; chmod 600 good.private
+printf 'From: a@dkim.example\r\nSubject: 2019\r\nDate: Fri, 1 Mar 2019 12:00:00 +0000\r\n\r\nold\r\n' > old.eml
+"$VOUCH" sign -d dkim.example -s good -k good.private --timestamp 1551441600 --expire 604800 old.eml > olds.eml
+D="--dns-zone $ZONES/dkim.example.zone"
+"$VOUCH" verify $D olds.eml | grep -q 'signature expired' && ok "expired as of now" || not_ok "expired as of now"
+"$VOUCH" verify $D --at date olds.eml | grep -q 'dkim=pass' && ok "--at date: as of the message's Date" || not_ok "--at date"
+"$VOUCH" verify $D --at 2019-03-02 olds.eml | grep -q 'dkim=pass' && ok "--at 2019-03-02" || not_ok "--at a day"
+"$VOUCH" verify $D --at 2019-04-01 olds.eml | grep -q 'signature expired' && ok "--at 2019-04-01: expired by then" || not_ok "--at a later day"
+expect_exit 64 "--at nonsense is usage" "$VOUCH" verify $D --at 2019-13-01 olds.eml
+
 # --summary on a mixed set: counts, reasons, domains
 "$VOUCH" verify $Z --allow-sha1 --summary sha1.eml small.eml m.eml > /dev/null 2> sum.txt
 grep -q '^messages: 3$' sum.txt && ok "summary: messages" || not_ok "summary messages: $(cat sum.txt)"

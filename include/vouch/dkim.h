@@ -159,6 +159,10 @@ VOUCH_EXPORT void vouch_dkim_ctx_free(struct vouch_dkim_ctx *ctx);
 /* Check expiry as of this time (0 = now). */
 VOUCH_EXPORT void vouch_dkim_ctx_set_time(struct vouch_dkim_ctx *ctx,
     int64_t at);
+/* Check expiry as of each message's own Date field (archives); messages
+ * without a usable Date use the context's time. */
+VOUCH_EXPORT void vouch_dkim_ctx_set_time_from_date(struct vouch_dkim_ctx *ctx,
+    int on);
 /* Signatures checked per message (default 10). */
 VOUCH_EXPORT void vouch_dkim_ctx_set_max_sigs(struct vouch_dkim_ctx *ctx,
     unsigned int n);
@@ -216,6 +220,10 @@ VOUCH_EXPORT int vouch_mbox_is(const void *data, size_t len);
  */
 VOUCH_EXPORT int vouch_mbox_next(const void *data, size_t len, size_t *off,
     const unsigned char **msg, size_t *msglen);
+
+/* An RFC 5322 date-time ("Mon, 2 Nov 2026 10:00:00 +0000") as Unix time,
+ * or -1 when it does not parse. */
+VOUCH_EXPORT int64_t vouch_date_parse(const char *text);
 
 /* "pass", "fail", ... (RFC 8601); static. */
 VOUCH_EXPORT const char *vouch_dkim_result_name(enum vouch_dkim_result r);
