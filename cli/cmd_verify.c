@@ -284,6 +284,7 @@ struct run {
 	size_t *maplens, nmaps;
 	int ex;			/* worst input error */
 	int summary;		/* --summary or --format summary */
+	int addhdr;		/* --add-header: the field alone */
 	struct tally *tally;	/* what the summary counts */
 };
 
@@ -522,7 +523,21 @@ format_item(struct run *r, const struct item *it, struct vouch_auth *a)
 
 	if (r->fmt == F_JSON)
 		body = vouch_auth_json(a, it->source, (long)it->index);
-	else if (r->fmt == F_AR)
+	else if (r->fmt == F_AR && !r->addhdr) {
+		/* a comment line naming the message, then its field */
+		char *h = vouch_auth_header(a), *id = vouch_auth_ident(a);
+
+		body = NULL;
+		n = (h ? strlen(h) : 0) + strlen(it->source) + (id ? strlen(id) :
+		    0) + sizeof(label) + 8;
+		snprintf(label, sizeof(label), it->mboxrd ? "#%zu" : "",
+		    it->index);
+		if (h != NULL && (body = malloc(n)) != NULL)
+			snprintf(body, n, "# %s%s%s%s\n%s", it->source, label,
+			    id != NULL && *id ? " " : "", id ? id : "", h);
+		vouch_free(h);
+		vouch_free(id);
+	} else if (r->fmt == F_AR)
 		body = vouch_auth_header(a);
 	else if (it->mboxrd) {
 		n = strlen(it->source) + sizeof(label);
@@ -991,6 +1006,7 @@ cmd_verify(int argc, char **argv)
 			goto out;
 		}
 		r.fmt = F_AR;
+		r.addhdr = 1;
 		ex = run_add_header(&r, output);
 		goto out;
 	}

@@ -658,6 +658,55 @@ dmarc_json(struct vbuf *b, const struct vouch_dmarc_verdict *d)
 	return st;
 }
 
+const char *
+vouch_auth_field(const struct vouch_auth *a, const char *name, char *buf,
+    size_t size)
+{
+	const struct dkim_msg *m = vouch__dkim_verifier_msg(a->dkim);
+	size_t i, n, k = 0, j;
+
+	for (i = 0; i < m->nfields; i++)
+		if (dkim_field_is(&m->fields[i], name)) {
+			const unsigned char *v = dkim_field_value(&m->fields[i],
+			    &n);
+
+			for (j = 0; j < n && k + 1 < size; j++) {
+				unsigned char c = v[j] == '\t' ? ' ' : v[j];
+
+				if (c == '\r' || c == '\n' || (c == ' ' &&
+				    (k == 0 || buf[k - 1] == ' ')))
+					continue;
+				buf[k++] = (char)c;
+			}
+			while (k > 0 && buf[k - 1] == ' ')
+				k--;
+			buf[k] = '\0';
+			return buf;
+		}
+	return NULL;
+}
+
+/* "message_id", "date", "from": which message this is. */
+static enum vouch_status
+ident_json(struct vbuf *b, const struct vouch_auth *a)
+{
+	static const char *f[][2] = { { "message_id", "message-id" },
+	    { "date", "date" }, { "from", "from" } };
+	char buf[1024];
+	size_t i;
+	enum vouch_status st = VOUCH_OK;
+
+	for (i = 0; i < 3 && st == VOUCH_OK; i++) {
+		st = vbuf_printf(b, "\"%s\":", f[i][0]);
+		if (st == VOUCH_OK)
+			st = vouch__json_cstr(b, vouch_auth_field(a, f[i][1],
+			    buf, sizeof(buf)));
+		if (st == VOUCH_OK)
+			st = vbuf_addc(b, ',');
+	}
+	return st;
+}
+
 static enum vouch_status
 arc_json(struct vbuf *b, const struct vouch_arc_verdict *c)
 {
@@ -740,8 +789,66 @@ vouch_auth_json(const struct vouch_auth *a, const char *source, long index)
 	if (st == VOUCH_OK)
 		st = arc_json(&b, &a->arc.pub);
 	if (st == VOUCH_OK)
+		st = vbuf_addc(&b, ',');
+	if (st == VOUCH_OK)
+		st = ident_json(&b, a);
+	if (st == VOUCH_OK && b.len > 0 && b.data[b.len - 1] == ',')
+		b.len--;
+	if (st == VOUCH_OK)
 		st = vbuf_addc(&b, '}');
 	if (st != VOUCH_OK) {
+		vbuf_clear(&b);
+		return NULL;
+	}
+	return vbuf_take(&b, NULL);
+}
+
+/* "[message-id="..." date="..." from="..."]", escaped, after lead; nothing
+ * when the message has none of the three. */
+static enum vouch_status
+ident_text(struct vbuf *b, const struct vouch_auth *a, const char *lead)
+{
+	static const char *f[] = { "message-id", "date", "from" };
+	char buf[512];
+	size_t k;
+	int first = 1;
+	enum vouch_status st = VOUCH_OK;
+
+	for (k = 0; k < 3 && st == VOUCH_OK; k++) {
+		const char *v = vouch_auth_field(a, f[k], buf, sizeof(buf));
+
+		if (v == NULL)
+			continue;
+		st = vbuf_printf(b, "%s%s=\"", first ? lead : " ", f[k]);
+		if (first && st == VOUCH_OK) {
+			/* the bracket opens before the first name */
+			size_t at = b->len - strlen(f[k]) - 2;
+
+			st = vbuf_addc(b, ' ');
+			if (st == VOUCH_OK) {
+				memmove(b->data + at + 1, b->data + at,
+				    b->len - 1 - at);
+				b->data[at] = '[';
+			}
+		}
+		if (st == VOUCH_OK)
+			st = vouch__text_esc(b, v);
+		if (st == VOUCH_OK)
+			st = vbuf_addc(b, '"');
+		first = 0;
+	}
+	if (st == VOUCH_OK && !first)
+		st = vbuf_addc(b, ']');
+	return st;
+}
+
+char *
+vouch_auth_ident(const struct vouch_auth *a)
+{
+	struct vbuf b;
+
+	vbuf_init(&b, 4096);
+	if (ident_text(&b, a, "") != VOUCH_OK) {
 		vbuf_clear(&b);
 		return NULL;
 	}
@@ -806,6 +913,8 @@ vouch_auth_text(const struct vouch_auth *a, const char *source)
 		ESC(a->arc.pub.reason);
 		PUT(")");
 	}
+	if (st == VOUCH_OK)
+		st = ident_text(&b, a, " ");
 	if (st != VOUCH_OK) {
 		vbuf_clear(&b);
 		return NULL;

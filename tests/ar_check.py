@@ -123,6 +123,11 @@ def header_fields(data):
     lines = head.split('\r\n' if crlf else '\n')
     while lines and lines[-1] == '':
         lines.pop()
+    # vouch verify --format ar names the message on a comment line first
+    while lines and lines[0].startswith('# '):
+        if any(ord(c) < 32 for c in lines[0]):
+            raise Bad('control byte in the comment line')
+        lines.pop(0)
     fields = []
     for ln in lines:
         if any(ord(c) < 32 and c != '\t' for c in ln) or '\x7f' in ln:

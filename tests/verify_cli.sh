@@ -50,6 +50,14 @@ expect_grep "vouch: .*nope.eml: No such file" "$tmp/err" "missing file named"
 expect_exit 66 "others still checked when one is missing" "$VOUCH" verify $V "$M/nope.eml" "$M/dkim-pass-rsa.eml"
 expect_grep "dkim-pass-rsa.eml: dkim=pass" "$tmp/out" "the readable one reported"
 expect_exit 64 "bad --format is usage" "$VOUCH" verify --format xml "$M/unsigned.eml"
+# every result says which message it is
+"$VOUCH" verify $V --format json "$M/dkim-pass-rsa.eml" > "$tmp/id.json"
+grep -q '"message_id":"<fixture@dkim.example>","date":"Mon, 2 Nov 2026 10:00:00 +0000","from":"Alice <alice@dkim.example>"}' "$tmp/id.json" &&
+	ok "json: message_id, date, from" || not_ok "json identity: $(cut -c1-300 "$tmp/id.json")"
+"$VOUCH" verify $V "$M/dkim-pass-rsa.eml" | grep -q '\[message-id="<fixture@dkim.example>" date=".*" from="Alice <alice@dkim.example>"\]$' &&
+	ok "text: the message's identity" || not_ok "text identity"
+"$VOUCH" verify $V --format ar "$M/dkim-pass-rsa.eml" | head -1 | grep -q '^# .*dkim-pass-rsa.eml \[message-id=' &&
+	ok "ar: a comment line names the message" || not_ok "ar comment line"
 # no PATH reads stdin, as vouch sign does
 expect_exit 0 "no PATH reads stdin" sh -c "\"$VOUCH\" verify $V < \"$M/dkim-pass-rsa.eml\""
 expect_grep '^stdin: dkim=pass' "$tmp/out" "no PATH: the message from stdin is verified"

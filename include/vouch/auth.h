@@ -94,6 +94,14 @@ VOUCH_EXPORT const struct vouch_dmarc_verdict *vouch_auth_dmarc(
     const struct vouch_auth *auth);
 VOUCH_EXPORT const struct vouch_arc_verdict *vouch_auth_arc(
     const struct vouch_auth *auth);
+/* The first header field called name, unfolded and trimmed, into buf
+ * (cut to size); NULL when the message has none.  Message bytes: escape
+ * before showing them. */
+VOUCH_EXPORT const char *vouch_auth_field(const struct vouch_auth *auth,
+    const char *name, char *buf, size_t size);
+/* Which message this is, for people: "[message-id="..." date="..."
+ * from="..."]" escaped (empty when it has none of them).  Malloc'd. */
+VOUCH_EXPORT char *vouch_auth_ident(const struct vouch_auth *auth);
 /* 1 when the message passes by the rule, else 0. */
 VOUCH_EXPORT int vouch_auth_passed(const struct vouch_auth *auth,
     enum vouch_auth_require rule);
@@ -104,10 +112,11 @@ VOUCH_EXPORT int vouch_auth_passed(const struct vouch_auth *auth,
  *  - header: one "Authentication-Results: ..." field, folded with "\n\t",
  *    no final line end;
  *  - json: one object {"source", "index", "dkim": [...], "spf", "dmarc",
- *    "arc"}
+ *    "arc", "message_id", "date", "from"}
  *    (source and index omitted when source is NULL);
- *  - text: one line "SOURCE: dkim=... ; spf=... ; dmarc=..." without the
- *    final newline (no "SOURCE: " when source is NULL).
+ *  - text: one line "SOURCE: dkim=... ; spf=... ; dmarc=... [message-id=
+ *    date= from=]" without the final newline (no "SOURCE: " when source
+ *    is NULL).
  */
 VOUCH_EXPORT char *vouch_auth_header(const struct vouch_auth *auth);
 /*
