@@ -16,6 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
+
 #include "cli.h"
 
 const char usage_verify[] =
@@ -31,9 +36,10 @@ const char usage_verify[] =
 "The receiver's verdict on each message: every DKIM-Signature (RFC 6376,\n"
 "RFC 8463, RFC 8301), SPF when the client is known (RFC 7208), DMARC\n"
 "(RFC 7489, RFC 9989) and the ARC chain of forwarded mail (RFC 8617).\n"
-"PATH is a message file, an mbox file (first line 'From '; mboxrd '>From '\n"
-"quoting undone), a Maildir folder (cur/ and new/), or - for stdin; with\n"
-"no PATH, stdin.\n"
+"PATH is a message file, an mbox (first line 'From '; mboxrd '>From '\n"
+"quoting undone; also gzip, xz, bzip2 or zstd compressed, found by\n"
+"content), a Maildir (cur/, new/ and its Maildir++ .Folders), a folder of\n"
+"such files (recursive, sorted), or - for stdin; with no PATH, stdin.\n"
 "\n"
 "  --format text     one line per message: source, each signature's result\n"
 "                    with d=, s=, a= and the reason, spf=, then dmarc=\n"
@@ -354,52 +360,156 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+#define MAX_DEPTH 32	/* folders inside folders we follow */
+
+/* The sorted names in a folder (no "." or ".."); NULL when unreadable. */
+static char **
+list_dir(const char *dir, size_t *n)
+{
+	char **names = NULL, **x;
+	struct dirent *de;
+	DIR *d;
+
+	*n = 0;
+	if ((d = opendir(dir)) == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((x = realloc(names, (*n + 1) * sizeof(*x))) == NULL)
+			break;
+		names = x;
+		if ((names[*n] = strdup(de->d_name)) != NULL)
+			(*n)++;
+	}
+	closedir(d);
+	if (names != NULL)
+		qsort(names, *n, sizeof(*names), cmp_str);
+	return names != NULL ? names : calloc(1, sizeof(char *));
+}
+
 static int
-add_maildir(struct run *r, const char *dir)
+is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int
+is_maildir(const char *dir)
+{
+	char p[8192];
+
+	snprintf(p, sizeof(p), "%s/cur", dir);
+	if (is_dir(p))
+		return 1;
+	snprintf(p, sizeof(p), "%s/new", dir);
+	return is_dir(p);
+}
+
+/* One message file, read by a worker. */
+static void
+add_message_file(struct run *r, const char *path)
+{
+	const char *src;
+	struct item *it;
+
+	if ((src = keep_source(r, path)) != NULL &&
+	    (it = add_item(r, src, 0)) != NULL)
+		it->path = strdup(path);
+}
+
+static void add_file(struct run *r, const char *path);
+
+static int compressed(const unsigned char *p, size_t n);
+
+/* Is the file an mbox or compressed (by its first bytes)? */
+static int
+needs_open(const char *path)
+{
+	unsigned char b[8];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return 1;	/* add_file says why */
+	n = read(fd, b, sizeof(b));
+	close(fd);
+	return n <= 0 || (n >= 5 && memcmp(b, "From ", 5) == 0) ||
+	    compressed(b, (size_t)n);
+}
+
+/* cur/ and new/ of one Maildir, sorted. */
+static void
+add_maildir_box(struct run *r, const char *dir)
 {
 	static const char *subs[] = { "cur", "new" };
-	int k, found = 0;
+	int k;
 
 	for (k = 0; k < 2; k++) {
-		char sub[4096], **names = NULL;
-		size_t nn = 0, i;
-		struct dirent *de;
-		DIR *d;
+		char sub[4096], path[8192], **names;
+		size_t nn, i;
 
 		snprintf(sub, sizeof(sub), "%s/%s", dir, subs[k]);
-		if ((d = opendir(sub)) == NULL)
+		if ((names = list_dir(sub, &nn)) == NULL)
 			continue;
-		found = 1;
-		while ((de = readdir(d)) != NULL) {
-			char **x;
-
-			if (de->d_name[0] == '.')
-				continue;
-			if ((x = realloc(names, (nn + 1) * sizeof(*x))) == NULL)
-				break;
-			names = x;
-			names[nn++] = strdup(de->d_name);
-		}
-		closedir(d);
-		qsort(names, nn, sizeof(*names), cmp_str);
 		for (i = 0; i < nn; i++) {
-			char path[8192];
-			struct item *it;
-			const char *src;
-
-			snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
-			if ((src = keep_source(r, path)) != NULL &&
-			    (it = add_item(r, src, 0)) != NULL)
-				it->path = strdup(path);
+			if (names[i][0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", sub,
+				    names[i]);
+				add_message_file(r, path);
+			}
 			free(names[i]);
 		}
 		free(names);
 	}
-	if (!found) {
-		cli_err(dir, "a folder without cur/ or new/ is not a Maildir");
-		set_ex(r, EX_NOINPUT);
+}
+
+/*
+ * A folder: a Maildir (cur/, new/) and its Maildir++ folders (.Sent,
+ * .Archive.2019: dot-named Maildirs beside cur/), or a plain folder of
+ * messages and mboxes, followed recursively and in sorted order.
+ */
+static void
+add_dir(struct run *r, const char *dir, int depth)
+{
+	char **names, path[8192];
+	size_t nn, i;
+	int maildir = is_maildir(dir);
+
+	if (depth > MAX_DEPTH) {
+		cli_err(dir, "folders nested deeper than %d: not followed",
+		    MAX_DEPTH);
+		return;
 	}
-	return 0;
+	if ((names = list_dir(dir, &nn)) == NULL) {
+		cli_err(dir, "%s", strerror(errno));
+		set_ex(r, EX_NOINPUT);
+		return;
+	}
+	if (maildir)
+		add_maildir_box(r, dir);
+	for (i = 0; i < nn; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (maildir) {
+			/* Maildir++: only the dot-named folders */
+			if (names[i][0] == '.' && is_maildir(path))
+				add_maildir_box(r, path);
+		} else if (is_dir(path)) {
+			add_dir(r, path, depth + 1);
+		} else if (names[i][0] != '.') {
+			/* one message per file is read by a worker (a folder
+			 * of 100,000 files is not 100,000 mappings); mboxes
+			 * and compressed files are opened here */
+			if (needs_open(path))
+				add_file(r, path);
+			else
+				add_message_file(r, path);
+		}
+		free(names[i]);
+	}
+	free(names);
 }
 
 static void *
@@ -432,21 +542,102 @@ map_fd(struct run *r, int fd, size_t *len)
 	return m;
 }
 
-/* A path: stdin, a Maildir, an mbox, or one message. */
+/* A compressed mbox (gzip, xz, bzip2, zstd by their magic bytes, not the
+ * file name) decompressed as a stream into an unlinked spool file, which
+ * is then mapped like any mbox: memory stays flat. */
+static int
+compressed(const unsigned char *p, size_t n)
+{
+	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
+	    (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||
+	    (n >= 3 && memcmp(p, "BZh", 3) == 0) ||
+	    (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0);
+}
+
+static int
+decompress(const char *path, int in, int *out)
+{
+#ifdef HAVE_LIBARCHIVE
+	struct archive *ar = archive_read_new();
+	struct archive_entry *e;
+	char buf[65536];
+	la_ssize_t n;
+	int spool = -1, rc = -1;
+
+	if (ar == NULL)
+		return -1;
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_raw(ar);
+	if (lseek(in, 0, SEEK_SET) == (off_t)-1 ||
+	    archive_read_open_fd(ar, in, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(ar, &e) != ARCHIVE_OK) {
+		cli_err(path, "cannot decompress: %s", archive_error_string(ar) ?
+		    archive_error_string(ar) : "unknown format");
+		goto out;
+	}
+	{
+		const char *tmpdir = getenv("TMPDIR");
+		char tmpl[4096];
+
+		snprintf(tmpl, sizeof(tmpl), "%s/vouch-unz-XXXXXX",
+		    tmpdir != NULL && *tmpdir ? tmpdir : "/tmp");
+		if ((spool = mkostemp(tmpl, O_CLOEXEC)) == -1) {
+			cli_err("spool", "%s: %s", tmpl, strerror(errno));
+			goto out;
+		}
+		unlink(tmpl);
+	}
+	while ((n = archive_read_data(ar, buf, sizeof(buf))) > 0)
+		if (cli_write_all(spool, buf, (size_t)n) != 0) {
+			cli_err("spool", "%s", strerror(errno));
+			goto out;
+		}
+	if (n < 0) {
+		cli_err(path, "cannot decompress: %s", archive_error_string(ar));
+		goto out;
+	}
+	*out = spool;
+	spool = -1;
+	rc = 0;
+out:
+	if (spool >= 0)
+		close(spool);
+	archive_read_free(ar);
+	return rc;
+#else
+	(void)in;
+	(void)out;
+	cli_err(path, "a compressed mbox, and vouch was built without "
+	    "libarchive");
+	return -1;
+#endif
+}
+
+/* A path: stdin, a folder, an mbox (also compressed), or one message. */
 static void
 add_path(struct run *r, const char *path)
 {
-	struct stat sb;
+	if (strcmp(path, "-") != 0 && is_dir(path)) {
+		size_t before = r->n;
+
+		add_dir(r, path, 0);
+		if (r->n == before) {
+			cli_err(path, "no messages in this folder (a Maildir, "
+			    "Maildir++ folders or files of messages and mboxes)");
+			set_ex(r, EX_NOINPUT);
+		}
+	} else
+		add_file(r, path);
+}
+
+static void
+add_file(struct run *r, const char *path)
+{
 	const char *src;
 	const unsigned char *m;
 	size_t len;
 	int fd, spool = -1, ex = EX_OK;
 
-	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 &&
-	    S_ISDIR(sb.st_mode)) {
-		add_maildir(r, path);
-		return;
-	}
 	if ((fd = cli_input_open(path, &spool, &ex)) < 0) {
 		set_ex(r, ex);
 		return;
@@ -471,6 +662,18 @@ add_path(struct run *r, const char *path)
 		fd = spool;
 	}
 	m = map_fd(r, fd, &len);
+	if (m != NULL && compressed(m, len)) {
+		int un;
+
+		if (decompress(path, fd, &un) != 0) {
+			close(fd);
+			set_ex(r, EX_DATAERR);
+			return;
+		}
+		close(fd);
+		fd = un;
+		m = map_fd(r, fd, &len);
+	}
 	close(fd);
 	src = keep_source(r, strcmp(path, "-") == 0 ? "stdin" : path);
 	if (m == NULL || src == NULL) {

@@ -100,7 +100,9 @@ n=$(grep -c '"result":"pass"' "$tmp/out")
 [ "$n" = 2 ] && ok "Maildir gives 2 passes" || not_ok "Maildir gives 2 passes (got $n)"
 cp "$M/dkim-header-modified.eml" "$tmp/md/new/3.host"
 expect_exit 1 "Maildir with a bad message exits 1" "$VOUCH" verify $V --jobs 4 "$tmp/md"
-expect_exit 66 "a folder that is not a Maildir" "$VOUCH" verify $V "$tmp"
+mkdir -p "$tmp/empty/sub"
+expect_exit 66 "a folder with no messages" "$VOUCH" verify $V "$tmp/empty"
+expect_grep 'no messages in this folder' "$tmp/err" "says the folder has no messages"
 
 # stdin, ar format, SPF beside DKIM, --add-header
 expect_exit 0 "stdin" sh -c "\"$VOUCH\" verify $V - < \"$M/dkim-pass-ed25519.eml\""

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Every mail store gives the same results as the plain mbox: Maildir with
+# Maildir++ folders, plain folders (recursive, sorted), and mboxes
+# compressed with gzip, xz, bzip2 or zstd, found by content, not by name.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+M="$top_srcdir/testdata/messages"
+V="--dns-zone $ZONES/dkim.example.zone --at 1790003600"
+cd "$tmp"
+mkdir -p md/cur md/new md/.Sent/cur md/.Archive.2019/new folder/sub
+cp "$M/dkim-pass-rsa.eml" md/cur/1
+cp "$M/dkim-body-modified.eml" md/new/2
+cp "$M/dkim-pass-ed25519.eml" md/.Sent/cur/3
+cp "$M/unsigned.eml" md/.Archive.2019/new/4
+cp "$M/dkim-pass-rsa.eml" folder/a.eml
+cp "$M/dkim-body-modified.eml" folder/sub/b.eml
+for f in dkim-pass-rsa dkim-body-modified dkim-pass-ed25519 unsigned; do
+	echo "From a@b Mon Nov  2 10:00:00 2026"; cat "$M/$f.eml"; echo
+done > box.mbox
+
+results() {	# the dkim results of a run, one per line, in order
+	"$VOUCH" verify $V --format json "$@" | sed 's/.*"dkim":\[\([^]]*\)\].*/\1/; s/.*"result":"\([a-z]*\)".*/\1/; s/^$/none/'
+}
+results box.mbox > plain.txt
+[ "$(tr '\n' ' ' < plain.txt)" = "pass fail pass none " ] && ok "plain mbox: pass fail pass none" || not_ok "plain mbox: $(cat plain.txt)"
+results md > md.txt
+# (Maildir order: cur, new, then the ++ folders sorted: the same multiset)
+sort md.txt > md.s; sort plain.txt > plain.s
+cmp -s md.s plain.s && ok "Maildir with Maildir++ folders: the same results" || not_ok "Maildir++: $(tr '\n' ' ' < md.txt)"
+"$VOUCH" verify $V md | grep -q '^md/.Sent/cur/3: dkim=pass' && ok "Maildir++ .Sent is read" || not_ok ".Sent"
+"$VOUCH" verify $V md | grep -q '^md/.Archive.2019/new/4:' && ok "Maildir++ .Archive.2019 is read" || not_ok ".Archive.2019"
+[ "$(results folder | tr '\n' ' ')" = "pass fail " ] && ok "a plain folder, recursively, sorted" || not_ok "folder: $(results folder | tr '\n' ' ')"
+n=0
+for z in "gzip -c" "xz -c" "bzip2 -c" "zstd -q -c"; do
+	tool=${z%% *}
+	if ! command -v "$tool" >/dev/null; then
+		skip "$tool not installed"
+		continue
+	fi
+	n=$((n + 1))
+	$z box.mbox > "box.$n"	# no telling suffix: found by content
+	results "box.$n" > z.txt
+	cmp -s z.txt plain.txt && ok "$tool-compressed mbox: the same results" || not_ok "$tool: $(tr '\n' ' ' < z.txt)"
+done
+gzip -c box.mbox > folder/sub/box.gz
+"$VOUCH" verify $V folder | grep -q 'folder/sub/box.gz#3:' && ok "a compressed mbox inside a folder" || not_ok "compressed inside a folder"
+gzip -c box.mbox | head -c 200 > bad.gz	# a truncated stream
+expect_exit 65 "a corrupt compressed file: 65" "$VOUCH" verify $V bad.gz
+expect_grep 'cannot decompress' "$tmp/err" "says it cannot decompress"
+finish
