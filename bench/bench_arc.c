@@ -19,25 +19,9 @@
 #include <openssl/rsa.h>
 
 #include <vouch/vouch.h>
+#include "bench_util.h"
 
-#define ROUNDS 7
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static char *msg;
 static size_t msglen;
@@ -76,23 +60,6 @@ floor_once(void)
 		EVP_MD_CTX_free(md);
 	}
 	EVP_Digest(msg, msglen, dg, NULL, EVP_sha256(), NULL);
-}
-
-static double
-median_us(void (*fn)(void), int n)
-{
-	double r[ROUNDS];
-	int k, i;
-
-	for (k = 0; k < ROUNDS; k++) {
-		double t = now();
-
-		for (i = 0; i < n; i++)
-			fn();
-		r[k] = (now() - t) / n * 1e6;
-	}
-	qsort(r, ROUNDS, sizeof(r[0]), cmp);
-	return r[ROUNDS / 2];
 }
 
 /* Seal m with a new key published under s._domainkey.d. */

@@ -16,28 +16,12 @@
 #include <time.h>
 
 #include <vouch/vouch.h>
+#include "bench_util.h"
 
-#define ROUNDS 7
 
 static char msg[8192], *signed_msg;
 static size_t msglen, signed_len;
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static struct vouch_dns *dns;
 static struct vouch_dkim_ctx *dctx;
@@ -73,23 +57,6 @@ auth_once(void)
 	if (vouch_auth_dmarc(a)->result != VOUCH_DMARC_PASS)
 		abort();
 	vouch_auth_free(a);
-}
-
-static double
-median_us(void (*fn)(void), int n)
-{
-	double r[ROUNDS];
-	int k, i;
-
-	for (k = 0; k < ROUNDS; k++) {
-		double t = now();
-
-		for (i = 0; i < n; i++)
-			fn();
-		r[k] = (now() - t) / n * 1e6;
-	}
-	qsort(r, ROUNDS, sizeof(r[0]), cmp);
-	return r[ROUNDS / 2];
 }
 
 int

@@ -84,6 +84,9 @@ struct cli_out {
 int cli_output_open(struct cli_out *o, const char *path, int *ex);
 int cli_output_close(struct cli_out *o, int ok);
 void cli_ignore_sigpipe(void);
+/* headers then src from its start, to output (NULL: stdout) atomically;
+ * the exit code. */
+int cli_write_prepended(const char *output, const char *headers, int src);
 /* Flush stdout at the end: EX_OK or EX_IOERR (silent for EPIPE). */
 int cli_stdout_done(void);
 /* Copy src from its start to out: 0, -1 read error, -2 write error. */

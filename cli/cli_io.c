@@ -240,3 +240,27 @@ cli_stdout_done(void)
 		cli_err("stdout", "%s", strerror(e));
 	return EX_IOERR;
 }
+
+/*
+ * The end of a pipeline: headers (may be NULL) then the input from its
+ * start, to output (NULL: stdout; a file appears only once complete).
+ * Everything is known by now: this is the only place that writes.
+ */
+int
+cli_write_prepended(const char *output, const char *headers, int src)
+{
+	struct cli_out co;
+	int out, r, ex = EX_OK;
+
+	if ((out = cli_output_open(&co, output, &ex)) < 0)
+		return ex;
+	r = headers != NULL ? cli_write_all(out, headers, strlen(headers)) : 0;
+	if (r == 0)
+		r = cli_copy_out(src, out);
+	if (r != 0) {
+		cli_err(output ? output : "stdout", "%s", strerror(errno));
+		ex = EX_IOERR;
+	}
+	r = cli_output_close(&co, ex == EX_OK);
+	return ex == EX_OK ? r : ex;
+}

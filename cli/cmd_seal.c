@@ -168,10 +168,9 @@ cmd_seal(int argc, char **argv)
 	struct vouch_auth_ctx *actx = NULL;
 	struct vouch_auth *a = NULL;
 	struct vouch_arc_sealer *s = NULL;
-	struct cli_out co;
 	char *headers = NULL;
 	const char *name;
-	int ex, in = -1, spool = -1, out, r;
+	int ex, in = -1, spool = -1;
 
 	memset(&o, 0, sizeof(o));
 	if ((ex = parse(argc, argv, &o)) != EX_OK)
@@ -227,18 +226,7 @@ cmd_seal(int argc, char **argv)
 	if (*headers == '\0')
 		cli_err(name, "%s; passed through unchanged", err.message);
 	/* everything is known: now, and only now, write */
-	if ((out = cli_output_open(&co, o.output, &ex)) < 0)
-		goto out;
-	r = cli_write_all(out, headers, strlen(headers));
-	if (r == 0)
-		r = cli_copy_out(spool >= 0 ? spool : in, out);
-	if (r != 0) {
-		cli_err(o.output ? o.output : "stdout", "%s", strerror(errno));
-		ex = EX_IOERR;
-	}
-	r = cli_output_close(&co, ex == EX_OK);
-	if (ex == EX_OK)
-		ex = r;
+	ex = cli_write_prepended(o.output, headers, spool >= 0 ? spool : in);
 out:
 	vouch_free(headers);
 	vouch_arc_sealer_free(s);

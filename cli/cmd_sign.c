@@ -328,9 +328,8 @@ cmd_sign(int argc, char **argv)
 	struct vouch_dkim_signer *signer = NULL;
 	struct vouch_error err = { 0 };
 	char *headers = NULL, *head = NULL;
-	struct cli_out co;
 	size_t n = 0, headlen = 0, i;
-	int ex = EX_OK, in = -1, spool = -1, out = -1, r, from_table = 0;
+	int ex = EX_OK, in = -1, spool = -1, r, from_table = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(p, 0, sizeof(p));
@@ -434,19 +433,8 @@ cmd_sign(int argc, char **argv)
 		ex = EX_SOFTWARE;
 		goto out;
 	}
-	/* Everything is known: now, and only now, write. */
-	if ((out = cli_output_open(&co, o.output, &ex)) < 0)
-		goto out;
-	r = headers != NULL ? cli_write_all(out, headers, strlen(headers)) : 0;
-	if (r == 0)
-		r = cli_copy_out(spool >= 0 ? spool : in, out);
-	if (r != 0) {
-		cli_err(o.output ? o.output : "stdout", "%s", strerror(errno));
-		ex = EX_IOERR;
-	}
-	r = cli_output_close(&co, ex == EX_OK);
-	if (ex == EX_OK)
-		ex = r;
+	/* everything is known: now, and only now, write */
+	ex = cli_write_prepended(o.output, headers, spool >= 0 ? spool : in);
 out:
 	free(head);
 	vouch_free(headers);

@@ -20,6 +20,7 @@
 
 #include <vouch/vouch.h>
 #include "tests/check_run.h"
+#include "tests/check_yaml.h"
 
 #define SUITE TOP_SRCDIR "/testdata/conformance/arc/"
 
@@ -39,30 +40,6 @@ static const char *const expected_diff[][2] = {
 
 static int v_pass, v_fail, v_diff, s_pass, s_fail, s_diff;
 
-static yaml_node_t *
-map_get(yaml_document_t *d, yaml_node_t *m, const char *key)
-{
-	yaml_node_pair_t *p;
-
-	if (m == NULL || m->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
-	    p++) {
-		yaml_node_t *k = yaml_document_get_node(d, p->key);
-
-		if (k->type == YAML_SCALAR_NODE &&
-		    strcmp((char *)k->data.scalar.value, key) == 0)
-			return yaml_document_get_node(d, p->value);
-	}
-	return NULL;
-}
-
-static const char *
-scalar(yaml_node_t *n)
-{
-	return n != NULL && n->type == YAML_SCALAR_NODE ?
-	    (const char *)n->data.scalar.value : NULL;
-}
 
 static const char *
 diff_reason(const char *name)

@@ -16,34 +16,11 @@
 
 #include <vouch/vouch.h>
 #include "tests/check_run.h"
+#include "tests/check_yaml.h"
 
 static const char *suite_path;
 static int n_pass, n_fail;
 
-static yaml_node_t *
-map_get(yaml_document_t *d, yaml_node_t *m, const char *key)
-{
-	yaml_node_pair_t *p;
-
-	if (m == NULL || m->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
-	    p++) {
-		yaml_node_t *k = yaml_document_get_node(d, p->key);
-
-		if (k->type == YAML_SCALAR_NODE &&
-		    strcmp((char *)k->data.scalar.value, key) == 0)
-			return yaml_document_get_node(d, p->value);
-	}
-	return NULL;
-}
-
-static const char *
-scalar(yaml_node_t *n)
-{
-	return n != NULL && n->type == YAML_SCALAR_NODE ?
-	    (const char *)n->data.scalar.value : NULL;
-}
 
 /* A list value is one record of several strings joined with nothing. */
 static char *
