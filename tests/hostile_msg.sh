@@ -119,4 +119,13 @@ mode=$(stat -c %a "$tmp/k/out.eml" 2>/dev/null)
 [ "$mode" = 640 ] && ok "-o file mode follows the umask (640)" || not_ok "-o file mode $mode under umask 027"
 left=$(ls -A "$tmp/k")
 [ "$left" = out.eml ] && ok "-o leaves only its file" || not_ok "-o left: $left"
+# broken ARC chains: each is arc=fail, with a reason naming the problem
+echo 'k._domainkey.fuzz.example. IN TXT "v=DKIM1; k=ed25519; p=vvJ188E02JjLKHViqa0XRIMbGOqHIj/cXkUZR3nHnBA="' > "$tmp/fuzz.zone"
+"$VOUCH" verify --dns-zone "$tmp/fuzz.zone" --format json "$top_srcdir/fuzz/fuzz_arc.in/two-hops.eml" |
+	grep -q '"arc":{"result":"pass"' && ok "the intact two-hop chain passes" || not_ok "intact chain"
+for f in "$H"/arc-*.eml; do
+	"$VOUCH" verify --dns-zone "$tmp/fuzz.zone" --format json "$f" > "$tmp/out"
+	grep -q '"arc":{"result":"fail","reason":"[^"]' "$tmp/out" && ok "$(basename "$f"): arc=fail" ||
+		not_ok "$(basename "$f"): $(sed 's/.*"arc"://' "$tmp/out" | cut -c1-150)"
+done
 finish
