@@ -99,6 +99,25 @@ const char *cli_host_name(void);
 /* Is ip an IPv4 or IPv6 address in text form? */
 int cli_ip_ok(const char *ip);
 
+/* Private keys, each file loaded once (cli_keys.c). */
+#define CLI_MAX_KEYS 64
+struct cli_keys {
+	struct { char *path; struct vouch_dkim_key *key; } k[CLI_MAX_KEYS];
+	int n;
+	int unsafe;		/* --allow-unsafe-key */
+};
+struct vouch_dkim_key *cli_keys_load(struct cli_keys *ks, const char *path,
+    int *ex);
+void cli_keys_clear(struct cli_keys *ks);
+/* A key table's lines for the sender from (domain and selector malloc'd,
+ * the key borrowed from ks): 0, or -1 with *ex set. */
+struct cli_keysel {
+	char *domain, *selector;
+	const struct vouch_dkim_key *key;
+};
+int cli_key_table(struct cli_keys *ks, const char *table, const char *from,
+    struct cli_keysel *sel, size_t max, size_t *n, int *ex);
+
 int cmd_dns(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

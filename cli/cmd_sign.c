@@ -46,11 +46,6 @@ enum { OPT_EXPIRE = OPT_FIRST_LOCAL, OPT_TIMESTAMP, OPT_KEYTABLE,
 #define MAX_SIGS 16
 #define CHUNK (64 * 1024)
 
-struct loaded {
-	char *path;
-	struct vouch_dkim_key *key;
-};
-
 struct sign_opts {
 	const char *domain[MAX_SIGS], *selector[MAX_SIGS], *keyfile[MAX_SIGS];
 	int nsel, nkey;
@@ -58,37 +53,14 @@ struct sign_opts {
 	const char *canon, *headers, *auid, *keytable, *output, *input, *name;
 	long long expire, timestamp;
 	int require, unsafe;
-	struct loaded keys[64];
-	int nkeys;
+	struct cli_keys ks;
 };
 
 static struct vouch_dkim_key *
 load_key(struct sign_opts *o, const char *path, int *ex)
 {
-	struct vouch_error err = { 0 };
-	struct vouch_dkim_key *k;
-	int i;
-
-	for (i = 0; i < o->nkeys; i++)
-		if (strcmp(o->keys[i].path, path) == 0)
-			return o->keys[i].key;
-	if (o->nkeys == 64) {
-		cli_err(path, "more than 64 distinct keys");
-		*ex = EX_CONFIG;
-		return NULL;
-	}
-	if (vouch_dkim_key_load(path, o->unsafe, &k, &err) != VOUCH_OK) {
-		cli_err("key", "%s", err.message);
-		*ex = EX_CONFIG;
-		return NULL;
-	}
-	if (vouch_dkim_key_type(k) == VOUCH_DKIM_RSA &&
-	    vouch_dkim_key_bits(k) < VOUCH_DKIM_WARN_RSA_BITS)
-		cli_err(path, "warning: RSA key of %u bits; 2048 or more is "
-		    "recommended (RFC 8301 3.2)", vouch_dkim_key_bits(k));
-	o->keys[o->nkeys].path = strdup(path);
-	o->keys[o->nkeys++].key = k;
-	return k;
+	o->ks.unsafe = o->unsafe;
+	return cli_keys_load(&o->ks, path, ex);
 }
 
 static int
@@ -111,57 +83,22 @@ parse_canon(const char *s, struct vouch_dkim_sign_params *p)
 	return 0;
 }
 
-/* Read the key table; fill params for the lines matching from. */
+/* The key table's lines for from, as signing parameters. */
 static int
 key_table(struct sign_opts *o, const char *from,
     struct vouch_dkim_sign_params *p, size_t *n, int *ex)
 {
-	FILE *fp = fopen(o->keytable, "r");
-	char line[4096], first[1024] = "";
-	int lineno = 0;
+	struct cli_keysel sel[MAX_SIGS];
+	size_t i;
 
-	*n = 0;
-	if (fp == NULL) {
-		cli_err(o->keytable, "%s", strerror(errno));
-		*ex = EX_CONFIG;
+	o->ks.unsafe = o->unsafe;
+	if (cli_key_table(&o->ks, o->keytable, from, sel, MAX_SIGS, n, ex) != 0)
 		return -1;
+	for (i = 0; i < *n; i++) {
+		p[i].domain = sel[i].domain;
+		p[i].selector = sel[i].selector;
+		p[i].key = sel[i].key;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char pat[1024], dom[256], sel[256], key[2048];
-		char *hash = strchr(line, '#');
-		int f;
-
-		lineno++;
-		if (hash != NULL)
-			*hash = '\0';
-		f = sscanf(line, "%1023s %255s %255s %2047s", pat, dom, sel, key);
-		if (f <= 0)
-			continue;
-		if (f != 4) {
-			cli_err(o->keytable, "line %d: expected SENDER-PATTERN "
-			    "DOMAIN SELECTOR KEYFILE", lineno);
-			fclose(fp);
-			*ex = EX_CONFIG;
-			return -1;
-		}
-		if (first[0] == '\0') {
-			if (fnmatch(pat, from, FNM_CASEFOLD) != 0)
-				continue;
-			snprintf(first, sizeof(first), "%s", pat);
-		} else if (strcmp(pat, first) != 0) {
-			continue;
-		}
-		if (*n == MAX_SIGS)
-			break;
-		if ((p[*n].key = load_key(o, key, ex)) == NULL) {
-			fclose(fp);
-			return -1;
-		}
-		p[*n].domain = strdup(dom);
-		p[*n].selector = strdup(sel);
-		(*n)++;
-	}
-	fclose(fp);
 	return 0;
 }
 
@@ -312,12 +249,7 @@ parse_args(int argc, char **argv, struct sign_opts *o)
 static void
 free_opts(struct sign_opts *o)
 {
-	int i;
-
-	for (i = 0; i < o->nkeys; i++) {
-		free(o->keys[i].path);
-		vouch_dkim_key_free(o->keys[i].key);
-	}
+	cli_keys_clear(&o->ks);
 }
 
 int
