@@ -15,7 +15,8 @@
 #include "cli.h"
 
 const char usage_seal[] =
-"usage: vouch seal -d DOMAIN -s SELECTOR -k KEYFILE [--authserv-id ID]\n"
+"usage: vouch seal (-d DOMAIN -s SELECTOR -k KEYFILE | --key-table FILE)\n"
+"                  [--authserv-id ID]\n"
 "                  [--ip IP [--mail-from ADDR] [--helo NAME]] [-H HEADERS]\n"
 "                  [--allow-unsafe-key] [-o OUT] [FILE|-]\n"
 "\n"
@@ -29,6 +30,9 @@ const char usage_seal[] =
 "  -s SELECTOR       the key's selector (s=)\n"
 "  -k KEYFILE        the private key: rsa-sha256 (required by RFC 8617),\n"
 "                    or Ed25519\n"
+"  --key-table FILE  choose domain, selector and key by the sender, as\n"
+"                    vouch sign does (SENDER-PATTERN DOMAIN SELECTOR\n"
+"                    KEYFILE); an unmatched sender passes through unsealed\n"
 "  --authserv-id ID  the ADMD in the AAR (default: the host name)\n"
 "  --ip, --mail-from, --helo   the client, for SPF (as in vouch verify)\n"
 "  -H HEADERS        AMS h= (colon-separated; default: the DKIM defaults\n"
@@ -44,11 +48,11 @@ const char usage_seal[] =
 "failure nothing is written.\n";
 
 enum { OPT_AUTHSERV = OPT_FIRST_LOCAL, OPT_IP, OPT_MAILFROM, OPT_HELO,
-    OPT_UNSAFE, OPT_AT };
+    OPT_UNSAFE, OPT_AT, OPT_KEYTABLE };
 
 struct seal_opts {
 	const char *domain, *selector, *keyfile, *authserv, *headers, *output;
-	const char *input;
+	const char *input, *keytable;
 	struct vouch_auth_conn conn;
 	int unsafe;
 	unsigned long at;
@@ -65,6 +69,7 @@ parse(int argc, char **argv, struct seal_opts *o)
 		{ "helo", required_argument, NULL, OPT_HELO },
 		{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "key-table", required_argument, NULL, OPT_KEYTABLE },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -85,6 +90,7 @@ parse(int argc, char **argv, struct seal_opts *o)
 		case OPT_MAILFROM: o->conn.mail_from = optarg; break;
 		case OPT_HELO: o->conn.helo = optarg; break;
 		case OPT_UNSAFE: o->unsafe = 1; break;
+		case OPT_KEYTABLE: o->keytable = optarg; break;
 		case OPT_AT:
 			if (cli_parse_uint("--at", optarg, 0xffffffffffUL,
 			    &o->at))
@@ -104,9 +110,15 @@ parse(int argc, char **argv, struct seal_opts *o)
 		cli_err("seal", "%s: one message at a time", argv[optind]);
 		return EX_USAGE;
 	}
-	if (o->domain == NULL || o->selector == NULL || o->keyfile == NULL) {
-		cli_err("seal", "-d DOMAIN, -s SELECTOR and -k KEYFILE are "
-		    "required");
+	if (o->keytable != NULL && (o->domain != NULL || o->selector !=
+	    NULL || o->keyfile != NULL)) {
+		cli_err("seal", "--key-table and -d/-s/-k exclude each other");
+		return EX_USAGE;
+	}
+	if (o->keytable == NULL && (o->domain == NULL || o->selector == NULL ||
+	    o->keyfile == NULL)) {
+		cli_err("seal", "give -d DOMAIN, -s SELECTOR and -k KEYFILE, or "
+		    "--key-table FILE");
 		return EX_USAGE;
 	}
 	if (o->conn.ip != NULL && !cli_ip_ok(o->conn.ip)) {
@@ -140,8 +152,10 @@ read_all(int in, int spool, struct vouch_auth *a, struct vouch_arc_sealer *s,
 			ex = EX_IOERR;
 			break;
 		}
-		vouch_auth_feed(a, buf, (size_t)r);
-		if (vouch_arc_sealer_feed(s, buf, (size_t)r) == VOUCH_E_LIMIT) {
+		if (a != NULL)
+			vouch_auth_feed(a, buf, (size_t)r);
+		if (s != NULL && vouch_arc_sealer_feed(s, buf, (size_t)r) ==
+		    VOUCH_E_LIMIT) {
 			cli_err(name, "header section larger than %u bytes: not "
 			    "sealed", VOUCH_DKIM_MAX_HEADER);
 			ex = EX_DATAERR;
@@ -163,7 +177,10 @@ cmd_seal(int argc, char **argv)
 	struct seal_opts o;
 	struct vouch_arc_seal_params p = { 0 };
 	struct vouch_error err = { 0 };
-	struct vouch_dkim_key *key = NULL;
+	const struct vouch_dkim_key *key = NULL;
+	struct cli_keys ks;
+	char *tdom = NULL, *tsel = NULL;
+	int finished = 0;
 	struct vouch_dns *dns = NULL;
 	struct vouch_auth_ctx *actx = NULL;
 	struct vouch_auth *a = NULL;
@@ -173,20 +190,60 @@ cmd_seal(int argc, char **argv)
 	int ex, in = -1, spool = -1;
 
 	memset(&o, 0, sizeof(o));
+	memset(&ks, 0, sizeof(ks));
 	if ((ex = parse(argc, argv, &o)) != EX_OK)
 		return ex < 0 ? cli_usage("seal", usage_seal, EX_OK) :
 		    cli_usage("seal", usage_seal, ex);
 	name = o.input == NULL || strcmp(o.input, "-") == 0 ? "stdin" : o.input;
-	if (vouch_dkim_key_load(o.keyfile, o.unsafe, &key, &err) != VOUCH_OK) {
-		cli_err("-k", "%s", err.message);
-		return EX_CONFIG;
-	}
+	ks.unsafe = o.unsafe;
+	if (o.keytable == NULL && (key = cli_keys_load(&ks, o.keyfile, &ex)) ==
+	    NULL)
+		return ex;
 	if ((dns = cli_dns_setup(&o.dns, NULL, &ex)) == NULL)
 		goto out;
 	if ((actx = vouch_auth_ctx_new(dns, o.authserv != NULL ? o.authserv :
 	    cli_host_name())) == NULL) {
 		ex = EX_OSERR;
 		goto out;
+	}
+	if (vouch_auth_new(actx, &o.conn, &a) != VOUCH_OK) {
+		ex = EX_OSERR;
+		goto out;
+	}
+	if ((in = cli_input_open(o.input, &spool, &ex)) < 0)
+		goto out;
+	if (o.keytable != NULL) {
+		/* the sender chooses the key: verify first, then seal from
+		 * the spooled copy */
+		struct cli_keysel sel[1];
+		size_t n = 0;
+
+		if ((ex = read_all(in, spool, a, NULL, name)) != EX_OK)
+			goto out;
+		if (vouch_auth_finish(a, &err) != VOUCH_OK) {
+			cli_err(name, "%s", err.message);
+			ex = cli_exit_for(err.status);
+			goto out;
+		}
+		finished = 1;
+		if (vouch_auth_from(a) == NULL) {
+			cli_err(name, "no usable From: the key table cannot "
+			    "choose a key");
+			ex = EX_DATAERR;
+			goto out;
+		}
+		if (cli_key_table(&ks, o.keytable, vouch_auth_from(a), sel, 1,
+		    &n, &ex) != 0)
+			goto out;
+		if (n == 0) {
+			/* as vouch sign: an unmatched sender passes */
+			ex = cli_write_prepended(o.output, NULL, spool >= 0 ?
+			    spool : in);
+			goto out;
+		}
+		o.domain = tdom = sel[0].domain;
+		o.selector = tsel = sel[0].selector;
+		key = sel[0].key;
 	}
 	p.domain = o.domain;
 	p.selector = o.selector;
@@ -198,18 +255,24 @@ cmd_seal(int argc, char **argv)
 		ex = err.status == VOUCH_E_INVAL ? EX_USAGE : EX_OSERR;
 		goto out;
 	}
-	if (vouch_auth_new(actx, &o.conn, &a) != VOUCH_OK) {
-		ex = EX_OSERR;
-		goto out;
-	}
-	if ((in = cli_input_open(o.input, &spool, &ex)) < 0)
-		goto out;
-	if ((ex = read_all(in, spool, a, s, name)) != EX_OK)
-		goto out;
-	if (vouch_auth_finish(a, &err) != VOUCH_OK) {
-		cli_err(name, "%s", err.message);
-		ex = cli_exit_for(err.status);
-		goto out;
+	if (finished) {
+		int src = spool >= 0 ? spool : in;
+
+		if (lseek(src, 0, SEEK_SET) == (off_t)-1) {
+			cli_err(name, "%s", strerror(errno));
+			ex = EX_IOERR;
+			goto out;
+		}
+		if ((ex = read_all(src, -1, NULL, s, name)) != EX_OK)
+			goto out;
+	} else {
+		if ((ex = read_all(in, spool, a, s, name)) != EX_OK)
+			goto out;
+		if (vouch_auth_finish(a, &err) != VOUCH_OK) {
+			cli_err(name, "%s", err.message);
+			ex = cli_exit_for(err.status);
+			goto out;
+		}
 	}
 	if (vouch_auth_spf(a) != NULL &&
 	    vouch_auth_spf(a)->result == VOUCH_SPF_TEMPERROR) {
@@ -233,7 +296,9 @@ out:
 	vouch_auth_free(a);
 	vouch_auth_ctx_free(actx);
 	vouch_dns_free(dns);
-	vouch_dkim_key_free(key);
+	cli_keys_clear(&ks);
+	free(tdom);
+	free(tsel);
 	if (in > STDIN_FILENO)
 		close(in);
 	if (spool >= 0)

@@ -485,6 +485,12 @@ vouch_auth_dmarc(const struct vouch_auth *a)
 	return &a->dmarc.pub;
 }
 
+const char *
+vouch_auth_from(const struct vouch_auth *a)
+{
+	return vouch_dkim_verifier_from(a->dkim);
+}
+
 const struct vouch_arc_verdict *
 vouch_auth_arc(const struct vouch_auth *a)
 {

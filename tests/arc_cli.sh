@@ -120,4 +120,17 @@ rc=$?
 	not_ok "50 instances: exit $rc, $(cat err.txt)"
 expect_exit 64 "seal without -k" "$VOUCH" seal -d c.example -s sc m0.eml
 expect_exit 78 "seal with a missing key" "$VOUCH" seal -d c.example -s sc -k /nonexistent m0.eml
+# --key-table, as vouch sign: the sender chooses domain, selector and key
+printf '*@a.example  b.example  sb  %s\n' "$tmp/sb.private" > table
+expect_exit 0 "seal --key-table" "$VOUCH" seal --key-table table --authserv-id mx.b.example $Z m0.eml
+cp "$tmp/out" kt.eml
+head -1 kt.eml | grep -q '^ARC-Seal: ' && [ "$(arc_of kt.eml)" = pass ] && grep -q 'd=b.example' kt.eml &&
+	ok "the table's key seals, and the seal verifies" || not_ok "key-table seal"
+tail -c "$(wc -c < m0.eml)" kt.eml | cmp -s - m0.eml && ok "key table: the message follows byte for byte" || not_ok "key table: message altered"
+printf '*@other.example  b.example  sb  %s\n' "$tmp/sb.private" > table2
+expect_exit 0 "an unmatched sender passes through" "$VOUCH" seal --key-table table2 $Z m0.eml
+cmp -s "$tmp/out" m0.eml && ok "unsealed, byte for byte" || not_ok "unmatched pass-through"
+cat m0.eml | "$VOUCH" seal --key-table table $Z > piped.eml && [ "$(arc_of piped.eml)" = pass ] &&
+	ok "key table from a pipe" || not_ok "key table from a pipe"
+expect_exit 64 "--key-table with -k is usage" "$VOUCH" seal --key-table table -k sb.private m0.eml
 finish

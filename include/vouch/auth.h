@@ -94,6 +94,8 @@ VOUCH_EXPORT const struct vouch_dmarc_verdict *vouch_auth_dmarc(
     const struct vouch_auth *auth);
 VOUCH_EXPORT const struct vouch_arc_verdict *vouch_auth_arc(
     const struct vouch_auth *auth);
+/* The addr-spec of the one From field, or NULL (none, several, bad). */
+VOUCH_EXPORT const char *vouch_auth_from(const struct vouch_auth *auth);
 /* The first header field called name, unfolded and trimmed, into buf
  * (cut to size); NULL when the message has none.  Message bytes: escape
  * before showing them. */
