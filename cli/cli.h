@@ -17,6 +17,7 @@ enum {
 	OPT_DNS_FAIL,
 	OPT_DNS_TRIES,
 	OPT_DNS_ORIGIN,
+	OPT_DNS_RECORD,
 	OPT_HELP,
 	OPT_FIRST_LOCAL = 1100
 };
@@ -29,6 +30,7 @@ enum {
 	{ "dns-overlay", required_argument, NULL, OPT_DNS_OVERLAY }, \
 	{ "dns-fail", required_argument, NULL, OPT_DNS_FAIL }, \
 	{ "dns-origin", required_argument, NULL, OPT_DNS_ORIGIN }, \
+	{ "dns-record", required_argument, NULL, OPT_DNS_RECORD }, \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 #define CLI_DNS_HELP \
@@ -42,7 +44,9 @@ enum {
 "  --dns-overlay FILE        answer names in FILE from it, others live\n" \
 "  --dns-fail NAME[/TYPE]=timeout|servfail  inject a fault (repeatable)\n" \
 "  --dns-origin NAME         origin of --dns-zone/--dns-overlay files that\n" \
-"                            have no $ORIGIN (opendkim-genkey's .txt files)\n"
+"                            have no $ORIGIN (opendkim-genkey's .txt files)\n" \
+"  --dns-record FILE         write every answer used to FILE, a master file\n" \
+"                            that --dns-zone FILE replays offline\n"
 
 struct cli_dns {
 	const char *server;
@@ -55,6 +59,7 @@ struct cli_dns {
 	const char *fails[64];
 	int nfails;
 	const char *origin;	/* --dns-origin */
+	const char *record;	/* --dns-record */
 	int error;	/* exit code of the first bad option */
 };
 

@@ -70,6 +70,9 @@ cli_dns_option(struct cli_dns *o, int c, const char *arg)
 	case OPT_DNS_ORIGIN:
 		o->origin = arg;
 		return 1;
+	case OPT_DNS_RECORD:
+		o->record = arg;
+		return 1;
 	}
 	return 0;
 }
@@ -126,6 +129,13 @@ cli_dns_setup(struct cli_dns *o, const char *origin, int *ex)
 	for (i = 0; i < o->nfails; i++)
 		if (vouch_dns_add_fault_spec(dns, o->fails[i], &err))
 			goto fail;
+	if (o->record != NULL && vouch_dns_record_to(dns, o->record, &err) !=
+	    VOUCH_OK) {
+		cli_err("--dns-record", "%s", err.message);
+		*ex = EX_CANTCREAT;
+		vouch_dns_free(dns);
+		return NULL;
+	}
 	if ((o->nzones == 0 || o->server != NULL) &&
 	    vouch_dns_set_live(dns, o->server, &err) != VOUCH_OK) {
 		/* Without resolv.conf only zone answers work; say so later. */

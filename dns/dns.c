@@ -32,6 +32,7 @@ struct vouch_dns {
 	int64_t (*now)(void *);
 	void *now_arg;
 	unsigned long queries, hits, upstream, tempfail;	/* atomic */
+	struct dns_recorder *rec;	/* --dns-record */
 };
 
 struct vouch_dns *
@@ -66,6 +67,7 @@ vouch_dns_free(struct vouch_dns *d)
 	}
 	dns_store_free(d->store);
 	dns_cache_free(d->cache);
+	dns_recorder_close(d->rec);
 	dns_live_free(d->live);
 	free(d);
 }
@@ -382,11 +384,28 @@ vouch_dns_query_within(struct vouch_dns *d, const char *name,
 	free(cur);
 	if (a->rcode == VOUCH_DNS_TEMPFAIL || a->rcode == VOUCH_DNS_MALFORMED)
 		__atomic_add_fetch(&d->tempfail, 1, __ATOMIC_RELAXED);
+	/* a snapshot keeps the answer under the name asked (a CNAME chain
+	 * flattened: the replay gives the same answer for it) */
+	if (d->rec != NULL)
+		dns_recorder_add(d->rec, name, (unsigned int)type, a);
 	*answer = a;
 	return VOUCH_OK;
 fail:
 	free(cur);
 	return vouch__err(err, st, NULL, -1, "%s: %s", name, vouch_strerror(st));
+}
+
+enum vouch_status
+vouch_dns_record_to(struct vouch_dns *d, const char *path,
+    struct vouch_error *err)
+{
+	if (d->rec != NULL)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
+		    "already recording");
+	if ((d->rec = dns_recorder_open(path, err)) == NULL)
+		return err != NULL && err->status != VOUCH_OK ? err->status :
+		    VOUCH_E_IO;
+	return VOUCH_OK;
 }
 
 void

@@ -84,4 +84,12 @@ void dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 
 uint64_t dns_hash(const char *name, uint16_t type);
 
+/* --dns-record: answers written as they are used (dns_record.c). */
+struct dns_recorder;
+struct dns_recorder *dns_recorder_open(const char *path,
+    struct vouch_error *err);
+void dns_recorder_close(struct dns_recorder *r);
+void dns_recorder_add(struct dns_recorder *r, const char *name,
+    unsigned int type, const struct vouch_dns_answer *a);
+
 #endif

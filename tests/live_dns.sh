@@ -35,6 +35,32 @@ expect_grep '^5 ns.live.test$' "$tmp/out" "MX preference and name"
 expect_exit 0 "SPF over live DNS" "$VOUCH" spf --ip 192.0.2.7 --mail-from a@live.test $S
 expect_exit 75 "REFUSED for a zone it does not serve is temporary" "$VOUCH" dns TXT example.org $S
 
+# DNS snapshots: verify an archive live while the keys exist, recording
+# every answer; replay it later, offline, with the server gone
+cp "$top_srcdir/testdata/keys/ed.private" "$tmp/ed.private"; chmod 600 "$tmp/ed.private"
+for y in 2019 2021 2024; do
+	printf 'From: a@live.test\r\nSubject: %s\r\nDate: Mon, 4 Mar %s 10:00:00 +0000\r\n\r\nyear %s\r\n' $y $y $y > "$tmp/m.eml"
+	echo "From a@live.test Mon Mar  4 10:00:00 $y"
+	"$VOUCH" sign -d live.test -s ed -k "$tmp/ed.private" "$tmp/m.eml"
+	echo
+done > "$tmp/archive.mbox"
+# and one whose key was already withdrawn: an NXDOMAIN to keep
+printf 'From: a@live.test\r\nSubject: gone\r\n\r\nx\r\n' > "$tmp/m.eml"
+{ echo "From a@live.test Mon Mar  4 10:00:00 2018"
+  "$VOUCH" sign -d live.test -s gone -k "$tmp/ed.private" "$tmp/m.eml"; echo; } >> "$tmp/archive.mbox"
+"$VOUCH" verify $S --ip 192.0.2.7 --mail-from a@live.test --format json \
+    --dns-record "$tmp/snapshot.zone" "$tmp/archive.mbox" > "$tmp/live.json"
+grep -c '"dkim":\[{[^]]*"result":"pass"' "$tmp/live.json" | grep -q '^3$' && ok "archive verified live: 3 passes" || not_ok "live archive: $(cut -c1-200 "$tmp/live.json")"
+grep -q '^ed._domainkey.live.test. [0-9]* IN TXT' "$tmp/snapshot.zone" && ok "the key is in the snapshot" || not_ok "snapshot key: $(cat "$tmp/snapshot.zone")"
+grep -q '^; gone._domainkey.live.test TXT: NXDOMAIN' "$tmp/snapshot.zone" && ok "a negative answer is in the snapshot" || not_ok "negative answers: $(cat "$tmp/snapshot.zone")"
+grep -q 'temporary failure, not recorded' "$tmp/snapshot.zone" && ok "a temporary failure is a comment, not an answer" || not_ok "temporary failure comment"
+kill $(cat "$tmp/nsd/nsd.pid") 2>/dev/null
+sleep 0.2
+"$VOUCH" verify --dns-zone "$tmp/snapshot.zone" --ip 192.0.2.7 --mail-from a@live.test --format json \
+    "$tmp/archive.mbox" > "$tmp/replay.json"
+cmp -s "$tmp/live.json" "$tmp/replay.json" && ok "replayed offline with the server gone: identical JSON" ||
+	{ not_ok "replay differs"; diff "$tmp/live.json" "$tmp/replay.json" | head -5; }
+
 # A server that takes queries and never answers.
 bport=$(free_port)
 python3 -c '

@@ -168,6 +168,15 @@ VOUCH_EXPORT size_t vouch_dns_answer_longest_string(
 VOUCH_EXPORT const char *vouch_dns_rcode_name(enum vouch_dns_rcode rcode);
 /* Type from its name ("TXT"), 0 when unknown. */
 VOUCH_EXPORT int vouch_dns_type_parse(const char *name);
+/*
+ * Record every answer the handle gives from now on, positive and
+ * negative, into path as an RFC 1035 master file that vouch_dns_load_zone()
+ * reads back (an offline replay gives the same answers); temporary
+ * failures are comments.  Written as answers are used; closed by
+ * vouch_dns_free().
+ */
+VOUCH_EXPORT enum vouch_status vouch_dns_record_to(struct vouch_dns *dns,
+    const char *path, struct vouch_error *err);
 /* The reverse name of an IPv4 or IPv6 address ("25.2.0.192.in-addr.arpa"),
  * malloc'd; NULL when ip is not an address. */
 VOUCH_EXPORT char *vouch_dns_ptr_name(const char *ip);
