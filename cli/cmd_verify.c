@@ -269,6 +269,7 @@ struct item {
 	const unsigned char *data;	/* a slice of a mapped mbox */
 	size_t len;
 	int mboxrd;
+	int unquoted;		/* an mboxcl2 message: feed as it is */
 	char *out;		/* formatted result */
 	char *sum;		/* for --summary: one line per result */
 	int passed, ex, done;
@@ -343,14 +344,17 @@ split_mbox(struct run *r, const char *source, const unsigned char *p,
 	const unsigned char *msg;
 	size_t off = 0, len, index = 0;
 
-	while (vouch_mbox_next(p, n, &off, &msg, &len)) {
+	int quoted;
+
+	while (vouch_mbox_next_ex(p, n, &off, &msg, &len, &quoted)) {
 		struct item *it = add_item(r, source, index++);
 
 		if (it == NULL)
 			return;
 		it->data = msg;
 		it->len = len;
-		it->mboxrd = 1;
+		it->mboxrd = 1;		/* "#index" in its name */
+		it->unquoted = !quoted;	/* mboxcl2: nothing to undo */
 	}
 }
 
@@ -784,7 +788,7 @@ verify_item(struct run *r, struct item *it)
 		free(buf);
 		return;
 	}
-	if (it->mboxrd)
+	if (it->mboxrd && !it->unquoted)
 		vouch_auth_feed_mboxrd(a, data, len);
 	else
 		vouch_auth_feed(a, data, len);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "dkim_int.h"
 
@@ -15,17 +16,94 @@ vouch_mbox_is(const void *data, size_t len)
 	return len >= 5 && memcmp(data, "From ", 5) == 0;
 }
 
+/*
+ * mboxcl2: a Content-Length field in the header gives the body's length,
+ * and body lines are not quoted.  The end it implies, when the length
+ * lands on the next "From " line (or the file's end, a blank line
+ * between allowed); 0 when there is none or it does not fit.
+ */
+static size_t
+content_length_end(const unsigned char *p, size_t len, size_t start)
+{
+	size_t i = start, body = 0;
+	uint64_t cl = 0;
+	int have = 0;
+
+	while (i < len) {
+		const unsigned char *nl = memchr(p + i, '\n', len - i);
+		size_t e = nl != NULL ? (size_t)(nl - p) + 1 : len;
+
+		if (e - i <= 2 && (p[i] == '\n' || (p[i] == '\r' && e - i == 2))) {
+			body = e;	/* the empty line ends the header */
+			break;
+		}
+		if (e - i > 15 && strncasecmp((const char *)p + i,
+		    "Content-Length:", 15) == 0) {
+			size_t k = i + 15;
+
+			while (k < e && (p[k] == ' ' || p[k] == '\t'))
+				k++;
+			for (cl = 0; k < e && p[k] >= '0' && p[k] <= '9' &&
+			    cl < ((uint64_t)1 << 40); k++)
+				cl = cl * 10 + (uint64_t)(p[k] - '0');
+			have = 1;
+		}
+		i = e;
+	}
+	if (!have || body == 0 || cl > len - body)
+		return 0;
+	i = body + (size_t)cl;
+	if (i == len || vouch_mbox_is(p + i, len - i))
+		return i;
+	if (p[i] == '\n' && (i + 1 == len || vouch_mbox_is(p + i + 1,
+	    len - i - 1)))
+		return i + 1;
+	if (i + 1 < len && p[i] == '\r' && p[i + 1] == '\n' && (i + 2 == len ||
+	    vouch_mbox_is(p + i + 2, len - i - 2)))
+		return i + 2;
+	return 0;
+}
+
 int
 vouch_mbox_next(const void *data, size_t len, size_t *off,
     const unsigned char **msg, size_t *msglen)
 {
+	return vouch_mbox_next_ex(data, len, off, msg, msglen, NULL);
+}
+
+int
+vouch_mbox_next_ex(const void *data, size_t len, size_t *off,
+    const unsigned char **msg, size_t *msglen, int *quoted)
+{
 	const unsigned char *p = data, *nl;
-	size_t i = *off, start, end;
+	size_t i = *off, start, end, cl;
 
 	if (i >= len || !vouch_mbox_is(p + i, len - i))
 		return 0;
 	nl = memchr(p + i, '\n', len - i);
 	start = nl != NULL ? (size_t)(nl - p) + 1 : len;
+	if (quoted != NULL)
+		*quoted = 1;
+	if ((cl = content_length_end(p, len, start)) != 0) {
+		/* mboxcl2: the length decides, "From " lines inside stay */
+		*msg = p + start;
+		*msglen = cl - start;
+		if (cl < len && *msglen >= 1 && p[cl - 1] == '\n' &&
+		    !vouch_mbox_is(p + cl - 1, 1)) {
+			/* the separating blank line is not the message's */
+			const unsigned char *m = *msg;
+			size_t n = *msglen;
+
+			if (n >= 2 && m[n - 2] == '\n')
+				(*msglen)--;
+			else if (n >= 3 && m[n - 2] == '\r' && m[n - 3] == '\n')
+				*msglen -= 2;
+		}
+		if (quoted != NULL)
+			*quoted = 0;
+		*off = cl;
+		return 1;
+	}
 	end = start;
 	/* the message runs to the next separator line */
 	while (end < len && !vouch_mbox_is(p + end, len - end)) {

@@ -47,4 +47,20 @@ gzip -c box.mbox > folder/sub/box.gz
 gzip -c box.mbox | head -c 200 > bad.gz	# a truncated stream
 expect_exit 65 "a corrupt compressed file: 65" "$VOUCH" verify $V bad.gz
 expect_grep 'cannot decompress' "$tmp/err" "says it cannot decompress"
+# mbox variants: mboxrd quoting undone; mboxcl2 (Content-Length decides
+# where a message ends, nothing quoted)
+cp "$top_srcdir/testdata/keys/good.private" good.private; chmod 600 good.private
+printf 'From: a@dkim.example\nSubject: body with a From line\n\nfirst line\nFrom the start, it said\nlast line\n' > fl.eml
+"$VOUCH" sign -d dkim.example -s good -k good.private fl.eml > fls.eml
+{ echo "From a@b Mon Nov  2 10:00:00 2026"; sed 's/^From the/>From the/' fls.eml; echo
+  echo "From a@b Mon Nov  2 10:00:00 2026"; cat "$M/dkim-pass-rsa.eml"; echo; } > rd.mbox
+[ "$(results rd.mbox | tr '\n' ' ')" = "pass pass " ] && ok "mboxrd: '>From ' unquoted, the signature holds" || not_ok "mboxrd: $(results rd.mbox | tr '\n' ' ')"
+cl2() {	# FILE: the message with a Content-Length field at the end of its header
+	body=$(sed '1,/^\r\{0,1\}$/d' "$1" | wc -c)
+	awk -v n="$body" 'done == 0 && /^\r?$/ { print "Content-Length: " n; done = 1 } { print }' "$1"
+}
+{ echo "From a@b Mon Nov  2 10:00:00 2026"; cl2 fls.eml; echo
+  echo "From a@b Mon Nov  2 10:00:00 2026"; cl2 "$M/dkim-pass-rsa.eml"; } > cl2.mbox
+[ "$(results cl2.mbox | tr '\n' ' ')" = "pass pass " ] && ok "mboxcl2: Content-Length keeps the unquoted From line inside" ||
+	not_ok "mboxcl2: $(results cl2.mbox | tr '\n' ' ')"
 finish

@@ -220,6 +220,13 @@ VOUCH_EXPORT int vouch_mbox_is(const void *data, size_t len);
  */
 VOUCH_EXPORT int vouch_mbox_next(const void *data, size_t len, size_t *off,
     const unsigned char **msg, size_t *msglen);
+/*
+ * The same, and *quoted (when not NULL): 1 for mboxrd/mboxo messages
+ * (">From " quoting to undo), 0 for an mboxcl2 message whose
+ * Content-Length decided its end (nothing is quoted there).
+ */
+VOUCH_EXPORT int vouch_mbox_next_ex(const void *data, size_t len,
+    size_t *off, const unsigned char **msg, size_t *msglen, int *quoted);
 
 /* An RFC 5322 date-time ("Mon, 2 Nov 2026 10:00:00 +0000") as Unix time,
  * or -1 when it does not parse. */
