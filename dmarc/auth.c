@@ -41,7 +41,7 @@ struct vouch_auth {
 	struct vouch_spf_verdict spf;
 	int has_spf;
 	struct dmarc_eval dmarc;
-	struct arc_chain arc;
+	struct arc_chain *arc;	/* only for a message with ARC fields */
 	char from_reason[128];	/* why there is no usable From */
 };
 
@@ -134,10 +134,31 @@ vouch_auth_ctx_trust_arc(struct vouch_auth_ctx *c, const char *domain)
 	return VOUCH_OK;
 }
 
+/* The chain is ~15 KB of state: only a message with ARC fields pays for
+ * it (most mail has none). */
 static void
 arc_hook(void *arg, struct vouch_dkim_verifier *v)
 {
-	vouch__arc_collect(&((struct vouch_auth *)arg)->arc, v);
+	struct vouch_auth *a = arg;
+	const struct dkim_msg *m = vouch__dkim_verifier_msg(v);
+	size_t i;
+
+	for (i = 0; i < m->nfields; i++)
+		if (m->fields[i].namelen > 4 && vouch__memcaseeq((const char *)
+		    m->fields[i].raw, "arc-", 4))
+			break;
+	if (i == m->nfields || (a->arc = calloc(1, sizeof(*a->arc))) == NULL)
+		return;
+	vouch__arc_collect(a->arc, v);
+}
+
+static const struct vouch_arc_verdict arc_none = { VOUCH_ARC_NONE,
+    "no ARC sets", 0, 0, 0, NULL };
+
+static const struct vouch_arc_verdict *
+arc_of(const struct vouch_auth *a)
+{
+	return a->arc != NULL ? &a->arc->pub : &arc_none;
 }
 
 static int
@@ -404,7 +425,7 @@ aar_vouches(const char *aar, const char *from)
 static void
 arc_override(struct vouch_auth *a)
 {
-	const struct vouch_arc_verdict *c = &a->arc.pub;
+	const struct vouch_arc_verdict *c = arc_of(a);
 	size_t i, k;
 
 	if (a->ctx->narc_trust == 0 || c->result != VOUCH_ARC_PASS ||
@@ -437,7 +458,8 @@ vouch_auth_finish(struct vouch_auth *a, struct vouch_error *err)
 
 	if ((st = vouch_dkim_verifier_finish(a->dkim, err)) != VOUCH_OK)
 		return st;
-	vouch__arc_validate(&a->arc, a->dkim, a->ctx->dkim);
+	if (a->arc != NULL)
+		vouch__arc_validate(a->arc, a->dkim, a->ctx->dkim);
 	if (a->ip != NULL && (st = check_spf(a, err)) != VOUCH_OK)
 		return st;
 	check_dmarc(a);
@@ -453,7 +475,10 @@ vouch_auth_free(struct vouch_auth *a)
 	vouch_dkim_verifier_free(a->dkim);
 	vouch_spf_verdict_clear(&a->spf);
 	vouch__dmarc_eval_clear(&a->dmarc);
-	vouch__arc_clear(&a->arc);
+	if (a->arc != NULL) {
+		vouch__arc_clear(a->arc);
+		free(a->arc);
+	}
 	free(a->ip);
 	free(a->helo);
 	free(a->mail_from);
@@ -494,7 +519,7 @@ vouch_auth_from(const struct vouch_auth *a)
 const struct vouch_arc_verdict *
 vouch_auth_arc(const struct vouch_auth *a)
 {
-	return &a->arc.pub;
+	return arc_of(a);
 }
 
 int
@@ -536,7 +561,7 @@ dmarc_ar(struct vhdr *h, const struct vouch_dmarc_verdict *d)
 static void
 arc_ar(struct vhdr *h, const struct vouch_auth *a)
 {
-	const struct vouch_arc_verdict *c = &a->arc.pub;
+	const struct vouch_arc_verdict *c = arc_of(a);
 	char m[64];
 
 	snprintf(m, sizeof(m), "arc=%s", vouch_arc_result_name(c->result));
@@ -573,7 +598,7 @@ vouch_auth_seal(const struct vouch_auth *a, struct vouch_arc_sealer *s,
 	p = ar + strlen("Authentication-Results:");
 	while (*p == ' ')
 		p++;
-	st = vouch_arc_sealer_finish(s, a->arc.pub.result, p, headers, err);
+	st = vouch_arc_sealer_finish(s, arc_of(a)->result, p, headers, err);
 	free(ar);
 	return st;
 }
@@ -617,7 +642,7 @@ header(const struct vouch_auth *a, int with_arc)
 	vhdr_raw(&h, ";");
 	vhdr_newline(&h);
 	dmarc_ar(&h, &a->dmarc.pub);
-	if (a->arc.pub.result != VOUCH_ARC_NONE || with_arc) {
+	if (arc_of(a)->result != VOUCH_ARC_NONE || with_arc) {
 		vhdr_raw(&h, ";");
 		vhdr_newline(&h);
 		arc_ar(&h, a);
@@ -793,7 +818,7 @@ vouch_auth_json(const struct vouch_auth *a, const char *source, long index)
 	if (st == VOUCH_OK)
 		st = vbuf_adds(&b, ",\"arc\":");
 	if (st == VOUCH_OK)
-		st = arc_json(&b, &a->arc.pub);
+		st = arc_json(&b, arc_of(a));
 	if (st == VOUCH_OK)
 		st = vbuf_addc(&b, ',');
 	if (st == VOUCH_OK)
@@ -914,9 +939,9 @@ vouch_auth_text(const struct vouch_auth *a, const char *source)
 	PUT(" (");
 	ESC(d->reason);
 	PUT(")");
-	if (a->arc.pub.result != VOUCH_ARC_NONE) {
-		PUT("; arc=%s (", vouch_arc_result_name(a->arc.pub.result));
-		ESC(a->arc.pub.reason);
+	if (arc_of(a)->result != VOUCH_ARC_NONE) {
+		PUT("; arc=%s (", vouch_arc_result_name(arc_of(a)->result));
+		ESC(arc_of(a)->reason);
 		PUT(")");
 	}
 	if (st == VOUCH_OK)
