@@ -229,7 +229,7 @@ vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
 	unsigned char bh[32];
 	char *bh64 = NULL, *b64 = NULL, tag[6][600];
 	const char *amstags[9], *astags[7];
-	struct vbuf out, h, aarf, amsf, asf, data, sf;
+	struct vbuf out, h, aarf, amsf, asf, data;
 	struct dkim_msg m2;
 	unsigned int top, i, j;
 	enum vouch_status st;
@@ -275,7 +275,6 @@ vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
 	vbuf_init(&amsf, 1 << 20);
 	vbuf_init(&asf, 1 << 20);
 	vbuf_init(&data, VOUCH_DKIM_MAX_HEADER * 2);
-	vbuf_init(&sf, 1 << 20);
 	dkim_msg_init(&m2, NULL, NULL);
 	/* this hop's AAR: "i=N; " and the results, CRLF line ends */
 	st = vbuf_printf(&aarf, "ARC-Authentication-Results: i=%u; ", i);
@@ -403,7 +402,6 @@ vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
 	vbuf_clear(&amsf);
 	vbuf_clear(&asf);
 	vbuf_clear(&data);
-	vbuf_clear(&sf);
 	if (st != VOUCH_OK)
 		return vouch__err(err, st, NULL, -1, "%s", st == VOUCH_E_LIMIT ?
 		    "header too large to seal" : vouch_strerror(st));
