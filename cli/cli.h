@@ -63,7 +63,9 @@ struct cli_dns {
 	int error;	/* exit code of the first bad option */
 };
 
-/* Print "vouch: WHERE: message" on stderr. */
+/* Print "vouch: WHERE: message" on stderr, or hand the line (without
+ * "vouch: " and newline) to cli_err_hook when set (the milter's log). */
+extern void (*cli_err_hook)(const char *line);
 void cli_err(const char *where, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Handle a shared DNS option; returns 1 when c was one. */
@@ -105,10 +107,9 @@ const char *cli_host_name(void);
 int cli_ip_ok(const char *ip);
 
 /* Private keys, each file loaded once (cli_keys.c). */
-#define CLI_MAX_KEYS 64
 struct cli_keys {
-	struct { char *path; struct vouch_dkim_key *key; } k[CLI_MAX_KEYS];
-	int n;
+	struct { char *path; struct vouch_dkim_key *key; } *k;
+	int n, size;
 	int unsafe;		/* --allow-unsafe-key */
 };
 struct vouch_dkim_key *cli_keys_load(struct cli_keys *ks, const char *path,
@@ -122,6 +123,27 @@ struct cli_keysel {
 };
 int cli_key_table(struct cli_keys *ks, const char *table, const char *from,
     struct cli_keysel *sel, size_t max, size_t *n, int *ex);
+/* A key table parsed once (the milter keeps it): vouch's format, or
+ * OpenDKIM's KeyTable + SigningTable ("refile:PATH" for wildcards).
+ * Keys are borrowed from ks.  0, or -1 with the error printed, *ex set. */
+struct cli_keytab_ent {
+	char *pattern, *domain, *selector;
+	const struct vouch_dkim_key *key;
+};
+struct cli_keytab {
+	struct cli_keytab_ent *e;
+	size_t n, size;
+	int opendkim;		/* OpenDKIM SigningTable */
+	int wildcard;		/* its patterns are wildcards (refile:) */
+};
+int cli_keytab_load(struct cli_keys *ks, const char *path,
+    struct cli_keytab *t, int *ex);
+int cli_keytab_load_opendkim(struct cli_keys *ks, const char *keytable,
+    const char *signingtable, struct cli_keytab *t, int *ex);
+/* Up to max entries that apply to the sender address from. */
+size_t cli_keytab_lookup(const struct cli_keytab *t, const char *from,
+    const struct cli_keytab_ent **out, size_t max);
+void cli_keytab_clear(struct cli_keytab *t);
 
 int cmd_dns(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
@@ -130,8 +152,9 @@ int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
+int cmd_milter(int argc, char **argv);
 
 extern const char usage_dns[], usage_spf[], usage_sign[], usage_keygen[],
-    usage_verify[], usage_lint[], usage_seal[];
+    usage_verify[], usage_lint[], usage_seal[], usage_milter[];
 
 #endif

@@ -14,12 +14,18 @@ void
 cli_err(const char *where, const char *fmt, ...)
 {
 	va_list ap;
+	char line[2048];
+	int n;
 
-	fprintf(stderr, "vouch: %s: ", where);
+	n = snprintf(line, sizeof(line), "%s: ", where);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (cli_err_hook != NULL)
+		cli_err_hook(line);
+	else
+		fprintf(stderr, "vouch: %s\n", line);
 }
 
 static int

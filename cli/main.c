@@ -17,6 +17,8 @@ static const struct command {
 	    "verify DKIM, SPF, DMARC and ARC of messages, mboxes, Maildirs" },
 	{ "seal", cmd_seal, usage_seal,
 	    "verify, then add an ARC set as a forwarder (RFC 8617)" },
+	{ "milter", cmd_milter, usage_milter,
+	    "sign and verify inside Postfix or Sendmail (libmilter)" },
 	{ "spf", cmd_spf, usage_spf, "evaluate SPF for a client and sender" },
 	{ "lint", cmd_lint, usage_lint, "check SPF, DKIM and DMARC records" },
 	{ "keygen", cmd_keygen, usage_keygen, "make a DKIM key pair and record" },

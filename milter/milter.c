@@ -1,0 +1,1028 @@
+/*
+ * The vouch milter daemon.  Per connection: the client, HELO, and whether
+ * it authenticated or is internal.  Per message: the header section is
+ * kept (bounded) until its end, when the sender is known; then either a
+ * signer (key chosen by the From address) or the inbound verdict
+ * (vouch_auth) takes the header and the body streamed chunk by chunk,
+ * never the whole message.  At the end: DKIM-Signature fields, or one
+ * Authentication-Results field, and forged ones claiming our
+ * authserv-id removed (RFC 8601 5).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "milter/milter.h"
+
+#define VM_MAX_SIGN 8			/* signatures per message */
+#define VM_MAX_FORGED 64		/* forged A-R fields removed */
+
+static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct vm_conf *conf_cur;	/* under conf_mu */
+static int log_syslog;
+static const struct vm_opts *opts;
+
+/* ---- logging ---------------------------------------------------------- */
+
+void
+vm_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (log_syslog) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		char line[4096];
+
+		vsnprintf(line, sizeof(line), fmt, ap);
+		fprintf(stderr, "vouch milter: %s\n", line);
+	}
+	va_end(ap);
+}
+
+static void
+err_to_log(const char *line)
+{
+	vm_log(LOG_ERR, "%s", line);
+}
+
+/* A log value: bare when safe, else quoted with anything odd as \xNN, so
+ * a sender cannot forge log lines. */
+static void
+kv(char *out, size_t size, const char *k, const char *v)
+{
+	size_t n = strlen(out), i;
+	int quote = 0;
+
+	if (v == NULL)
+		v = "";
+	for (i = 0; v[i] != '\0'; i++)
+		if (!isgraph((unsigned char)v[i]) || v[i] == '"' || v[i] == '=')
+			quote = 1;
+	if (n + 1 >= size)
+		return;
+	n += (size_t)snprintf(out + n, size - n, "%s%s=%s", n ? " " : "", k,
+	    quote || *v == '\0' ? "\"" : "");
+	for (i = 0; v[i] != '\0' && n + 8 < size && i < 256; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[n++] = (char)ch;
+		else
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", ch);
+	}
+	if ((quote || *v == '\0') && n + 1 < size)
+		out[n++] = '"';
+	out[n < size ? n : size - 1] = '\0';
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static struct vm_conf *
+conf_get(void)
+{
+	struct vm_conf *c;
+
+	pthread_mutex_lock(&conf_mu);
+	c = conf_cur;
+	c->refs++;
+	pthread_mutex_unlock(&conf_mu);
+	return c;
+}
+
+static void
+conf_put(struct vm_conf *c)
+{
+	int last;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&conf_mu);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&conf_mu);
+	if (last)
+		vm_conf_free(c);
+}
+
+static void
+reload(void)
+{
+	struct vm_conf *n = vm_conf_load(opts->conf, &opts->dns), *old;
+
+	if (n == NULL) {
+		vm_log(LOG_ERR, "event=reload result=failed conf=%s "
+		    "(the previous configuration stays)", opts->conf);
+		return;
+	}
+	pthread_mutex_lock(&conf_mu);
+	old = conf_cur;
+	if (strcmp(old->socket, n->socket) != 0)
+		vm_log(LOG_WARNING, "event=reload socket=%s: a new socket "
+		    "needs a restart; still listening on %s", n->socket,
+		    old->socket);
+	conf_cur = n;
+	pthread_mutex_unlock(&conf_mu);
+	conf_put(old);
+	vm_log(LOG_INFO, "event=reload result=ok conf=%s keys=%d",
+	    opts->conf, n->ks.n);
+}
+
+static void *
+reload_thread(void *arg)
+{
+	static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+
+	(void)arg;
+	pthread_mutex_lock(&one);
+	reload();
+	pthread_mutex_unlock(&one);
+	return NULL;
+}
+
+/* libmilter takes char * for what it only reads */
+static const char *
+sym(SMFICTX *ctx, const char *name)
+{
+	char n[64];
+	const char *v;
+
+	snprintf(n, sizeof(n), "%s", name);
+	v = smfi_getsymval(ctx, n);
+	return v;
+}
+
+static const char *
+queue_id(SMFICTX *ctx)
+{
+	const char *q = sym(ctx, "i");
+
+	return q != NULL ? q : "-";
+}
+
+static void
+reply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *msg)
+{
+	char r[8], x[16], m[256];
+
+	snprintf(r, sizeof(r), "%s", rcode);
+	snprintf(x, sizeof(x), "%s", xcode);
+	snprintf(m, sizeof(m), "%s", msg);
+	smfi_setreply(ctx, r, x, m);
+}
+
+/* ---- per connection and message -------------------------------------- */
+
+enum mode { M_NONE = 0, M_SIGN, M_VERIFY };
+
+struct sess {
+	struct vm_conf *conf;
+	char ip[INET6_ADDRSTRLEN];
+	int have_ip;
+	char *helo;
+	unsigned long proto;	/* negotiated SMFIP_* steps */
+	/* the message */
+	enum mode mode;
+	char *mail_from, *auth_user;
+	char *hdr;
+	size_t hdrlen, hdrsize;
+	int hdr_over;		/* header section beyond the bound */
+	unsigned int nar;	/* Authentication-Results seen */
+	unsigned int forged[VM_MAX_FORGED];
+	unsigned int nforged;
+	struct vouch_dkim_signer *signer;
+	struct vouch_auth *auth;
+	char *from;		/* the From address signed for */
+	const struct cli_keytab_ent *keys[VM_MAX_SIGN];
+	size_t nkeys;
+	char why[512];		/* why nothing is done */
+};
+
+static void
+msg_reset(struct sess *s)
+{
+	free(s->mail_from);
+	free(s->auth_user);
+	free(s->hdr);
+	free(s->from);
+	vouch_dkim_signer_free(s->signer);
+	vouch_auth_free(s->auth);
+	s->mail_from = s->auth_user = s->hdr = s->from = NULL;
+	s->signer = NULL;
+	s->auth = NULL;
+	s->hdrlen = s->hdrsize = 0;
+	s->hdr_over = 0;
+	s->nar = s->nforged = 0;
+	s->nkeys = 0;
+	s->mode = M_NONE;
+	s->why[0] = '\0';
+}
+
+static void
+sess_free(struct sess *s)
+{
+	if (s == NULL)
+		return;
+	msg_reset(s);
+	free(s->helo);
+	conf_put(s->conf);
+	free(s);
+}
+
+static struct sess *
+sess_of(SMFICTX *ctx)
+{
+	struct sess *s = smfi_getpriv(ctx);
+
+	if (s == NULL && (s = calloc(1, sizeof(*s))) != NULL)
+		smfi_setpriv(ctx, s);
+	return s;
+}
+
+static sfsistat
+vm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct sess *s = sess_of(ctx);
+	unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NORCPT |
+	    SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_NR_BODY;
+
+	(void)f2;
+	(void)f3;
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) !=
+	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) {
+		vm_log(LOG_ERR, "event=negotiate problem=\"the MTA does not "
+		    "let milters add and change headers\"");
+		return SMFIS_REJECT;
+	}
+	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	*pf1 = s->proto = f1 & want;
+	*pf2 = *pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+static void
+sockaddr_text(const struct sockaddr *sa, char *out, size_t size, int *ok)
+{
+	*ok = 0;
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET) {
+		*ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)(const
+		    void *)sa)->sin_addr, out, (socklen_t)size) != NULL;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const
+		    void *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a))
+			*ok = inet_ntop(AF_INET, a->s6_addr + 12, out,
+			    (socklen_t)size) != NULL;
+		else
+			*ok = inet_ntop(AF_INET6, a, out, (socklen_t)size) !=
+			    NULL;
+	}
+}
+
+static sfsistat
+vm_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct sess *s = sess_of(ctx);
+
+	(void)host;
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	/* XCLIENT starts the connection over */
+	msg_reset(s);
+	free(s->helo);
+	s->helo = NULL;
+	conf_put(s->conf);
+	s->conf = conf_get();
+	sockaddr_text(sa, s->ip, sizeof(s->ip), &s->have_ip);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+vm_helo(SMFICTX *ctx, char *name)
+{
+	struct sess *s = smfi_getpriv(ctx);
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	free(s->helo);
+	s->helo = name != NULL ? strdup(name) : NULL;
+	return SMFIS_CONTINUE;
+}
+
+/* "<a@b>" (and ESMTP parameters already split off) to "a@b". */
+static char *
+strip_path(const char *p)
+{
+	size_t n;
+
+	if (p == NULL)
+		return strdup("");
+	while (*p == ' ')
+		p++;
+	n = strlen(p);
+	if (n >= 2 && p[0] == '<' && p[n - 1] == '>')
+		return strndup(p + 1, n - 2);
+	return strdup(p);
+}
+
+static sfsistat
+vm_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct sess *s = smfi_getpriv(ctx);
+	const char *au;
+
+	if (s == NULL || s->conf == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_reset(s);
+	if ((s->mail_from = strip_path(argv != NULL ? argv[0] : NULL)) ==
+	    NULL)
+		return SMFIS_TEMPFAIL;
+	au = sym(ctx, "{auth_authen}");
+	if (au != NULL && *au != '\0' && (s->auth_user = strdup(au)) == NULL)
+		return SMFIS_TEMPFAIL;
+	if (s->auth_user != NULL && s->conf->sign_auth)
+		s->mode = M_SIGN;
+	else if (!s->have_ip || vm_conf_internal(s->conf, s->ip))
+		s->mode = M_SIGN;	/* internal, or a local submission */
+	else
+		s->mode = M_VERIFY;
+	return SMFIS_CONTINUE;
+}
+
+static int
+hdr_add(struct sess *s, const char *p, size_t n)
+{
+	if (s->hdr_over)
+		return -1;
+	if (s->hdrlen + n > VOUCH_DKIM_MAX_HEADER) {
+		s->hdr_over = 1;
+		return -1;
+	}
+	if (s->hdrlen + n > s->hdrsize) {
+		size_t ns = s->hdrsize ? s->hdrsize : 4096;
+		char *nh;
+
+		while (ns < s->hdrlen + n)
+			ns *= 2;
+		if ((nh = realloc(s->hdr, ns)) == NULL) {
+			s->hdr_over = 1;
+			return -1;
+		}
+		s->hdr = nh;
+		s->hdrsize = ns;
+	}
+	memcpy(s->hdr + s->hdrlen, p, n);
+	s->hdrlen += n;
+	return 0;
+}
+
+/* Skip RFC 5322 CFWS: white space and (nested) comments. */
+static const char *
+skip_cfws(const char *p)
+{
+	for (;;) {
+		int depth = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p != '(')
+			return p;
+		for (; *p != '\0'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')' && --depth == 0) {
+				p++;
+				break;
+			}
+		}
+	}
+}
+
+/* Does this Authentication-Results value claim our authserv-id? */
+static int
+claims_ours(const char *v, const char *authserv)
+{
+	size_t n = strlen(authserv);
+
+	v = skip_cfws(v);
+	return strncasecmp(v, authserv, n) == 0 && (v[n] == '\0' ||
+	    v[n] == ';' || v[n] == '(' || isspace((unsigned char)v[n]));
+}
+
+static sfsistat
+hdr_reply(const struct sess *s)
+{
+	return (s->proto & SMFIP_NR_HDR) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat
+vm_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct sess *s = smfi_getpriv(ctx);
+	const char *p;
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	if (strcasecmp(name, "Authentication-Results") == 0) {
+		s->nar++;
+		if (claims_ours(value, s->conf->authserv)) {
+			if (s->nforged < VM_MAX_FORGED)
+				s->forged[s->nforged++] = s->nar;
+			return hdr_reply(s);	/* not signed, not verified */
+		}
+	}
+	/* the field as it was: "Name:" value, folds back to CRLF */
+	hdr_add(s, name, strlen(name));
+	hdr_add(s, ":", 1);
+	if (!(s->proto & SMFIP_HDR_LEADSPC))
+		hdr_add(s, " ", 1);
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			hdr_add(s, "\r\n", 2);
+		else
+			hdr_add(s, p, 1);
+	}
+	hdr_add(s, "\r\n", 2);
+	return hdr_reply(s);
+}
+
+static sfsistat
+vm_eoh(SMFICTX *ctx)
+{
+	struct sess *s = smfi_getpriv(ctx);
+	struct vm_conf *c;
+	struct vouch_error err = { 0 };
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	c = s->conf;
+	if (s->hdr_over) {
+		snprintf(s->why, sizeof(s->why), "header section over %u bytes",
+		    VOUCH_DKIM_MAX_HEADER);
+		s->mode = M_NONE;
+		return SMFIS_CONTINUE;
+	}
+	hdr_add(s, "\r\n", 2);
+	if (s->mode == M_SIGN) {
+		struct vouch_dkim_sign_params p[VM_MAX_SIGN];
+		size_t i;
+
+		memset(p, 0, sizeof(p));
+		if (vouch_dkim_header_from(s->hdr, s->hdrlen, &s->from, &err) !=
+		    VOUCH_OK) {
+			snprintf(s->why, sizeof(s->why), "cannot sign: %.300s",
+			    err.message);
+			s->mode = M_NONE;
+			if (c->on_sign_error == VM_REJECT ||
+			    c->on_sign_error == VM_TEMPFAIL) {
+				int rej = c->on_sign_error == VM_REJECT;
+
+				reply(ctx, rej ? "550" : "451",
+				    rej ? "5.7.1" : "4.7.1", rej ?
+				    "message cannot be signed: no single From "
+				    "address" : "message cannot be signed now");
+				vm_log(LOG_NOTICE, "queue=%s action=%s "
+				    "reason=\"%s\"", queue_id(ctx), rej ?
+				    "reject" : "tempfail", "no single From "
+				    "address");
+				msg_reset(s);
+				return rej ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+			}
+			return SMFIS_CONTINUE;
+		}
+		s->nkeys = c->have_kt ? cli_keytab_lookup(&c->kt, s->from,
+		    s->keys, VM_MAX_SIGN) : 0;
+		if (s->nkeys == 0) {
+			snprintf(s->why, sizeof(s->why), "no key for the "
+			    "sender");
+			s->mode = M_NONE;
+			return SMFIS_CONTINUE;
+		}
+		for (i = 0; i < s->nkeys; i++) {
+			p[i].domain = s->keys[i]->domain;
+			p[i].selector = s->keys[i]->selector;
+			p[i].key = s->keys[i]->key;
+			p[i].header_canon = c->hcanon;
+			p[i].body_canon = c->bcanon;
+			p[i].headers = c->sign_headers;
+		}
+		if (vouch_dkim_signer_new(p, s->nkeys, &s->signer, &err) !=
+		    VOUCH_OK || vouch_dkim_signer_feed(s->signer, s->hdr,
+		    s->hdrlen) != VOUCH_OK) {
+			snprintf(s->why, sizeof(s->why), "cannot sign: %.300s",
+			    err.message[0] ? err.message : "out of memory");
+			s->mode = M_NONE;
+			return SMFIS_CONTINUE;
+		}
+	} else if (s->mode == M_VERIFY) {
+		struct vouch_auth_conn conn = { 0 };
+
+		conn.ip = s->have_ip ? s->ip : NULL;
+		conn.helo = s->helo;
+		conn.mail_from = s->mail_from;
+		conn.auth_user = s->auth_user;
+		if (vouch_auth_new(c->actx, &conn, &s->auth) != VOUCH_OK ||
+		    vouch_auth_feed(s->auth, s->hdr, s->hdrlen) != VOUCH_OK)
+			return SMFIS_TEMPFAIL;
+	}
+	free(s->hdr);
+	s->hdr = NULL;
+	s->hdrlen = s->hdrsize = 0;
+	/* nothing to add and nothing to remove: skip the body */
+	if (s->mode == M_NONE && s->nforged == 0) {
+		vm_log(LOG_INFO, "queue=%s action=none reason=\"%s\"",
+		    queue_id(ctx),
+		    s->why);
+		msg_reset(s);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+vm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct sess *s = smfi_getpriv(ctx);
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	if (s->mode == M_SIGN)
+		vouch_dkim_signer_feed(s->signer, chunk, len);
+	else if (s->mode == M_VERIFY)
+		vouch_auth_feed(s->auth, chunk, len);
+	return (s->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* Each field of a block of header fields ("Name: value" CRLF ...), its
+ * value with LF line ends as milters pass them, inserted at the top. */
+static int
+insert_fields(SMFICTX *ctx, const char *block, int leadspc)
+{
+	const char *starts[VM_MAX_SIGN * 2], *p = block;
+	size_t n = 0;
+	int k, rc = 0;
+
+	while (*p != '\0' && n < VM_MAX_SIGN * 2) {
+		starts[n++] = p;
+		/* to the next line that does not begin with white space */
+		for (;;) {
+			const char *nl = strchr(p, '\n');
+
+			if (nl == NULL) {
+				p += strlen(p);
+				break;
+			}
+			p = nl + 1;
+			if (*p != ' ' && *p != '\t')
+				break;
+		}
+	}
+	/* inserted at index 0 in reverse: they end up in their order */
+	for (k = (int)n - 1; k >= 0; k--) {
+		const char *f = starts[k], *end = k + 1 < (int)n ?
+		    starts[k + 1] : f + strlen(f), *colon = strchr(f, ':');
+		char *name, *val, *w;
+		const char *q;
+
+		if (colon == NULL || colon > end)
+			return -1;
+		name = strndup(f, (size_t)(colon - f));
+		q = colon + 1;
+		if (!leadspc)
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+		val = malloc((size_t)(end - q) + 1);
+		if (name == NULL || val == NULL) {
+			free(name);
+			free(val);
+			return -1;
+		}
+		for (w = val; q < end; q++)
+			if (*q != '\r')
+				*w++ = *q;
+		while (w > val && w[-1] == '\n')
+			w--;
+		*w = '\0';
+		if (smfi_insheader(ctx, 0, name, val) != MI_SUCCESS)
+			rc = -1;
+		free(name);
+		free(val);
+	}
+	return rc;
+}
+
+static void
+remove_forged(SMFICTX *ctx, struct sess *s)
+{
+	char name[] = "Authentication-Results";
+	unsigned int i;
+
+	/* from the last: earlier indexes stay what they were */
+	for (i = s->nforged; i > 0; i--)
+		smfi_chgheader(ctx, name,
+		    (int)s->forged[i - 1], NULL);
+}
+
+static int
+any_temperror(const struct vouch_auth *a)
+{
+	const struct vouch_spf_verdict *spf = vouch_auth_spf(a);
+	const struct vouch_dmarc_verdict *dm = vouch_auth_dmarc(a);
+	size_t i;
+
+	if (spf != NULL && spf->result == VOUCH_SPF_TEMPERROR)
+		return 1;
+	if (dm != NULL && dm->result == VOUCH_DMARC_TEMPERROR)
+		return 1;
+	for (i = 0; i < vouch_auth_dkim_count(a); i++)
+		if (vouch_auth_dkim_sig(a, i)->result == VOUCH_DKIM_TEMPERROR)
+			return 1;
+	return 0;
+}
+
+static sfsistat
+eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
+{
+	struct vouch_error err = { 0 };
+	const struct vouch_dmarc_verdict *dm;
+	const struct vouch_spf_verdict *spf;
+	char *h, item[64];
+	size_t i;
+
+	if (vouch_auth_finish(s->auth, &err) != VOUCH_OK)
+		return SMFIS_TEMPFAIL;
+	spf = vouch_auth_spf(s->auth);
+	dm = vouch_auth_dmarc(s->auth);
+	kv(line, size, "action", "verify");
+	kv(line, size, "client", s->have_ip ? s->ip : "local");
+	kv(line, size, "from", vouch_auth_from(s->auth));
+	for (i = 0; i < vouch_auth_dkim_count(s->auth); i++) {
+		const struct vouch_dkim_sig *g = vouch_auth_dkim_sig(s->auth,
+		    i);
+
+		snprintf(item, sizeof(item), "dkim%zu", i + 1);
+		kv(line, size, item, vouch_dkim_result_name(g->result));
+		snprintf(item, sizeof(item), "dkim%zu_d", i + 1);
+		kv(line, size, item, g->domain);
+	}
+	if (vouch_auth_dkim_count(s->auth) == 0)
+		kv(line, size, "dkim", "none");
+	kv(line, size, "spf", spf != NULL ? vouch_spf_result_name(spf->result)
+	    : "none");
+	kv(line, size, "dmarc", dm != NULL ? vouch_dmarc_result_name(
+	    dm->result) : "none");
+	if (s->conf->on_temperror == VM_TEMPFAIL && any_temperror(s->auth)) {
+		reply(ctx, "451", "4.4.3", "temporary DNS failure "
+		    "checking the sender; try again later");
+		kv(line, size, "result", "tempfail");
+		return SMFIS_TEMPFAIL;
+	}
+	if (s->conf->dmarc_reject && dm != NULL && dm->result ==
+	    VOUCH_DMARC_FAIL && dm->disposition == VOUCH_DMARC_P_REJECT) {
+		reply(ctx, "550", "5.7.1", "rejected: DMARC policy of "
+		    "the From domain says reject");
+		kv(line, size, "result", "reject");
+		return SMFIS_REJECT;
+	}
+	remove_forged(ctx, s);
+	if ((h = vouch_auth_header(s->auth)) == NULL)
+		return SMFIS_TEMPFAIL;
+	if (insert_fields(ctx, h, (s->proto & SMFIP_HDR_LEADSPC) != 0) != 0) {
+		vouch_free(h);
+		return SMFIS_TEMPFAIL;
+	}
+	vouch_free(h);
+	kv(line, size, "result", "accept");
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+eom_sign(SMFICTX *ctx, struct sess *s, char *line, size_t size)
+{
+	struct vouch_error err = { 0 };
+	char *h;
+	size_t i;
+
+	kv(line, size, "action", "sign");
+	kv(line, size, "client", s->have_ip ? s->ip : "local");
+	if (s->auth_user != NULL)
+		kv(line, size, "auth", s->auth_user);
+	kv(line, size, "from", s->from);
+	if (vouch_dkim_signer_finish(s->signer, &h, &err) != VOUCH_OK) {
+		kv(line, size, "result", "unsigned");
+		kv(line, size, "reason", err.message);
+		remove_forged(ctx, s);
+		if (s->conf->on_sign_error != VM_ACCEPT) {
+			int rej = s->conf->on_sign_error == VM_REJECT;
+
+			reply(ctx, rej ? "550" : "451", rej ? "5.7.1" :
+			    "4.7.1", "message cannot be signed");
+			return rej ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+		}
+		return SMFIS_ACCEPT;
+	}
+	for (i = 0; i < s->nkeys; i++) {
+		char item[16];
+
+		snprintf(item, sizeof(item), "d%zu", i + 1);
+		kv(line, size, item, s->keys[i]->domain);
+		snprintf(item, sizeof(item), "s%zu", i + 1);
+		kv(line, size, item, s->keys[i]->selector);
+	}
+	remove_forged(ctx, s);
+	if (insert_fields(ctx, h, (s->proto & SMFIP_HDR_LEADSPC) != 0) != 0) {
+		vouch_free(h);
+		return SMFIS_TEMPFAIL;
+	}
+	vouch_free(h);
+	kv(line, size, "result", "signed");
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+vm_eom(SMFICTX *ctx)
+{
+	struct sess *s = smfi_getpriv(ctx);
+	char line[2048] = "";
+	sfsistat rc;
+
+	if (s == NULL)
+		return SMFIS_TEMPFAIL;
+	kv(line, sizeof(line), "queue", queue_id(ctx));
+	if (s->mode == M_SIGN) {
+		rc = eom_sign(ctx, s, line, sizeof(line));
+	} else if (s->mode == M_VERIFY) {
+		rc = eom_verify(ctx, s, line, sizeof(line));
+	} else {
+		remove_forged(ctx, s);
+		kv(line, sizeof(line), "action", "none");
+		kv(line, sizeof(line), "reason", s->why);
+		rc = SMFIS_ACCEPT;
+	}
+	if (s->nforged > 0) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%u", s->nforged);
+		kv(line, sizeof(line), "removed_forged_ar", n);
+	}
+	if (rc == SMFIS_TEMPFAIL && strstr(line, "result=") == NULL)
+		kv(line, sizeof(line), "result", "tempfail");
+	vm_log(rc == SMFIS_ACCEPT ? LOG_INFO : LOG_NOTICE, "%s", line);
+	msg_reset(s);
+	return rc;
+}
+
+static sfsistat
+vm_abort(SMFICTX *ctx)
+{
+	struct sess *s = smfi_getpriv(ctx);
+
+	if (s != NULL)
+		msg_reset(s);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+vm_close(SMFICTX *ctx)
+{
+	sess_free(smfi_getpriv(ctx));
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static char milter_name[] = "vouch";
+static struct smfiDesc desc = {
+	milter_name,
+	SMFI_VERSION,
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	vm_connect,
+	vm_helo,
+	vm_envfrom,
+	NULL,		/* envrcpt */
+	vm_header,
+	vm_eoh,
+	vm_body,
+	vm_eom,
+	vm_abort,
+	vm_close,
+	NULL,		/* unknown */
+	NULL,		/* data */
+	vm_negotiate
+};
+
+/* ---- the daemon ------------------------------------------------------- */
+
+static int
+facility_of(const char *name)
+{
+	static const struct { const char *n; int f; } fs[] = {
+		{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	};
+	size_t i;
+
+	for (i = 0; name != NULL && i < sizeof(fs) / sizeof(fs[0]); i++)
+		if (strcmp(fs[i].n, name) == 0)
+			return fs[i].f;
+	return name == NULL ? LOG_MAIL : -1;
+}
+
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user == NULL)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		cli_err("user", "%s: no such user", user);
+		return -1;
+	}
+	if (getuid() != 0 && getuid() == pw->pw_uid)
+		return 0;
+	if (setgroups(0, NULL) != 0 || initgroups(pw->pw_name, pw->pw_gid) !=
+	    0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		cli_err("user", "%s: cannot switch to it: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	return NULL;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *fp;
+
+	if (path == NULL)
+		return 0;
+	if ((fp = fopen(path, "w")) == NULL) {
+		cli_err(path, "%s", strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") != 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+int
+vm_main(struct vm_opts *o)
+{
+	struct vm_conf *c;
+	pthread_t th;
+	sigset_t set;
+	int rc = 0, fac;
+
+	opts = o;
+	if ((c = vm_conf_load(o->conf, &o->dns)) == NULL) {
+		if (o->check)
+			fprintf(stderr, "vouch: %s: configuration refused\n",
+			    o->conf);
+		return EX_CONFIG;
+	}
+	if ((fac = facility_of(c->facility)) < 0) {
+		cli_err(o->conf, "syslog-facility: %s: expected mail, daemon "
+		    "or local0..local7", c->facility);
+		vm_conf_free(c);
+		return EX_CONFIG;
+	}
+	if (o->check) {
+		if (c->user != NULL && getpwnam(c->user) == NULL) {
+			cli_err(o->conf, "user: %s: no such user", c->user);
+			vm_conf_free(c);
+			return EX_CONFIG;
+		}
+		vm_conf_explain(c, o->sender);
+		vm_conf_free(c);
+		return EX_OK;
+	}
+	conf_cur = c;
+	if (smfi_register(desc) != MI_SUCCESS ||
+	    smfi_setconn(c->socket) != MI_SUCCESS) {
+		cli_err("milter", "cannot set up libmilter for %s", c->socket);
+		return EX_SOFTWARE;
+	}
+	if (smfi_opensocket(1) != MI_SUCCESS) {
+		cli_err(c->socket, "cannot listen (in use, or no permission)");
+		return EX_UNAVAILABLE;
+	}
+	if (drop_privileges(c->user) != 0)
+		return EX_CONFIG;
+	if (!o->foreground && daemonize() != 0) {
+		cli_err("milter", "cannot become a daemon: %s",
+		    strerror(errno));
+		return EX_OSERR;
+	}
+	log_syslog = c->log == NULL ? !o->foreground :
+	    strcmp(c->log, "syslog") == 0;
+	if (log_syslog)
+		openlog("vouch-milter", LOG_PID, fac);
+	cli_err_hook = err_to_log;
+	if (write_pidfile(c->pidfile) != 0)
+		return EX_CANTCREAT;
+	/* this thread takes the signals: the kernel gives a process signal
+	 * to the main thread first when it waits for it, so libmilter's
+	 * own signal thread never sees SIGHUP */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pthread_create(&th, NULL, milter_thread, &rc) != 0) {
+		cli_err("milter", "cannot start: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	vm_log(LOG_INFO, "event=start socket=%s authserv_id=%s keys=%d "
+	    "pid=%ld", c->socket, c->authserv, c->ks.n, (long)getpid());
+	for (;;) {
+		int sig = 0;
+
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			pthread_t rt;
+
+			/* reloaded on its own thread: this one goes straight
+			 * back to waiting, so a second SIGHUP is ours too */
+			if (pthread_create(&rt, NULL, reload_thread, NULL) == 0)
+				pthread_detach(rt);
+			continue;
+		}
+		vm_log(LOG_INFO, "event=stop signal=%d", sig);
+		smfi_stop();
+		break;
+	}
+	pthread_join(th, NULL);
+	if (conf_cur->pidfile != NULL)
+		unlink(conf_cur->pidfile);
+	conf_put(conf_cur);
+	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+}

@@ -1,0 +1,462 @@
+/*
+ * vouch-milter.conf(5): one "key = value" per line, '#' comments.  Every
+ * problem is reported with the file and line, and the whole file is
+ * refused: a daemon never runs on half a configuration.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "milter/milter.h"
+
+void
+vm_conf_free(struct vm_conf *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	vouch_auth_ctx_free(c->actx);
+	vouch_dns_free(c->dns);
+	if (c->have_kt)
+		cli_keytab_clear(&c->kt);
+	cli_keys_clear(&c->ks);
+	free(c->path);
+	free(c->socket);
+	free(c->authserv);
+	free(c->user);
+	free(c->log);
+	free(c->facility);
+	free(c->pidfile);
+	free(c->key_table);
+	free(c->odkim_keys);
+	free(c->odkim_signing);
+	free(c->sign_headers);
+	free(c->dns_server);
+	for (i = 0; i < c->ndns_zones; i++)
+		free(c->dns_zones[i]);
+	free(c);
+}
+
+/* "ADDR[/PREFIX]" into n; 0 or -1. */
+static int
+net_parse(const char *s, struct vm_net *n)
+{
+	char a[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long p;
+
+	if (strlen(s) >= sizeof(a))
+		return -1;
+	snprintf(a, sizeof(a), "%s", s);
+	if ((slash = strchr(a, '/')) != NULL)
+		*slash++ = '\0';
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, a, n->addr) == 1) {
+		n->family = AF_INET;
+		n->prefix = 32;
+	} else if (inet_pton(AF_INET6, a, n->addr) == 1) {
+		n->family = AF_INET6;
+		n->prefix = 128;
+	} else {
+		return -1;
+	}
+	if (slash != NULL) {
+		errno = 0;
+		p = strtoul(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || p > n->prefix)
+			return -1;
+		n->prefix = (unsigned int)p;
+	}
+	return 0;
+}
+
+static int
+prefix_match(const unsigned char *a, const unsigned char *b, unsigned int bits)
+{
+	unsigned int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	return ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int
+vm_conf_internal(const struct vm_conf *c, const char *ip)
+{
+	unsigned char a[16];
+	int fam, i;
+
+	if (ip == NULL)
+		return 0;
+	if (inet_pton(AF_INET, ip, a) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, ip, a) == 1)
+		fam = AF_INET6;
+	else
+		return 0;
+	/* ::ffff:192.0.2.1 is 192.0.2.1 */
+	if (fam == AF_INET6 && memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)
+	    == 0) {
+		memmove(a, a + 12, 4);
+		fam = AF_INET;
+	}
+	for (i = 0; i < c->nnets; i++)
+		if (c->nets[i].family == fam &&
+		    prefix_match(a, c->nets[i].addr, c->nets[i].prefix))
+			return 1;
+	return 0;
+}
+
+static int
+yesno(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+	    strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
+	    strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	return (*dst = strdup(v)) == NULL ? -1 : 0;
+}
+
+static int
+socket_ok(const char *s)
+{
+	const char *at;
+	char *end;
+	unsigned long port;
+
+	if (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0)
+		return strchr(s, ':')[1] == '/';
+	if (strncmp(s, "inet:", 5) != 0 && strncmp(s, "inet6:", 6) != 0)
+		return 0;
+	s = strchr(s, ':') + 1;
+	port = strtoul(s, &end, 10);
+	if (end == s || port == 0 || port > 65535)
+		return 0;
+	at = end;
+	return *at == '\0' || (*at == '@' && at[1] != '\0');
+}
+
+/* One setting; NULL when fine, else the problem. */
+static const char *
+setting(struct vm_conf *c, const char *k, const char *v)
+{
+	if (strcmp(k, "socket") == 0) {
+		if (!socket_ok(v))
+			return "expected inet:PORT@ADDR, inet6:PORT@ADDR or "
+			    "unix:/PATH";
+		return set_str(&c->socket, v) ? "out of memory" : NULL;
+	}
+	if (strcmp(k, "authserv-id") == 0) {
+		const char *p;
+
+		/* a token of RFC 8601 2.2: it is written into headers */
+		for (p = v; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) && strchr(".-_", *p) ==
+			    NULL)
+				return "expected a host name (letters, digits, "
+				    "'.', '-', '_')";
+		return set_str(&c->authserv, v) ? "out of memory" : NULL;
+	}
+	if (strcmp(k, "key-table") == 0)
+		return set_str(&c->key_table, v) ? "out of memory" : NULL;
+	if (strcmp(k, "opendkim-key-table") == 0 || strcasecmp(k, "KeyTable")
+	    == 0)
+		return set_str(&c->odkim_keys, v) ? "out of memory" : NULL;
+	if (strcmp(k, "opendkim-signing-table") == 0 ||
+	    strcasecmp(k, "SigningTable") == 0)
+		return set_str(&c->odkim_signing, v) ? "out of memory" : NULL;
+	if (strcmp(k, "internal-networks") == 0) {
+		char buf[8192], *tok, *save = NULL;
+
+		if (strlen(v) >= sizeof(buf))
+			return "too long";
+		snprintf(buf, sizeof(buf), "%s", v);
+		c->nnets = 0;
+		for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+		    tok = strtok_r(NULL, ", \t", &save)) {
+			if (c->nnets == VM_MAX_NETS)
+				return "more than 256 networks";
+			if (net_parse(tok, &c->nets[c->nnets]) != 0)
+				return "expected addresses or CIDR networks "
+				    "(192.0.2.0/24, 2001:db8::/32), separated "
+				    "by commas";
+			c->nnets++;
+		}
+		return NULL;
+	}
+	if (strcmp(k, "sign-authenticated") == 0)
+		return yesno(v, &c->sign_auth) ? "expected yes or no" : NULL;
+	if (strcmp(k, "dmarc-reject") == 0)
+		return yesno(v, &c->dmarc_reject) ? "expected yes or no" : NULL;
+	if (strcmp(k, "on-temperror") == 0) {
+		if (strcmp(v, "accept") == 0)
+			c->on_temperror = VM_ACCEPT;
+		else if (strcmp(v, "tempfail") == 0)
+			c->on_temperror = VM_TEMPFAIL;
+		else
+			return "expected accept or tempfail";
+		return NULL;
+	}
+	if (strcmp(k, "on-sign-error") == 0) {
+		if (strcmp(v, "accept") == 0)
+			c->on_sign_error = VM_ACCEPT;
+		else if (strcmp(v, "tempfail") == 0)
+			c->on_sign_error = VM_TEMPFAIL;
+		else if (strcmp(v, "reject") == 0)
+			c->on_sign_error = VM_REJECT;
+		else
+			return "expected accept, tempfail or reject";
+		return NULL;
+	}
+	if (strcmp(k, "canonicalization") == 0) {
+		const char *sl = strchr(v, '/');
+		size_t hl = sl != NULL ? (size_t)(sl - v) : strlen(v);
+		const char *b = sl != NULL ? sl + 1 : "simple";
+
+		if (hl == 7 && strncmp(v, "relaxed", 7) == 0)
+			c->hcanon = VOUCH_DKIM_RELAXED;
+		else if (hl == 6 && strncmp(v, "simple", 6) == 0)
+			c->hcanon = VOUCH_DKIM_SIMPLE;
+		else
+			return "expected relaxed/relaxed, relaxed/simple, "
+			    "simple/relaxed or simple/simple";
+		if (strcmp(b, "relaxed") == 0)
+			c->bcanon = VOUCH_DKIM_RELAXED;
+		else if (strcmp(b, "simple") == 0)
+			c->bcanon = VOUCH_DKIM_SIMPLE;
+		else
+			return "expected relaxed/relaxed, relaxed/simple, "
+			    "simple/relaxed or simple/simple";
+		return NULL;
+	}
+	if (strcmp(k, "sign-headers") == 0)
+		return set_str(&c->sign_headers, v) ? "out of memory" : NULL;
+	if (strcmp(k, "user") == 0)
+		return set_str(&c->user, v) ? "out of memory" : NULL;
+	if (strcmp(k, "log") == 0) {
+		if (strcmp(v, "syslog") != 0 && strcmp(v, "stderr") != 0)
+			return "expected syslog or stderr";
+		return set_str(&c->log, v) ? "out of memory" : NULL;
+	}
+	if (strcmp(k, "syslog-facility") == 0)
+		return set_str(&c->facility, v) ? "out of memory" : NULL;
+	if (strcmp(k, "pid-file") == 0)
+		return set_str(&c->pidfile, v) ? "out of memory" : NULL;
+	if (strcmp(k, "dns-server") == 0)
+		return set_str(&c->dns_server, v) ? "out of memory" : NULL;
+	if (strcmp(k, "dns-timeout") == 0) {
+		char *end;
+		double t = strtod(v, &end);
+
+		if (*end != '\0' || !(t > 0) || t > 3600)
+			return "expected seconds (0 < N <= 3600)";
+		c->dnsopt.timeout = t;
+		return NULL;
+	}
+	if (strcmp(k, "dns-zone") == 0) {
+		if (c->ndns_zones == 64)
+			return "more than 64 zone files";
+		if ((c->dns_zones[c->ndns_zones] = strdup(v)) == NULL)
+			return "out of memory";
+		c->ndns_zones++;
+		return NULL;
+	}
+	return "unknown setting (see vouch-milter.conf(5))";
+}
+
+static int
+parse_file(struct vm_conf *c, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char line[8192];
+	int lineno = 0, bad = 0;
+
+	if (fp == NULL) {
+		cli_err(path, "%s", strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *k, *v, *eq, *e;
+		const char *why;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			cli_err(path, "line %d: longer than %zu bytes", lineno,
+			    sizeof(line) - 1);
+			bad = 1;
+			break;
+		}
+		if ((e = strchr(line, '#')) != NULL)
+			*e = '\0';
+		k = line + strspn(line, " \t");
+		e = k + strlen(k);
+		while (e > k && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*k == '\0')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			cli_err(path, "line %d: expected KEY = VALUE", lineno);
+			bad = 1;
+			continue;
+		}
+		v = eq + 1 + strspn(eq + 1, " \t");
+		for (e = eq; e > k && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = '\0';
+		if (*k == '\0' || *v == '\0') {
+			cli_err(path, "line %d: expected KEY = VALUE", lineno);
+			bad = 1;
+			continue;
+		}
+		if ((why = setting(c, k, v)) != NULL) {
+			cli_err(path, "line %d: %s: %s", lineno, k, why);
+			bad = 1;
+		}
+	}
+	fclose(fp);
+	return bad ? -1 : 0;
+}
+
+struct vm_conf *
+vm_conf_load(const char *path, const struct cli_dns *cli)
+{
+	struct vm_conf *c = calloc(1, sizeof(*c));
+	struct cli_dns d;
+	int ex = EX_OK, i;
+
+	if (c == NULL) {
+		cli_err(path, "out of memory");
+		return NULL;
+	}
+	c->refs = 1;
+	c->sign_auth = 1;
+	c->hcanon = c->bcanon = VOUCH_DKIM_RELAXED;
+	net_parse("127.0.0.0/8", &c->nets[0]);
+	net_parse("::1", &c->nets[1]);
+	c->nnets = 2;
+	if ((c->path = strdup(path)) == NULL || parse_file(c, path) != 0)
+		goto fail;
+	if (c->socket == NULL && (c->socket = strdup("inet:8893@127.0.0.1"))
+	    == NULL)
+		goto fail;
+	if (c->authserv == NULL && (c->authserv = strdup(cli_host_name())) ==
+	    NULL)
+		goto fail;
+	/* keys */
+	if (c->key_table != NULL && (c->odkim_keys != NULL ||
+	    c->odkim_signing != NULL)) {
+		cli_err(path, "key-table and the OpenDKIM tables: give one");
+		goto fail;
+	}
+	if ((c->odkim_keys != NULL) != (c->odkim_signing != NULL)) {
+		cli_err(path, "opendkim-key-table and opendkim-signing-table "
+		    "go together");
+		goto fail;
+	}
+	if (c->key_table != NULL) {
+		if (cli_keytab_load(&c->ks, c->key_table, &c->kt, &ex) != 0)
+			goto fail;
+		c->have_kt = 1;
+	} else if (c->odkim_keys != NULL) {
+		if (cli_keytab_load_opendkim(&c->ks, c->odkim_keys,
+		    c->odkim_signing, &c->kt, &ex) != 0)
+			goto fail;
+		c->have_kt = 1;
+	}
+	if (c->have_kt && c->kt.n == 0)
+		cli_err(path, "warning: the key table is empty: nothing will "
+		    "be signed");
+	if (c->sign_headers != NULL) {
+		struct vouch_dkim_sign_params p = { 0 };
+		struct vouch_dkim_signer *s;
+		struct vouch_error err = { 0 };
+
+		/* let the signer judge the list once, now */
+		if (c->have_kt && c->kt.n > 0) {
+			p.domain = c->kt.e[0].domain;
+			p.selector = c->kt.e[0].selector;
+			p.key = c->kt.e[0].key;
+			p.headers = c->sign_headers;
+			if (vouch_dkim_signer_new(&p, 1, &s, &err) != VOUCH_OK) {
+				cli_err(path, "sign-headers: %s", err.message);
+				goto fail;
+			}
+			vouch_dkim_signer_free(s);
+		}
+	}
+	/* DNS: the command line's options win over the file's */
+	d = *cli;
+	if (d.server == NULL)
+		d.server = c->dns_server;
+	if (d.timeout == 0)
+		d.timeout = c->dnsopt.timeout;
+	if (d.nzones == 0)
+		for (i = 0; i < c->ndns_zones; i++)
+			d.zones[d.nzones++] = c->dns_zones[i];
+	if ((c->dns = cli_dns_setup(&d, NULL, &ex)) == NULL)
+		goto fail;
+	if ((c->actx = vouch_auth_ctx_new(c->dns, c->authserv)) == NULL) {
+		cli_err(path, "out of memory");
+		goto fail;
+	}
+	return c;
+fail:
+	vm_conf_free(c);
+	return NULL;
+}
+
+void
+vm_conf_explain(const struct vm_conf *c, const char *sender)
+{
+	int i;
+
+	printf("configuration %s: ok\n", c->path);
+	printf("socket %s\nauthserv-id %s\n", c->socket, c->authserv);
+	printf("internal-networks");
+	for (i = 0; i < c->nnets; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(c->nets[i].family, c->nets[i].addr, a, sizeof(a));
+		printf("%s %s/%u", i ? "," : "", a, c->nets[i].prefix);
+	}
+	printf("\nsign-authenticated %s\ndmarc-reject %s\non-temperror %s\n",
+	    c->sign_auth ? "yes" : "no", c->dmarc_reject ? "yes" : "no",
+	    c->on_temperror == VM_TEMPFAIL ? "tempfail" : "accept");
+	printf("keys %d loaded, %zu key table entries\n", c->ks.n,
+	    c->have_kt ? c->kt.n : 0);
+	if (sender != NULL) {
+		const struct cli_keytab_ent *e[16];
+		size_t n = c->have_kt ? cli_keytab_lookup(&c->kt, sender, e,
+		    16) : 0, j;
+
+		if (n == 0)
+			printf("sender %s: no key matches: mail from it is not "
+			    "signed\n", sender);
+		for (j = 0; j < n; j++)
+			printf("sender %s: sign d=%s s=%s with a %s %u-bit key "
+			    "(pattern %s)\n", sender, e[j]->domain,
+			    e[j]->selector, vouch_dkim_key_type(e[j]->key) ==
+			    VOUCH_DKIM_RSA ? "rsa" : "ed25519",
+			    vouch_dkim_key_bits(e[j]->key), e[j]->pattern);
+	}
+}
