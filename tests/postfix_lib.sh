@@ -18,7 +18,7 @@ pf_setup() {
 	PF_DIR=$1
 	PF_SMTP=$(pf_port)
 	PF_SUB=$(pf_port)
-	mkdir -p "$PF_DIR/conf" "$PF_DIR/queue" "$PF_DIR/data" "$PF_DIR/sasl"
+	mkdir -p "$PF_DIR/conf/sasl" "$PF_DIR/queue" "$PF_DIR/data"
 	chown postfix "$PF_DIR/data"
 	cat > "$PF_DIR/conf/main.cf" <<EOC
 compatibility_level = 3.6
@@ -55,7 +55,7 @@ maillog_file = $PF_DIR/maillog
 maillog_file_prefixes = $PF_DIR
 message_size_limit = 104857600
 smtpd_sasl_local_domain = mx.vouch.test
-cyrus_sasl_config_path = $PF_DIR/sasl
+cyrus_sasl_config_path = $PF_DIR/conf/sasl
 default_process_limit = 20
 EOC
 	cat > "$PF_DIR/conf/master.cf" <<EOC
@@ -85,18 +85,19 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOC
-	cat > "$PF_DIR/sasl/smtpd.conf" <<EOC
+	# (Debian's Postfix reads $config_directory/sasl/smtpd.conf)
+	cat > "$PF_DIR/conf/sasl/smtpd.conf" <<EOC
 pwcheck_method: auxprop
 auxprop_plugin: sasldb
 mech_list: PLAIN LOGIN
-sasldb_path: $PF_DIR/sasl/sasldb2
+sasldb_path: $PF_DIR/conf/sasl/sasldb2
 EOC
 }
 
 # pf_user NAME PASSWORD: a SASL account (sasldb2)
 pf_user() {
-	printf '%s' "$2" | saslpasswd2 -c -p -f "$PF_DIR/sasl/sasldb2" \
-	    -u mx.vouch.test "$1" && chown postfix "$PF_DIR/sasl/sasldb2"
+	printf '%s' "$2" | saslpasswd2 -c -p -f "$PF_DIR/conf/sasl/sasldb2" \
+	    -u mx.vouch.test "$1" && chown postfix "$PF_DIR/conf/sasl/sasldb2"
 }
 
 pf_start() {
@@ -116,14 +117,20 @@ pf_start() {
 }
 
 pf_stop() {
-	[ -n "${PF_DIR:-}" ] && postfix -c "$PF_DIR/conf" stop >/dev/null 2>&1
+	[ -n "${PF_DIR:-}" ] || return 0
+	pid=$(tr -d ' ' < "$PF_DIR/queue/pid/master.pid" 2>/dev/null)
+	postfix -c "$PF_DIR/conf" stop >/dev/null 2>&1
 	# the master exits; wait for it so the queue can be removed
 	i=0
-	while [ -e "$PF_DIR/data/master.lock" ] && [ $i -lt 50 ] &&
-	    fuser "$PF_DIR/data/master.lock" >/dev/null 2>&1; do
+	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# pf_sent: how many deliveries Postfix has logged as sent
+pf_sent() {
+	grep -c "status=sent" "$PF_DIR/maillog" 2>/dev/null || echo 0
 }
 
 # pf_wait_sink DIR N: wait (30 s at most) until N messages sit in DIR

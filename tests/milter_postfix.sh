@@ -1,0 +1,434 @@
+#!/bin/sh
+# vouch milter inside a real Postfix (the test's own instance on 127.0.0.1,
+# relaying to smtp-sink): signing of internal and SMTP AUTH submissions
+# (Cyrus SASL, sasldb2), verification of outside mail (XCLIENT gives the
+# client address), forged Authentication-Results removal, --check-config,
+# SIGHUP reload, and the failure cases: no From, DNS down, the milter
+# killed mid-message, a 50 MB message.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/postfix_lib.sh"
+tmp=$(mktemp -d)
+chmod 755 "$tmp"	# Postfix's processes and smtp-sink run as postfix
+mpid=
+m2pid=
+sinkpid=
+cleanup() {
+	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null
+	[ -n "$m2pid" ] && kill "$m2pid" 2>/dev/null
+	[ -n "${PF_DIR:-}" ] && pf_stop
+	[ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null
+	wait 2>/dev/null
+	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+PY=/usr/bin/python3
+
+if "$VOUCH" milter --check-config -c /dev/null 2>&1 | grep -q "without libmilter"; then
+	echo "SKIP: vouch was built without libmilter"
+	exit 77
+fi
+
+# --- keys, zone, key tables ---------------------------------------------
+cp "$top_srcdir/testdata/keys/good.private" "$tmp/good.private"
+cp "$top_srcdir/testdata/keys/ed.private" "$tmp/ed.private"
+chmod 600 "$tmp/good.private" "$tmp/ed.private"
+{
+	echo '$ORIGIN milter.test.'
+	echo '$TTL 300'
+	printf 'good._domainkey IN TXT '
+	sed -n 's/^good._domainkey IN TXT //p' "$ZONES/dkim.example.zone"
+	printf 'ed._domainkey IN TXT '
+	sed -n 's/^ed._domainkey IN TXT //p' "$ZONES/dkim.example.zone"
+	echo '@ IN TXT "v=spf1 ip4:192.0.2.0/24 -all"'
+	echo '_dmarc IN TXT "v=DMARC1; p=reject"'
+} > "$tmp/milter.zone"
+echo "*@milter.test milter.test good $tmp/good.private" > "$tmp/keys"
+
+port=$(pf_port)
+conf() {	# conf FILE [extra lines...]: a configuration on $port
+	f=$1; shift
+	{
+		echo "# written by tests/milter_postfix.sh"
+		echo "socket = inet:$port@127.0.0.1"
+		echo "authserv-id = mx.vouch.test"
+		echo "key-table = $tmp/keys"
+		echo "dns-zone = $tmp/milter.zone"
+		echo "log = stderr"
+		for l in "$@"; do echo "$l"; done
+	} > "$f"
+}
+conf "$tmp/milter.conf"
+
+# --- --check-config -------------------------------------------------------
+expect_exit 0 "--check-config accepts a good file" \
+	"$VOUCH" milter -c "$tmp/milter.conf" --check-config --sender bob@milter.test
+expect_grep "sender bob@milter.test: sign d=milter.test s=good with a rsa 2048-bit key" \
+	"$tmp/out" "--check-config --sender names the key"
+expect_exit 0 "--check-config: an unknown sender" \
+	"$VOUCH" milter -c "$tmp/milter.conf" --check-config --sender eve@other.test
+expect_grep "no key matches" "$tmp/out" "--check-config says mail from it is not signed"
+conf "$tmp/bad1.conf" "sign-authenticated = perhaps"
+expect_exit 78 "--check-config refuses a bad value (78)" \
+	"$VOUCH" milter -c "$tmp/bad1.conf" --check-config
+expect_grep "bad1.conf: line 7: sign-authenticated: expected yes or no" "$tmp/err" \
+	"the error names the file, line and setting"
+conf "$tmp/bad2.conf" "frobnicate = yes"
+expect_exit 78 "--check-config refuses an unknown setting" \
+	"$VOUCH" milter -c "$tmp/bad2.conf" --check-config
+echo "*@milter.test milter.test good $tmp/missing.private" > "$tmp/badkeys"
+conf "$tmp/bad3.conf" "key-table = $tmp/badkeys"
+sed -i "/^key-table = .*\/keys$/d" "$tmp/bad3.conf"
+expect_exit 78 "--check-config loads every key: a missing one is refused" \
+	"$VOUCH" milter -c "$tmp/bad3.conf" --check-config
+cp "$tmp/good.private" "$tmp/open.private"
+chmod 644 "$tmp/open.private"
+echo "*@milter.test milter.test good $tmp/open.private" > "$tmp/openkeys"
+conf "$tmp/bad4.conf" "key-table = $tmp/openkeys"
+sed -i "/^key-table = .*\/keys$/d" "$tmp/bad4.conf"
+expect_exit 78 "--check-config refuses a key others can read" \
+	"$VOUCH" milter -c "$tmp/bad4.conf" --check-config
+expect_exit 78 "the daemon refuses to start with a bad configuration" \
+	"$VOUCH" milter -f -c "$tmp/bad2.conf"
+expect_exit 64 "--sender without --check-config is a usage error" \
+	"$VOUCH" milter -c "$tmp/milter.conf" --sender a@b
+
+# the example configuration in contrib/ parses (with this test's keys)
+sed -e "s|^key-table = .*|key-table = $tmp/keys|" -e "s|^user = .*|user = root|" \
+	"$top_srcdir/contrib/milter.conf.example" > "$tmp/example.conf"
+expect_exit 0 "contrib/milter.conf.example is a valid configuration" \
+	"$VOUCH" milter -c "$tmp/example.conf" --check-config
+expect_grep "internal-networks 127.0.0.0/8, ::1/128, 192.168.0.0/16" "$tmp/out" \
+	"its internal networks are read as written"
+
+# OpenDKIM's tables, as operators have them
+cat > "$tmp/KeyTable" <<EOK
+good._domainkey.milter.test milter.test:good:$tmp/good.private
+ed._domainkey.milter.test milter.test:ed:$tmp/ed.private
+EOK
+printf '*@milter.test good._domainkey.milter.test\n*@milter.test ed._domainkey.milter.test\n' > "$tmp/SigningTable"
+printf 'milter.test good._domainkey.milter.test\nceo@milter.test ed._domainkey.milter.test\n' > "$tmp/SigningTable.exact"
+conf "$tmp/od1.conf" "opendkim-key-table = $tmp/KeyTable" \
+	"opendkim-signing-table = refile:$tmp/SigningTable"
+sed -i "/^key-table = /d" "$tmp/od1.conf"
+expect_exit 0 "OpenDKIM KeyTable + refile: SigningTable accepted" \
+	"$VOUCH" milter -c "$tmp/od1.conf" --check-config --sender x@milter.test
+expect_grep "sign d=milter.test s=ed with a ed25519" "$tmp/out" \
+	"both of the sender's signing table lines apply (rsa and ed25519)"
+conf "$tmp/od2.conf" "opendkim-key-table = $tmp/KeyTable" \
+	"opendkim-signing-table = $tmp/SigningTable.exact"
+sed -i "/^key-table = /d" "$tmp/od2.conf"
+expect_exit 0 "OpenDKIM exact SigningTable: address first" \
+	"$VOUCH" milter -c "$tmp/od2.conf" --check-config --sender ceo@milter.test
+expect_grep "s=ed " "$tmp/out" "the address line wins over the domain line"
+expect_exit 0 "OpenDKIM exact SigningTable: then the domain" \
+	"$VOUCH" milter -c "$tmp/od2.conf" --check-config --sender bob@MILTER.test
+expect_grep "s=good " "$tmp/out" "the domain line applies (case-insensitive)"
+
+# --- Postfix ----------------------------------------------------------------
+if ! pf_available; then
+	skip "Postfix tests need root and Debian's postfix package"
+	echo "$passes passed, $fails failed"
+	[ $fails -eq 0 ] || exit 1
+	exit 77
+fi
+command -v smtp-sink >/dev/null || { echo "SKIP: no smtp-sink"; exit 77; }
+
+start_milter() {	# start_milter CONF LOG [DNS options]: sets mpid
+	c=$1; l=$2; shift 2
+	"$VOUCH" milter -f -c "$c" "$@" > "$l" 2>&1 &
+	mpid=$!
+	i=0
+	until grep -q "event=start" "$l" 2>/dev/null || [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "event=start" "$l"
+}
+
+mkdir -p "$tmp/sink"
+chown postfix "$tmp/sink"
+sink=$(pf_port)
+smtp-sink -u postfix -d "$tmp/sink/%M." 127.0.0.1:$sink 100 > "$tmp/sink.log" 2>&1 &
+sinkpid=$!
+port2=$(pf_port)
+pf_setup "$tmp/pf" "inet:127.0.0.1:$port" "$sink"
+# a second smtpd whose milter sees DNS fail (on-temperror = tempfail)
+PF_SMTP2=$(pf_port)
+cat >> "$tmp/pf/conf/master.cf" <<EOC
+127.0.0.1:$PF_SMTP2 inet n - n - - smtpd
+  -o smtpd_milters=inet:127.0.0.1:$port2
+EOC
+pf_user alice 'wonderland'
+if ! start_milter "$tmp/milter.conf" "$tmp/milter.log"; then
+	not_ok "vouch milter starts"; cat "$tmp/milter.log"
+	exit 1
+fi
+ok "vouch milter starts"
+if ! pf_start; then
+	not_ok "Postfix starts (its own instance)"
+	exit 1
+fi
+ok "Postfix starts (its own instance on 127.0.0.1:$PF_SMTP)"
+
+# the sink's copy of the message whose Subject is $1, as it was delivered
+delivered() {
+	f=$(grep -l "^Subject: $1\$" "$tmp/sink"/* 2>/dev/null | head -1)
+	[ -n "$f" ] || return 1
+	# complete only once Postfix has logged every delivery as sent
+	[ "$(pf_sent)" -ge "$(ls "$tmp/sink" | wc -l)" ] || return 1
+	sed '1,/^X-Rcpt-Args:/d' "$f" > "$tmp/$1.out"
+}
+wait_delivered() {
+	i=0
+	until delivered "$1" || [ $i -ge 150 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	delivered "$1"
+}
+send() {	# send PORT FILE [smtp_send.py options]
+	p=$1; f=$2; shift 2
+	$PY "$top_srcdir/tests/smtp_send.py" "$p" "$f" "$@" > "$tmp/reply" 2>&1
+}
+msg() {	# msg SUBJECT FROM [extra header]: a message file
+	{
+		printf 'From: Someone <%s>\r\nTo: rcpt@example.net\r\n' "$2"
+		printf 'Subject: %s\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\n' "$1"
+		printf 'Message-ID: <%s@milter.test>\r\n' "$1"
+		[ -n "${3:-}" ] && printf '%s\r\n' "$3"
+		printf '\r\nHello from the milter test.\r\n  Two spaces  and a tab\there.\r\n'
+	} > "$tmp/$1.eml"
+}
+
+# 1. an internal client: signed, verifies with vouch and dkimpy, forged A-R gone
+msg internal alice@milter.test \
+	"Authentication-Results: mx.vouch.test; dkim=pass header.d=bank.example"
+if send "$PF_SMTP" "$tmp/internal.eml" && wait_delivered internal; then
+	ok "internal message relayed"
+	expect_grep "^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=milter.test; s=good" \
+		"$tmp/internal.out" "internal message signed with the key table's key"
+	expect_exit 0 "vouch verify: the signature passes" \
+		"$VOUCH" verify --dns-zone "$tmp/milter.zone" "$tmp/internal.out"
+	expect_grep "dkim=pass d=milter.test" "$tmp/out" "vouch verify says dkim=pass"
+	if $PY -c 'import dkim' 2>/dev/null; then
+		expect_exit 0 "dkimpy verifies the milter's signature" \
+			$PY "$top_srcdir/tests/dkimpy_verify.py" "$tmp/internal.out" "$tmp/milter.zone"
+	else
+		skip "dkimpy (python3-dkim) not installed"
+	fi
+	if grep -q "^Authentication-Results: mx.vouch.test" "$tmp/internal.out"; then
+		not_ok "forged A-R with our authserv-id removed"
+	else
+		ok "forged A-R with our authserv-id removed"
+	fi
+	expect_grep "action=sign client=127.0.0.1 from=alice@milter.test d1=milter.test s1=good result=signed removed_forged_ar=1" \
+		"$tmp/milter.log" "one key=value log line for the signed message"
+else
+	not_ok "internal message relayed: $(cat "$tmp/reply")"
+fi
+
+# 2. from outside (XCLIENT sets the client): SPF, DKIM, DMARC in one A-R
+msg outside alice@milter.test \
+	"Authentication-Results: mx.vouch.test; spf=pass smtp.mailfrom=bank.example"
+"$VOUCH" sign -d milter.test -s good -k "$tmp/good.private" "$tmp/outside.eml" > "$tmp/outside.signed"
+printf 'Authentication-Results: other.example; dkim=fail\r\n' | cat - "$tmp/outside.signed" > "$tmp/outside.eml"
+if send "$PF_SMTP" "$tmp/outside.eml" --xclient "ADDR=192.0.2.25 NAME=[UNAVAILABLE] HELO=mail.milter.test" && wait_delivered outside; then
+	ok "outside message relayed"
+	unfold "$tmp/outside.out" > "$tmp/outside.u"
+	expect_grep "^Authentication-Results: mx.vouch.test; dkim=pass .*header.d=milter.test" \
+		"$tmp/outside.u" "A-R: dkim=pass"
+	expect_grep "^Authentication-Results: mx.vouch.test;.* spf=pass .*smtp.mailfrom=alice@milter.test" \
+		"$tmp/outside.u" "A-R: spf=pass for the XCLIENT address"
+	expect_grep "^Authentication-Results: mx.vouch.test;.* dmarc=pass .*header.from=milter.test" \
+		"$tmp/outside.u" "A-R: dmarc=pass"
+	n=$(grep -c "^Authentication-Results: mx.vouch.test" "$tmp/outside.u")
+	[ "$n" = 1 ] && ok "exactly one A-R with our id (the forged one removed)" ||
+		not_ok "exactly one A-R with our id (found $n)"
+	expect_grep "^Authentication-Results: other.example; dkim=fail" "$tmp/outside.u" \
+		"another server's A-R is left alone"
+	n=$(grep -c "^DKIM-Signature:" "$tmp/outside.u")
+	[ "$n" = 1 ] && ok "outside mail is not signed" || not_ok "outside mail is not signed ($n signatures)"
+	if [ -f "$top_srcdir/tests/ar_check.py" ]; then
+		grep "^Authentication-Results: mx.vouch.test" "$tmp/outside.u" > "$tmp/ar.txt"
+		expect_exit 0 "the A-R parses (RFC 8601 grammar)" \
+			$PY "$top_srcdir/tests/ar_check.py" "$tmp/ar.txt"
+	fi
+else
+	not_ok "outside message relayed: $(cat "$tmp/reply")"
+fi
+
+# 3. a forgery from outside: dmarc=fail, accepted while dmarc-reject = no
+msg spoof alice@milter.test
+if send "$PF_SMTP" "$tmp/spoof.eml" --xclient "ADDR=198.51.100.7 HELO=evil.test" && wait_delivered spoof; then
+	unfold "$tmp/spoof.out" > "$tmp/spoof.u"
+	expect_grep "^Authentication-Results: mx.vouch.test; dkim=none.* spf=fail .* dmarc=fail" \
+		"$tmp/spoof.u" "spoofed mail: spf=fail dmarc=fail, delivered (dmarc-reject = no)"
+else
+	not_ok "spoofed mail delivered while dmarc-reject = no: $(cat "$tmp/reply")"
+fi
+
+# 4. SIGHUP: dmarc-reject = yes without a restart; then the forgery is refused
+conf "$tmp/milter.conf" "dmarc-reject = yes"
+kill -HUP "$mpid"
+i=0
+until grep -q "event=reload result=ok" "$tmp/milter.log" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+expect_grep "event=reload result=ok" "$tmp/milter.log" "SIGHUP reloads the configuration"
+msg spoof2 alice@milter.test
+send "$PF_SMTP" "$tmp/spoof2.eml" --xclient "ADDR=198.51.100.7 HELO=evil.test"
+expect_grep "^550 5.7.1 rejected: DMARC policy" "$tmp/reply" \
+	"after the reload, DMARC p=reject failures are refused with 550 5.7.1"
+# a reload that fails keeps the running configuration
+echo "dmarc-reject = sometimes" >> "$tmp/milter.conf"
+kill -HUP "$mpid"
+i=0
+until grep -q "event=reload result=failed" "$tmp/milter.log" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+expect_grep "line 8: dmarc-reject: expected yes or no" "$tmp/milter.log" "a bad reload logs why"
+expect_grep "event=reload result=failed.*previous configuration stays" "$tmp/milter.log" \
+	"a bad reload keeps the running configuration"
+msg spoof3 alice@milter.test
+send "$PF_SMTP" "$tmp/spoof3.eml" --xclient "ADDR=198.51.100.7 HELO=evil.test"
+expect_grep "^550 5.7.1" "$tmp/reply" "the old configuration still applies"
+kill -0 "$mpid" 2>/dev/null && ok "the milter is still running after both reloads" ||
+	not_ok "the milter is still running after both reloads"
+conf "$tmp/milter.conf"
+kill -HUP "$mpid"
+
+# 5. SMTP AUTH (Cyrus SASL, sasldb2) from an outside address: signed
+msg authed alice@milter.test
+if send "$PF_SUB" "$tmp/authed.eml" --xclient "ADDR=203.0.113.9 HELO=laptop.test" --auth alice:wonderland &&
+    wait_delivered authed; then
+	ok "authenticated submission relayed"
+	expect_grep "^DKIM-Signature: .*d=milter.test; s=good" "$tmp/authed.out" \
+		"signed because the client authenticated (SASL PLAIN)"
+	expect_grep "action=sign client=203.0.113.9 auth=alice@mx.vouch.test from=alice@milter.test" \
+		"$tmp/milter.log" "the log names the SASL user"
+	expect_exit 0 "the authenticated submission verifies" \
+		"$VOUCH" verify --dns-zone "$tmp/milter.zone" "$tmp/authed.out"
+else
+	not_ok "authenticated submission relayed: $(cat "$tmp/reply")"
+fi
+send "$PF_SUB" "$tmp/authed.eml" --xclient "ADDR=203.0.113.9 HELO=laptop.test" --auth alice:wrong
+expect_grep "^535" "$tmp/reply" "a wrong password is refused by Postfix"
+# sign-authenticated = no: verified, and the A-R says who authenticated
+conf "$tmp/milter.conf" "sign-authenticated = no"
+kill -HUP "$mpid"
+sleep 0.5
+msg authed2 alice@milter.test
+if send "$PF_SUB" "$tmp/authed2.eml" --xclient "ADDR=203.0.113.9 HELO=laptop.test" --auth alice:wonderland &&
+    wait_delivered authed2; then
+	unfold "$tmp/authed2.out" > "$tmp/authed2.u"
+	expect_grep "^Authentication-Results: mx.vouch.test;.* auth=pass smtp.auth=alice@mx.vouch.test" \
+		"$tmp/authed2.u" "sign-authenticated = no: A-R records auth=pass smtp.auth= (RFC 8601 2.7.4)"
+else
+	not_ok "authenticated submission with sign-authenticated = no: $(cat "$tmp/reply")"
+fi
+conf "$tmp/milter.conf"
+kill -HUP "$mpid"
+sleep 0.5
+
+# 6. no single From from an internal client: accepted unsigned and logged
+# ... (Postfix adds a From that is missing, so the message has two: RFC
+# 6376 and RFC 7489 leave no one author to sign for)
+conf "$tmp/milter.conf" "internal-networks = 127.0.0.0/8, 10.0.0.0/8"
+kill -HUP "$mpid"
+sleep 0.5
+printf 'From: a@milter.test\r\nFrom: b@milter.test\r\nTo: rcpt@example.net\r\nSubject: nofrom\r\n\r\nbody\r\n' > "$tmp/nofrom.eml"
+if send "$PF_SMTP" "$tmp/nofrom.eml" --xclient "ADDR=10.1.2.3 HELO=app.internal" && wait_delivered nofrom; then
+	if grep -q "^DKIM-Signature" "$tmp/nofrom.out"; then
+		not_ok "a message with two From fields is not signed"
+	else
+		ok "a message with two From fields is not signed, and delivered (on-sign-error = accept)"
+	fi
+	expect_grep "action=none reason=\"cannot sign: .*From" "$tmp/milter.log" "and the log says why"
+else
+	not_ok "a message with two From fields is accepted: $(cat "$tmp/reply")"
+fi
+# ... or refused when the configuration says so
+conf "$tmp/milter.conf" "on-sign-error = reject" "internal-networks = 127.0.0.0/8, 10.0.0.0/8"
+kill -HUP "$mpid"
+sleep 0.5
+printf 'From: a@milter.test\r\nFrom: b@milter.test\r\nTo: rcpt@example.net\r\nSubject: nofrom2\r\n\r\nbody\r\n' > "$tmp/nofrom2.eml"
+send "$PF_SMTP" "$tmp/nofrom2.eml" --xclient "ADDR=10.1.2.3 HELO=app.internal"
+expect_grep "^550 5.7.1 message cannot be signed" "$tmp/reply" "on-sign-error = reject refuses it"
+conf "$tmp/milter.conf"
+kill -HUP "$mpid"
+sleep 0.5
+
+# 7. DNS down: a second milter whose lookups fail, on-temperror = tempfail
+conf "$tmp/m2.conf" "on-temperror = tempfail"
+sed -i "s/^socket = .*/socket = inet:$port2@127.0.0.1/" "$tmp/m2.conf"
+"$VOUCH" milter -f -c "$tmp/m2.conf" --dns-fail "good._domainkey.milter.test=servfail" \
+	--dns-fail "milter.test=timeout" > "$tmp/m2.log" 2>&1 &
+m2pid=$!
+i=0
+until grep -q "event=start" "$tmp/m2.log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+msg dnsdown alice@milter.test
+"$VOUCH" sign -d milter.test -s good -k "$tmp/good.private" "$tmp/dnsdown.eml" > "$tmp/dnsdown.signed"
+send "$PF_SMTP2" "$tmp/dnsdown.signed" --xclient "ADDR=192.0.2.25 HELO=mail.milter.test"
+expect_grep "^451 4.4.3" "$tmp/reply" "DNS down, on-temperror = tempfail: 451 4.4.3 (the sender retries)"
+expect_grep "dkim1=temperror.*result=tempfail" "$tmp/m2.log" "the log line says temperror"
+conf "$tmp/m2.conf" "on-temperror = accept"
+sed -i "s/^socket = .*/socket = inet:$port2@127.0.0.1/" "$tmp/m2.conf"
+kill -HUP "$m2pid"
+sleep 0.5
+msg dnsdown2 alice@milter.test
+"$VOUCH" sign -d milter.test -s good -k "$tmp/good.private" "$tmp/dnsdown2.eml" > "$tmp/dnsdown2.signed"
+if send "$PF_SMTP2" "$tmp/dnsdown2.signed" --xclient "ADDR=192.0.2.25 HELO=mail.milter.test" &&
+    wait_delivered dnsdown2; then
+	unfold "$tmp/dnsdown2.out" > "$tmp/dnsdown2.u"
+	expect_grep "^Authentication-Results: mx.vouch.test; dkim=temperror" "$tmp/dnsdown2.u" \
+		"on-temperror = accept: delivered with dkim=temperror in the A-R"
+else
+	not_ok "on-temperror = accept delivers: $(cat "$tmp/reply")"
+fi
+kill "$m2pid" 2>/dev/null
+wait "$m2pid" 2>/dev/null
+m2pid=
+
+# 8. a 50 MB message: signed, and the milter's memory stays flat
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$mpid/status"; }
+before=$(hwm)
+$PY - "$tmp/big.eml" <<'EOP'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"From: alice@milter.test\r\nTo: rcpt@example.net\r\nSubject: big\r\n\r\n")
+    line = b"0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789\r\n"
+    for i in range(50 * 1024 * 1024 // len(line)):
+        f.write(line)
+EOP
+if send "$PF_SMTP" "$tmp/big.eml" && wait_delivered big; then
+	after=$(hwm)
+	expect_grep "^DKIM-Signature: .*d=milter.test" "$tmp/big.out" "a 50 MB message is signed"
+	expect_exit 0 "and its signature verifies" \
+		"$VOUCH" verify --dns-zone "$tmp/milter.zone" "$tmp/big.out"
+	grow=$(( (after - before) / 1024 ))
+	echo "milter peak RSS: $before kB before, $after kB after the 50 MB message"
+	[ "$grow" -lt 16 ] && ok "memory stays flat: peak RSS grew ${grow} MB for a 50 MB message" ||
+		not_ok "memory stays flat (peak RSS grew ${grow} MB)"
+else
+	not_ok "a 50 MB message is relayed: $(cat "$tmp/reply")"
+fi
+
+# 9. the milter killed mid-message: milter_default_action = tempfail
+msg killed alice@milter.test
+send "$PF_SMTP" "$tmp/killed.eml" --kill "$mpid"
+expect_grep "^4[0-9][0-9] " "$tmp/reply" \
+	"milter killed mid-message: Postfix answers 4xx (milter_default_action = tempfail), the client retries"
+wait "$mpid" 2>/dev/null
+mpid=
+sleep 0.2
+if start_milter "$tmp/milter.conf" "$tmp/milter2.log" && send "$PF_SMTP" "$tmp/killed.eml" &&
+    wait_delivered killed; then
+	expect_grep "^DKIM-Signature:" "$tmp/killed.out" "after a restart the retried message is signed"
+else
+	not_ok "after a restart the retried message goes through: $(cat "$tmp/reply")"
+fi
+
+kill "$mpid"
+wait "$mpid"
+rc=$?
+mpid=
+[ $rc = 0 ] && ok "SIGTERM stops the milter cleanly (exit 0)" || not_ok "SIGTERM stops the milter (exit $rc)"
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
