@@ -31,17 +31,6 @@ cli_keys_load(struct cli_keys *ks, const char *path, int *ex)
 	for (i = 0; i < ks->n; i++)
 		if (strcmp(ks->k[i].path, path) == 0)
 			return ks->k[i].key;
-	if (ks->n == ks->size) {
-		int ns = ks->size ? ks->size * 2 : 8;
-		void *nk = realloc(ks->k, (size_t)ns * sizeof(*ks->k));
-
-		if (nk == NULL) {
-			*ex = EX_OSERR;
-			return NULL;
-		}
-		ks->k = nk;
-		ks->size = ns;
-	}
 	if (vouch_dkim_key_load(path, ks->unsafe, &k, &err) != VOUCH_OK) {
 		cli_err("key", "%s", err.message);
 		*ex = EX_CONFIG;
@@ -51,6 +40,19 @@ cli_keys_load(struct cli_keys *ks, const char *path, int *ex)
 	    vouch_dkim_key_bits(k) < VOUCH_DKIM_WARN_RSA_BITS)
 		cli_err(path, "warning: RSA key of %u bits; 2048 or more is "
 		    "recommended (RFC 8301 3.2)", vouch_dkim_key_bits(k));
+	/* the store grows only for a key that loaded */
+	if (ks->n == ks->size) {
+		int ns = ks->size ? ks->size * 2 : 8;
+		void *nk = realloc(ks->k, (size_t)ns * sizeof(*ks->k));
+
+		if (nk == NULL) {
+			vouch_dkim_key_free(k);
+			*ex = EX_OSERR;
+			return NULL;
+		}
+		ks->k = nk;
+		ks->size = ns;
+	}
 	if ((ks->k[ks->n].path = strdup(path)) == NULL) {
 		vouch_dkim_key_free(k);
 		*ex = EX_OSERR;

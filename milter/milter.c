@@ -750,7 +750,7 @@ eom_sign(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		return SMFIS_ACCEPT;
 	}
 	for (i = 0; i < s->nkeys; i++) {
-		char item[16];
+		char item[32];
 
 		snprintf(item, sizeof(item), "d%zu", i + 1);
 		kv(line, size, item, s->keys[i]->domain);

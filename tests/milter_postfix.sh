@@ -127,9 +127,8 @@ expect_grep "s=good " "$tmp/out" "the domain line applies (case-insensitive)"
 # --- Postfix ----------------------------------------------------------------
 if ! pf_available; then
 	skip "Postfix tests need root and Debian's postfix package"
-	echo "$passes passed, $fails failed"
-	[ $fails -eq 0 ] || exit 1
-	exit 77
+	finish
+	exit 1
 fi
 command -v smtp-sink >/dev/null || { echo "SKIP: no smtp-sink"; exit 77; }
 
@@ -403,8 +402,14 @@ if send "$PF_SMTP" "$tmp/big.eml" && wait_delivered big; then
 		"$VOUCH" verify --dns-zone "$tmp/milter.zone" "$tmp/big.out"
 	grow=$(( (after - before) / 1024 ))
 	echo "milter peak RSS: $before kB before, $after kB after the 50 MB message"
-	[ "$grow" -lt 16 ] && ok "memory stays flat: peak RSS grew ${grow} MB for a 50 MB message" ||
+	if [ -n "${ASAN_OPTIONS:-}" ]; then
+		# AddressSanitizer keeps freed chunks in quarantine (256 MB)
+		echo "note: flat memory is asserted without sanitizers (grew ${grow} MB here)"
+	elif [ "$grow" -lt 16 ]; then
+		ok "memory stays flat: peak RSS grew ${grow} MB for a 50 MB message"
+	else
 		not_ok "memory stays flat (peak RSS grew ${grow} MB)"
+	fi
 else
 	not_ok "a 50 MB message is relayed: $(cat "$tmp/reply")"
 fi
@@ -430,5 +435,4 @@ rc=$?
 mpid=
 [ $rc = 0 ] && ok "SIGTERM stops the milter cleanly (exit 0)" || not_ok "SIGTERM stops the milter (exit $rc)"
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+finish

@@ -130,7 +130,8 @@ pf_stop() {
 
 # pf_sent: how many deliveries Postfix has logged as sent
 pf_sent() {
-	grep -c "status=sent" "$PF_DIR/maillog" 2>/dev/null || echo 0
+	n=$(grep -c "status=sent" "$PF_DIR/maillog" 2>/dev/null || true)
+	echo "${n:-0}"
 }
 
 # pf_wait_sink DIR N: wait (30 s at most) until N messages sit in DIR
