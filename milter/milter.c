@@ -973,6 +973,20 @@ vm_main(struct vm_opts *o)
 		cli_err(c->socket, "cannot listen (in use, or no permission)");
 		return EX_UNAVAILABLE;
 	}
+	/* a unix socket: for the daemon's user and group (put postfix in
+	 * that group), nobody else */
+	if (strncmp(c->socket, "unix:", 5) == 0 || strncmp(c->socket, "local:",
+	    6) == 0) {
+		const char *path = strchr(c->socket, ':') + 1;
+		struct passwd *pw = c->user != NULL ? getpwnam(c->user) : NULL;
+
+		if ((pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0) ||
+		    chmod(path, 0660) != 0) {
+			cli_err(path, "cannot set the socket's owner and mode: "
+			    "%s", strerror(errno));
+			return EX_OSERR;
+		}
+	}
 	if (drop_privileges(c->user) != 0)
 		return EX_CONFIG;
 	if (!o->foreground && daemonize() != 0) {

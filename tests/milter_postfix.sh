@@ -124,6 +124,26 @@ expect_exit 0 "OpenDKIM exact SigningTable: then the domain" \
 	"$VOUCH" milter -c "$tmp/od2.conf" --check-config --sender bob@MILTER.test
 expect_grep "s=good " "$tmp/out" "the domain line applies (case-insensitive)"
 
+# --- the daemon on its own: background, pid file, unix socket --------------
+conf "$tmp/daemon.conf" "pid-file = $tmp/milter.pid"
+sed -i "s|^socket = .*|socket = unix:$tmp/milter.sock|" "$tmp/daemon.conf"
+expect_exit 0 "without -f it detaches (the parent exits 0)" "$VOUCH" milter -c "$tmp/daemon.conf"
+i=0
+until [ -s "$tmp/milter.pid" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+dpid=$(cat "$tmp/milter.pid" 2>/dev/null)
+if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
+	ok "the daemon runs and wrote its pid file"
+	[ -S "$tmp/milter.sock" ] && [ "$(stat -c %a "$tmp/milter.sock")" = 660 ] &&
+		ok "its unix socket is mode 0660" || not_ok "its unix socket is mode 0660"
+	kill "$dpid"
+	i=0
+	while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ ! -e "$tmp/milter.pid" ] && ok "SIGTERM: it stops and removes its pid file" ||
+		not_ok "SIGTERM: it stops and removes its pid file"
+else
+	not_ok "the daemon runs and wrote its pid file"
+fi
+
 # --- Postfix ----------------------------------------------------------------
 if ! pf_available; then
 	skip "Postfix tests need root and Debian's postfix package"
