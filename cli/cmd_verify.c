@@ -262,12 +262,29 @@ summary_lines(struct vouch_auth *a)
 	return s;
 }
 
+/*
+ * What the command line named, in order: message files (read by a
+ * worker), mapped single messages, and mapped mboxes.  Messages are taken
+ * from them lazily into a ring of RING items, so however large an mbox is,
+ * only the window being verified is in memory: the pages of an mbox
+ * already printed are given back (madvise), and no list of every message
+ * is ever built.
+ */
+struct input {
+	const char *source;	/* shared, owned by the run */
+	char *path;		/* a file read by the worker, or NULL */
+	const unsigned char *data;	/* a mapped message or mbox */
+	size_t len;
+	int mbox;
+};
+
 struct item {
 	const char *source;	/* shared, owned by the run */
 	size_t index;
 	char *path;		/* a file read by the worker, or NULL */
-	const unsigned char *data;	/* a slice of a mapped mbox */
+	const unsigned char *data;	/* a message, or a slice of an mbox */
 	size_t len;
+	const unsigned char *map;	/* the mbox it is in, for madvise */
 	int mboxrd;
 	int unquoted;		/* an mboxcl2 message: feed as it is */
 	char *out;		/* formatted result */
@@ -275,9 +292,16 @@ struct item {
 	int passed, ex, done;
 };
 
+#define RING 256	/* messages in flight or waiting to be printed */
+
 struct run {
-	struct item *items;
-	size_t n, size, next_job, next_print, ndone;
+	struct input *items;	/* the inputs */
+	size_t n, size;
+	size_t cur, cur_off, cur_index;	/* where the next message comes from */
+	int eof;		/* every input has given all its messages */
+	struct item ring[RING];
+	size_t next_job, next_print, ndone;
+	const unsigned char *dropped;	/* mbox pages given back up to here */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct vouch_auth_ctx *actx;
@@ -303,11 +327,12 @@ set_ex(struct run *r, int ex)
 		r->ex = ex;
 }
 
-static struct item *
+static struct input *
 add_item(struct run *r, const char *source, size_t index)
 {
-	struct item *it;
+	struct input *it;
 
+	(void)index;
 	if (r->n == r->size) {
 		size_t ns = r->size ? r->size * 2 : 64;
 
@@ -319,8 +344,67 @@ add_item(struct run *r, const char *source, size_t index)
 	it = &r->items[r->n++];
 	memset(it, 0, sizeof(*it));
 	it->source = source;
-	it->index = index;
 	return it;
+}
+
+/* The next message of the inputs into it (under the lock); 0 at the end. */
+static int
+next_message(struct run *r, struct item *it)
+{
+	while (r->cur < r->n) {
+		struct input *in = &r->items[r->cur];
+
+		memset(it, 0, sizeof(*it));
+		it->source = in->source;
+		if (in->mbox) {
+			const unsigned char *msg;
+			size_t len;
+			int quoted;
+
+			if (vouch_mbox_next_ex(in->data, in->len, &r->cur_off,
+			    &msg, &len, &quoted)) {
+				it->index = r->cur_index++;
+				it->data = msg;
+				it->len = len;
+				it->map = in->data;
+				it->mboxrd = 1;		/* "#index" in its name */
+				it->unquoted = !quoted;	/* mboxcl2 */
+				return 1;
+			}
+			r->cur++;
+			r->cur_off = r->cur_index = 0;
+			continue;
+		}
+		it->path = in->path;	/* the item owns it now */
+		in->path = NULL;
+		it->data = in->data;
+		it->len = in->len;
+		r->cur++;
+		return 1;
+	}
+	r->eof = 1;
+	return 0;
+}
+
+/* An mbox message is printed: the pages before it are not needed again. */
+static void
+give_back(struct run *r, const struct item *it)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t from, to;
+
+	if (it->map == NULL || pg <= 0)
+		return;
+	if (r->dropped < it->map || r->dropped > it->data + it->len)
+		r->dropped = it->map;
+	from = (uintptr_t)r->dropped & ~((uintptr_t)pg - 1);
+	to = (uintptr_t)(it->data + it->len) & ~((uintptr_t)pg - 1);
+	if (from < (uintptr_t)it->map)
+		from += (uintptr_t)pg;
+	if (to > from) {
+		madvise((void *)from, to - from, MADV_DONTNEED);
+		r->dropped = (const unsigned char *)to;
+	}
 }
 
 static const char *
@@ -336,26 +420,21 @@ keep_source(struct run *r, const char *s)
 	return ns[r->nsources++];
 }
 
-/* Every message of a mapped mbox becomes an item. */
+/* A mapped mbox: its messages are taken one by one as workers need them. */
 static void
 split_mbox(struct run *r, const char *source, const unsigned char *p,
     size_t n)
 {
-	const unsigned char *msg;
-	size_t off = 0, len, index = 0;
+	struct input *in = add_item(r, source, 0);
 
-	int quoted;
-
-	while (vouch_mbox_next_ex(p, n, &off, &msg, &len, &quoted)) {
-		struct item *it = add_item(r, source, index++);
-
-		if (it == NULL)
-			return;
-		it->data = msg;
-		it->len = len;
-		it->mboxrd = 1;		/* "#index" in its name */
-		it->unquoted = !quoted;	/* mboxcl2: nothing to undo */
-	}
+	if (in == NULL)
+		return;
+	in->data = p;
+	in->len = n;
+	in->mbox = 1;
+	/* read once, front to back */
+	madvise((void *)((uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) -
+	    1)), n, MADV_SEQUENTIAL);
 }
 
 static int
@@ -417,7 +496,7 @@ static void
 add_message_file(struct run *r, const char *path)
 {
 	const char *src;
-	struct item *it;
+	struct input *it;
 
 	if ((src = keep_source(r, path)) != NULL &&
 	    (it = add_item(r, src, 0)) != NULL)
@@ -688,7 +767,7 @@ add_file(struct run *r, const char *path)
 	if (vouch_mbox_is(m, len)) {
 		split_mbox(r, src, m, len);
 	} else {
-		struct item *it = add_item(r, src, 0);
+		struct input *it = add_item(r, src, 0);
 
 		if (it != NULL) {
 			it->data = m;
@@ -818,11 +897,16 @@ worker(void *arg)
 		struct item *it;
 
 		pthread_mutex_lock(&r->mu);
-		if (r->next_job >= r->n) {
+		/* at most RING messages between the printer and us */
+		while (!r->eof && r->next_job - r->next_print >= RING)
+			pthread_cond_wait(&r->cv, &r->mu);
+		it = &r->ring[r->next_job % RING];
+		if (r->eof || !next_message(r, it)) {
+			pthread_cond_broadcast(&r->cv);
 			pthread_mutex_unlock(&r->mu);
 			return NULL;
 		}
-		it = &r->items[r->next_job++];
+		r->next_job++;
 		pthread_mutex_unlock(&r->mu);
 		verify_item(r, it);
 		pthread_mutex_lock(&r->mu);
@@ -849,12 +933,17 @@ print_all(struct run *r, int progress)
 	double start = now_s(), last = 0;
 	int all_pass = 1, werr = 0;
 
-	while (r->next_print < r->n) {
-		struct item *it = &r->items[r->next_print];
+	for (;;) {
+		struct item *it = &r->ring[r->next_print % RING];
 
 		pthread_mutex_lock(&r->mu);
-		while (!it->done)
+		while (!(r->next_print < r->next_job && it->done) &&
+		    !(r->eof && r->next_print == r->next_job))
 			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->next_print == r->next_job) {
+			pthread_mutex_unlock(&r->mu);
+			break;
+		}
 		pthread_mutex_unlock(&r->mu);
 		if (it->ex != EX_OK) {
 			if (it->out != NULL)
@@ -874,19 +963,23 @@ print_all(struct run *r, int progress)
 		it->out = NULL;
 		free(it->path);
 		it->path = NULL;
+		give_back(r, it);
+		pthread_mutex_lock(&r->mu);
+		it->done = 0;
 		r->next_print++;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
 		if (progress && now_s() - last > 0.5) {
 			double el = now_s() - start, rate = r->next_print / (el > 0 ?
 			    el : 1e-9);
 
 			last = now_s();
-			fprintf(stderr, "\r%zu/%zu messages, %.0f/s, %.0fs left ",
-			    r->next_print, r->n, rate, (r->n - r->next_print) /
-			    (rate > 0 ? rate : 1));
+			fprintf(stderr, "\r%zu messages, %.0f/s ", r->next_print,
+			    rate);
 		}
 	}
 	if (progress)
-		fprintf(stderr, "\r%zu/%zu messages in %.1fs%20s\n", r->n, r->n,
+		fprintf(stderr, "\r%zu messages in %.1fs%20s\n", r->next_print,
 		    now_s() - start, "");
 	if (r->summary)
 		tally_print(r->tally, r->fmt == F_SUMMARY ? stdout : stderr);
@@ -900,15 +993,18 @@ print_all(struct run *r, int progress)
 static int
 run_add_header(struct run *r, const char *output)
 {
-	struct item *it = &r->items[0];
-	const unsigned char *nl = memchr(it->data, '\n', it->len);
-	const char *eol = nl != NULL && nl > it->data && nl[-1] == '\r' ?
-	    "\r\n" : "\n";
+	struct item *it = &r->ring[0];
+	const unsigned char *nl;
+	const char *eol;
 	struct cli_out co;
 	char *p;
 	int fd, ex = EX_OK;
 	size_t i;
 
+	if (!next_message(r, it))
+		return EX_SOFTWARE;
+	nl = memchr(it->data, '\n', it->len);
+	eol = nl != NULL && nl > it->data && nl[-1] == '\r' ? "\r\n" : "\n";
 	verify_item(r, it);
 	if (it->ex != EX_OK || it->out == NULL)
 		return it->ex != EX_OK ? it->ex : EX_SOFTWARE;
@@ -942,10 +1038,12 @@ run_free(struct run *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n; i++) {
-		free(r->items[i].out);
-		free(r->items[i].sum);
+	for (i = 0; i < r->n; i++)
 		free(r->items[i].path);
+	for (i = 0; i < RING; i++) {
+		free(r->ring[i].out);
+		free(r->ring[i].sum);
+		free(r->ring[i].path);
 	}
 	for (i = 0; i < r->nsources; i++)
 		free(r->sources[i]);
@@ -1206,7 +1304,7 @@ cmd_verify(int argc, char **argv)
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		add_path(&r, argv[i]);
 	if (addhdr) {
-		if (r.n != 1 || r.items[0].mboxrd || r.items[0].path != NULL) {
+		if (r.n != 1 || r.items[0].mbox || r.items[0].path != NULL) {
 			cli_err("--add-header", "needs one message, not an mbox "
 			    "or Maildir");
 			ex = r.ex != EX_OK ? r.ex : EX_USAGE;
@@ -1217,8 +1315,8 @@ cmd_verify(int argc, char **argv)
 		ex = run_add_header(&r, output);
 		goto out;
 	}
-	if (jobs > r.n)
-		jobs = r.n > 0 ? r.n : 1;
+	if (r.n == 1 && !r.items[0].mbox)
+		jobs = 1;	/* one message */
 	if ((threads = calloc(jobs, sizeof(*threads))) == NULL) {
 		ex = EX_OSERR;
 		goto out;
@@ -1229,9 +1327,12 @@ cmd_verify(int argc, char **argv)
 			break;
 		}
 	jobs = i;
-	if (jobs == 0)
-		worker(&r);
-	ex = print_all(&r, !quiet && isatty(STDERR_FILENO) && r.n > 100);
+	if (jobs == 0) {
+		ex = EX_OSERR;
+		goto out;
+	}
+	ex = print_all(&r, !quiet && isatty(STDERR_FILENO) && (r.n > 100 ||
+	    (r.n > 0 && r.items[0].mbox && r.items[0].len > (16u << 20))));
 	for (i = 0; i < jobs; i++)
 		pthread_join(threads[i], NULL);
 out:

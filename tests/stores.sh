@@ -23,6 +23,15 @@ results() {	# the dkim results of a run, one per line, in order
 }
 results box.mbox > plain.txt
 [ "$(tr '\n' ' ' < plain.txt)" = "pass fail pass none " ] && ok "plain mbox: pass fail pass none" || not_ok "plain mbox: $(cat plain.txt)"
+# a long mbox through the window of messages in flight (256): every
+# message once, in order, with --jobs 4 as with --jobs 1
+for i in $(seq 250); do cat box.mbox; done > long.mbox
+"$VOUCH" verify $V --jobs 4 --format json long.mbox | sed -n 's/.*"index":\([0-9]*\),"dkim":\[{[^}]*"result":"\([a-z]*\)".*/\1 \2/p; s/.*"index":\([0-9]*\),"dkim":\[\].*/\1 none/p' > long4.txt
+"$VOUCH" verify $V --jobs 1 --format json long.mbox | sed -n 's/.*"index":\([0-9]*\),"dkim":\[{[^}]*"result":"\([a-z]*\)".*/\1 \2/p; s/.*"index":\([0-9]*\),"dkim":\[\].*/\1 none/p' > long1.txt
+[ "$(wc -l < long4.txt)" = 1000 ] && [ "$(cut -d' ' -f1 long4.txt | tr '\n' ' ')" = "$(seq 0 999 | tr '\n' ' ')" ] &&
+	ok "1000-message mbox with --jobs 4: every index once, in order" || not_ok "1000-message mbox: $(head -3 long4.txt)"
+cmp -s long1.txt long4.txt && [ "$(grep -c ' pass$' long4.txt)" = 500 ] &&
+	ok "--jobs 4 gives the results of --jobs 1 (500 pass)" || not_ok "--jobs 4 vs 1 differ"
 results md > md.txt
 # (Maildir order: cur, new, then the ++ folders sorted: the same multiset)
 sort md.txt > md.s; sort plain.txt > plain.s
