@@ -264,27 +264,36 @@ summary_lines(struct vouch_auth *a)
 
 /*
  * What the command line named, in order: message files (read by a
- * worker), mapped single messages, and mapped mboxes.  Messages are taken
+ * worker), single messages read whole, and mboxes read as streams (plain,
+ * or decompressed by libarchive as they are read).  Messages are taken
  * from them lazily into a ring of RING items, so however large an mbox is,
- * only the window being verified is in memory: the pages of an mbox
- * already printed are given back (madvise), and no list of every message
- * is ever built.
+ * only a read buffer and the window being verified are in memory, and no
+ * list of every message is ever built.
  */
 struct input {
 	const char *source;	/* shared, owned by the run */
 	char *path;		/* a file read by the worker, or NULL */
-	const unsigned char *data;	/* a mapped message or mbox */
+	unsigned char *data;	/* a single message read whole (owned) */
 	size_t len;
 	int mbox;
+	/* an mbox stream */
+	int fd;
+	void *ar;		/* struct archive *: a compressed one */
+	unsigned char *buf;
+	size_t blen, bcap, boff, index;
+	int at_end;
+	unsigned char *peekbuf;	/* libarchive's input: first the bytes
+				 * looked at, then reads of fd */
+	size_t npeek;
 };
 
 struct item {
 	const char *source;	/* shared, owned by the run */
 	size_t index;
 	char *path;		/* a file read by the worker, or NULL */
-	const unsigned char *data;	/* a message, or a slice of an mbox */
+	const unsigned char *data;	/* the message */
 	size_t len;
-	const unsigned char *map;	/* the mbox it is in, for madvise */
+	unsigned char *own;	/* an mbox message copied out of the stream */
 	int mboxrd;
 	int unquoted;		/* an mboxcl2 message: feed as it is */
 	char *out;		/* formatted result */
@@ -293,15 +302,18 @@ struct item {
 };
 
 #define RING 256	/* messages in flight or waiting to be printed */
+#define READ_CHUNK (1u << 20)	/* mbox bytes read at a time */
+#define PEEK_SIZE 65536		/* read to tell what a file is */
+#define BATCH 8		/* messages a worker takes at a time */
 
 struct run {
 	struct input *items;	/* the inputs */
 	size_t n, size;
-	size_t cur, cur_off, cur_index;	/* where the next message comes from */
+	size_t cur;		/* the input the next message comes from */
 	int eof;		/* every input has given all its messages */
 	struct item ring[RING];
 	size_t next_job, next_print, ndone;
-	const unsigned char *dropped;	/* mbox pages given back up to here */
+	int waiting;		/* threads blocked on cv */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct vouch_auth_ctx *actx;
@@ -311,8 +323,6 @@ struct run {
 	const char *authserv;
 	char **sources;
 	size_t nsources;
-	void **maps;
-	size_t *maplens, nmaps;
 	int ex;			/* worst input error */
 	int summary;		/* --summary or --format summary */
 	int addhdr;		/* --add-header: the field alone */
@@ -344,7 +354,120 @@ add_item(struct run *r, const char *source, size_t index)
 	it = &r->items[r->n++];
 	memset(it, 0, sizeof(*it));
 	it->source = source;
+	it->fd = -1;
 	return it;
+}
+
+static void set_ex(struct run *r, int ex);
+
+/* More of an mbox stream into its buffer: 0, or -1 at its end (or on an
+ * error, reported). */
+static int
+stream_fill(struct run *r, struct input *in)
+{
+	ssize_t n;
+
+	if (in->at_end)
+		return -1;
+	if (in->boff > 0) {	/* what was taken is not needed again */
+		memmove(in->buf, in->buf + in->boff, in->blen - in->boff);
+		in->blen -= in->boff;
+		in->boff = 0;
+	}
+	if (in->blen == in->bcap) {	/* one message larger than the buffer */
+		size_t nc = in->bcap ? in->bcap * 2 : READ_CHUNK;
+		unsigned char *nb = realloc(in->buf, nc);
+
+		if (nb == NULL) {
+			cli_err(in->source, "out of memory");
+			set_ex(r, EX_OSERR);
+			in->at_end = 1;
+			return -1;
+		}
+		in->buf = nb;
+		in->bcap = nc;
+	}
+#ifdef HAVE_LIBARCHIVE
+	if (in->ar != NULL) {
+		la_ssize_t k = archive_read_data(in->ar, in->buf + in->blen,
+		    in->bcap - in->blen);
+
+		if (k < 0) {
+			cli_err(in->source, "cannot decompress: %s",
+			    archive_error_string(in->ar));
+			set_ex(r, EX_DATAERR);
+		}
+		n = k;
+	} else
+#endif
+	{
+		do {
+			n = read(in->fd, in->buf + in->blen, in->bcap - in->blen);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			cli_err(in->source, "%s", strerror(errno));
+			set_ex(r, EX_IOERR);
+		}
+	}
+	if (n <= 0) {
+		in->at_end = 1;
+		return -1;
+	}
+	in->blen += (size_t)n;
+	return 0;
+}
+
+/* The next message of an mbox stream into it: 1, or 0 at its end. */
+static int
+stream_next(struct run *r, struct input *in, struct item *it)
+{
+	for (;;) {
+		const unsigned char *msg;
+		size_t len, off = in->boff;
+		int quoted;
+
+		if (vouch_mbox_next_stream(in->buf, in->blen, in->at_end, &off,
+		    &msg, &len, &quoted)) {
+			if ((it->own = malloc(len ? len : 1)) == NULL) {
+				cli_err(in->source, "out of memory");
+				set_ex(r, EX_OSERR);
+				return 0;
+			}
+			memcpy(it->own, msg, len);
+			it->data = it->own;
+			it->len = len;
+			it->index = in->index++;
+			it->mboxrd = 1;		/* "#index" in its name */
+			it->unquoted = !quoted;	/* mboxcl2 */
+			in->boff = off;
+			return 1;
+		}
+		if (stream_fill(r, in) != 0 && in->at_end) {
+			/* once more with everything: the last message */
+			off = in->boff;
+			if (vouch_mbox_next_stream(in->buf, in->blen, 1, &off,
+			    &msg, &len, &quoted))
+				continue;
+			return 0;
+		}
+	}
+}
+
+static void
+stream_close(struct input *in)
+{
+#ifdef HAVE_LIBARCHIVE
+	if (in->ar != NULL)
+		archive_read_free(in->ar);
+#endif
+	in->ar = NULL;
+	if (in->fd > STDIN_FILENO)
+		close(in->fd);
+	in->fd = -1;
+	free(in->buf);
+	free(in->peekbuf);
+	in->buf = in->peekbuf = NULL;
+	in->blen = in->bcap = in->boff = 0;
 }
 
 /* The next message of the inputs into it (under the lock); 0 at the end. */
@@ -357,22 +480,10 @@ next_message(struct run *r, struct item *it)
 		memset(it, 0, sizeof(*it));
 		it->source = in->source;
 		if (in->mbox) {
-			const unsigned char *msg;
-			size_t len;
-			int quoted;
-
-			if (vouch_mbox_next_ex(in->data, in->len, &r->cur_off,
-			    &msg, &len, &quoted)) {
-				it->index = r->cur_index++;
-				it->data = msg;
-				it->len = len;
-				it->map = in->data;
-				it->mboxrd = 1;		/* "#index" in its name */
-				it->unquoted = !quoted;	/* mboxcl2 */
+			if (stream_next(r, in, it))
 				return 1;
-			}
+			stream_close(in);
 			r->cur++;
-			r->cur_off = r->cur_index = 0;
 			continue;
 		}
 		it->path = in->path;	/* the item owns it now */
@@ -386,27 +497,6 @@ next_message(struct run *r, struct item *it)
 	return 0;
 }
 
-/* An mbox message is printed: the pages before it are not needed again. */
-static void
-give_back(struct run *r, const struct item *it)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	uintptr_t from, to;
-
-	if (it->map == NULL || pg <= 0)
-		return;
-	if (r->dropped < it->map || r->dropped > it->data + it->len)
-		r->dropped = it->map;
-	from = (uintptr_t)r->dropped & ~((uintptr_t)pg - 1);
-	to = (uintptr_t)(it->data + it->len) & ~((uintptr_t)pg - 1);
-	if (from < (uintptr_t)it->map)
-		from += (uintptr_t)pg;
-	if (to > from) {
-		madvise((void *)from, to - from, MADV_DONTNEED);
-		r->dropped = (const unsigned char *)to;
-	}
-}
-
 static const char *
 keep_source(struct run *r, const char *s)
 {
@@ -418,23 +508,6 @@ keep_source(struct run *r, const char *s)
 	if ((ns[r->nsources] = strdup(s)) == NULL)
 		return NULL;
 	return ns[r->nsources++];
-}
-
-/* A mapped mbox: its messages are taken one by one as workers need them. */
-static void
-split_mbox(struct run *r, const char *source, const unsigned char *p,
-    size_t n)
-{
-	struct input *in = add_item(r, source, 0);
-
-	if (in == NULL)
-		return;
-	in->data = p;
-	in->len = n;
-	in->mbox = 1;
-	/* read once, front to back */
-	madvise((void *)((uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) -
-	    1)), n, MADV_SEQUENTIAL);
 }
 
 static int
@@ -595,36 +668,6 @@ add_dir(struct run *r, const char *dir, int depth)
 	free(names);
 }
 
-static void *
-map_fd(struct run *r, int fd, size_t *len)
-{
-	struct stat sb;
-	void *m, **nm;
-	size_t *nl;
-
-	if (fstat(fd, &sb) != 0)
-		return NULL;
-	*len = (size_t)sb.st_size;
-	if (*len == 0)
-		return (void *)"";
-	m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	nm = realloc(r->maps, (r->nmaps + 1) * sizeof(*nm));
-	nl = realloc(r->maplens, (r->nmaps + 1) * sizeof(*nl));
-	if (nm != NULL)
-		r->maps = nm;
-	if (nl != NULL)
-		r->maplens = nl;
-	if (nm == NULL || nl == NULL) {
-		munmap(m, *len);
-		return NULL;
-	}
-	r->maps[r->nmaps] = m;
-	r->maplens[r->nmaps++] = *len;
-	return m;
-}
-
 /* A compressed mbox (gzip, xz, bzip2, zstd by their magic bytes, not the
  * file name) decompressed as a stream into an unlinked spool file, which
  * is then mapped like any mbox: memory stays flat. */
@@ -635,65 +678,6 @@ compressed(const unsigned char *p, size_t n)
 	    (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||
 	    (n >= 3 && memcmp(p, "BZh", 3) == 0) ||
 	    (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0);
-}
-
-static int
-decompress(const char *path, int in, int *out)
-{
-#ifdef HAVE_LIBARCHIVE
-	struct archive *ar = archive_read_new();
-	struct archive_entry *e;
-	char buf[65536];
-	la_ssize_t n;
-	int spool = -1, rc = -1;
-
-	if (ar == NULL)
-		return -1;
-	archive_read_support_filter_all(ar);
-	archive_read_support_format_raw(ar);
-	if (lseek(in, 0, SEEK_SET) == (off_t)-1 ||
-	    archive_read_open_fd(ar, in, 65536) != ARCHIVE_OK ||
-	    archive_read_next_header(ar, &e) != ARCHIVE_OK) {
-		cli_err(path, "cannot decompress: %s", archive_error_string(ar) ?
-		    archive_error_string(ar) : "unknown format");
-		goto out;
-	}
-	{
-		const char *tmpdir = getenv("TMPDIR");
-		char tmpl[4096];
-
-		snprintf(tmpl, sizeof(tmpl), "%s/vouch-unz-XXXXXX",
-		    tmpdir != NULL && *tmpdir ? tmpdir : "/tmp");
-		if ((spool = mkostemp(tmpl, O_CLOEXEC)) == -1) {
-			cli_err("spool", "%s: %s", tmpl, strerror(errno));
-			goto out;
-		}
-		unlink(tmpl);
-	}
-	while ((n = archive_read_data(ar, buf, sizeof(buf))) > 0)
-		if (cli_write_all(spool, buf, (size_t)n) != 0) {
-			cli_err("spool", "%s", strerror(errno));
-			goto out;
-		}
-	if (n < 0) {
-		cli_err(path, "cannot decompress: %s", archive_error_string(ar));
-		goto out;
-	}
-	*out = spool;
-	spool = -1;
-	rc = 0;
-out:
-	if (spool >= 0)
-		close(spool);
-	archive_read_free(ar);
-	return rc;
-#else
-	(void)in;
-	(void)out;
-	cli_err(path, "a compressed mbox, and vouch was built without "
-	    "libarchive");
-	return -1;
-#endif
 }
 
 /* A path: stdin, a folder, an mbox (also compressed), or one message. */
@@ -713,67 +697,132 @@ add_path(struct run *r, const char *path)
 		add_file(r, path);
 }
 
+#ifdef HAVE_LIBARCHIVE
+/* libarchive reads the bytes already looked at, then the descriptor. */
+static la_ssize_t
+ar_read(struct archive *a, void *arg, const void **out)
+{
+	struct input *in = arg;
+	ssize_t n;
+
+	(void)a;
+	*out = in->peekbuf;
+	if (in->npeek > 0) {
+		n = (ssize_t)in->npeek;
+		in->npeek = 0;
+		return n;
+	}
+	do {
+		n = read(in->fd, in->peekbuf, PEEK_SIZE);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+#endif
+
+/* A file or stdin: an mbox (plain or compressed) becomes a stream that
+ * is read as messages are needed; anything else is one message, read
+ * whole. */
 static void
 add_file(struct run *r, const char *path)
 {
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	unsigned char head[PEEK_SIZE];
+	struct input *in;
 	const char *src;
-	const unsigned char *m;
-	size_t len;
+	size_t nhead = 0;
+	ssize_t n;
 	int fd, spool = -1, ex = EX_OK;
 
 	if ((fd = cli_input_open(path, &spool, &ex)) < 0) {
 		set_ex(r, ex);
 		return;
 	}
-	if (spool >= 0) {
-		/* stdin or a pipe: copy it so it can be mapped */
-		char buf[65536];
-		ssize_t n;
-
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			if (cli_write_all(spool, buf, (size_t)n) != 0)
-				break;
-		if (n != 0) {
-			cli_err(strcmp(path, "-") == 0 ? "stdin" : path, "%s",
-			    strerror(errno));
+	if (spool >= 0)
+		close(spool);	/* streamed, never spooled */
+	/* enough of the start to tell what it is */
+	while (nhead < sizeof(head) && (n = read(fd, head + nhead,
+	    sizeof(head) - nhead)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			cli_err(name, "cannot read: %s", strerror(errno));
 			set_ex(r, EX_IOERR);
-			close(spool);
+			if (fd != STDIN_FILENO)
+				close(fd);
 			return;
 		}
+		nhead += (size_t)n;
+	}
+	if ((src = keep_source(r, name)) == NULL || (in = add_item(r, src, 0))
+	    == NULL) {
+		set_ex(r, EX_OSERR);
 		if (fd != STDIN_FILENO)
 			close(fd);
-		fd = spool;
-	}
-	m = map_fd(r, fd, &len);
-	if (m != NULL && compressed(m, len)) {
-		int un;
-
-		if (decompress(path, fd, &un) != 0) {
-			close(fd);
-			set_ex(r, EX_DATAERR);
-			return;
-		}
-		close(fd);
-		fd = un;
-		m = map_fd(r, fd, &len);
-	}
-	close(fd);
-	src = keep_source(r, strcmp(path, "-") == 0 ? "stdin" : path);
-	if (m == NULL || src == NULL) {
-		cli_err(path, "cannot read: %s", strerror(errno));
-		set_ex(r, EX_IOERR);
 		return;
 	}
-	if (vouch_mbox_is(m, len)) {
-		split_mbox(r, src, m, len);
-	} else {
-		struct input *it = add_item(r, src, 0);
-
-		if (it != NULL) {
-			it->data = m;
-			it->len = len;
-		}
+	in->fd = fd;
+	in->bcap = READ_CHUNK;
+	if ((in->buf = malloc(in->bcap)) == NULL) {
+		set_ex(r, EX_OSERR);
+		stream_close(in);
+		r->n--;
+		return;
 	}
+	if (compressed(head, nhead)) {
+#ifdef HAVE_LIBARCHIVE
+		struct archive *ar = archive_read_new();
+		struct archive_entry *e;
+
+		in->ar = ar;
+		if ((in->peekbuf = malloc(PEEK_SIZE)) == NULL) {
+			set_ex(r, EX_OSERR);
+			stream_close(in);
+			r->n--;
+			return;
+		}
+		memcpy(in->peekbuf, head, nhead);
+		in->npeek = nhead;
+		if (ar == NULL || archive_read_support_filter_all(ar) !=
+		    ARCHIVE_OK || archive_read_support_format_raw(ar) !=
+		    ARCHIVE_OK || archive_read_open(ar, in, NULL, ar_read,
+		    NULL) != ARCHIVE_OK || archive_read_next_header(ar, &e) !=
+		    ARCHIVE_OK) {
+			cli_err(name, "cannot decompress: %s", ar != NULL &&
+			    archive_error_string(ar) ? archive_error_string(ar)
+			    : "unknown format");
+			set_ex(r, EX_DATAERR);
+			stream_close(in);
+			r->n--;
+			return;
+		}
+		/* enough decompressed to tell an mbox */
+		while (in->blen < 5 && stream_fill(r, in) == 0)
+			;
+#else
+		cli_err(name, "a compressed mbox, and vouch was built without "
+		    "libarchive");
+		set_ex(r, EX_DATAERR);
+		stream_close(in);
+		r->n--;
+		return;
+#endif
+	} else {
+		memcpy(in->buf, head, nhead);
+		in->blen = nhead;
+		if (nhead < sizeof(head))
+			in->at_end = 1;
+	}
+	if (vouch_mbox_is(in->buf, in->blen)) {
+		in->mbox = 1;
+		return;
+	}
+	/* one message: all of it */
+	while (stream_fill(r, in) == 0)
+		;
+	in->data = in->buf;
+	in->len = in->blen;
+	in->buf = NULL;
+	stream_close(in);
 }
 
 static int
@@ -894,25 +943,40 @@ worker(void *arg)
 	struct run *r = arg;
 
 	for (;;) {
-		struct item *it;
+		struct item *batch[BATCH];
+		size_t n = 0, i;
 
+		/* a few messages per turn of the lock: on a fast archive the
+		 * handing over, not the checking, would be the cost */
 		pthread_mutex_lock(&r->mu);
-		/* at most RING messages between the printer and us */
-		while (!r->eof && r->next_job - r->next_print >= RING)
+		while (!r->eof && r->next_job - r->next_print >= RING) {
+			r->waiting++;
 			pthread_cond_wait(&r->cv, &r->mu);
-		it = &r->ring[r->next_job % RING];
-		if (r->eof || !next_message(r, it)) {
+			r->waiting--;
+		}
+		while (n < BATCH && !r->eof && r->next_job - r->next_print <
+		    RING) {
+			struct item *it = &r->ring[r->next_job % RING];
+
+			if (!next_message(r, it))
+				break;
+			r->next_job++;
+			batch[n++] = it;
+		}
+		if (n == 0) {
 			pthread_cond_broadcast(&r->cv);
 			pthread_mutex_unlock(&r->mu);
 			return NULL;
 		}
-		r->next_job++;
 		pthread_mutex_unlock(&r->mu);
-		verify_item(r, it);
+		for (i = 0; i < n; i++)
+			verify_item(r, batch[i]);
 		pthread_mutex_lock(&r->mu);
-		it->done = 1;
-		r->ndone++;
-		pthread_cond_broadcast(&r->cv);
+		for (i = 0; i < n; i++)
+			batch[i]->done = 1;
+		r->ndone += n;
+		if (r->waiting > 0 || r->eof)
+			pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
 	}
 }
@@ -938,8 +1002,11 @@ print_all(struct run *r, int progress)
 
 		pthread_mutex_lock(&r->mu);
 		while (!(r->next_print < r->next_job && it->done) &&
-		    !(r->eof && r->next_print == r->next_job))
+		    !(r->eof && r->next_print == r->next_job)) {
+			r->waiting++;
 			pthread_cond_wait(&r->cv, &r->mu);
+			r->waiting--;
+		}
 		if (r->next_print == r->next_job) {
 			pthread_mutex_unlock(&r->mu);
 			break;
@@ -963,11 +1030,13 @@ print_all(struct run *r, int progress)
 		it->out = NULL;
 		free(it->path);
 		it->path = NULL;
-		give_back(r, it);
+		free(it->own);
+		it->own = NULL;
 		pthread_mutex_lock(&r->mu);
 		it->done = 0;
 		r->next_print++;
-		pthread_cond_broadcast(&r->cv);
+		if (r->waiting > 0)
+			pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
 		if (progress && now_s() - last > 0.5) {
 			double el = now_s() - start, rate = r->next_print / (el > 0 ?
@@ -1038,19 +1107,19 @@ run_free(struct run *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n; i++)
+	for (i = 0; i < r->n; i++) {
 		free(r->items[i].path);
+		free(r->items[i].data);
+		stream_close(&r->items[i]);
+	}
 	for (i = 0; i < RING; i++) {
 		free(r->ring[i].out);
 		free(r->ring[i].sum);
 		free(r->ring[i].path);
+		free(r->ring[i].own);
 	}
 	for (i = 0; i < r->nsources; i++)
 		free(r->sources[i]);
-	for (i = 0; i < r->nmaps; i++)
-		munmap(r->maps[i], r->maplens[i]);
-	free(r->maps);
-	free(r->maplens);
 	free(r->sources);
 	free(r->items);
 	pthread_mutex_destroy(&r->mu);

@@ -22,8 +22,11 @@ vouch_mbox_is(const void *data, size_t len)
  * lands on the next "From " line (or the file's end, a blank line
  * between allowed); 0 when there is none or it does not fit.
  */
+/* The header section from start: where the body begins (0: not within
+ * len) and the Content-Length value (*have 0: none). */
 static size_t
-content_length_end(const unsigned char *p, size_t len, size_t start)
+header_cl(const unsigned char *p, size_t len, size_t start, uint64_t *clp,
+    int *havep)
 {
 	size_t i = start, body = 0;
 	uint64_t cl = 0;
@@ -50,6 +53,18 @@ content_length_end(const unsigned char *p, size_t len, size_t start)
 		}
 		i = e;
 	}
+	*clp = cl;
+	*havep = have;
+	return body;
+}
+
+static size_t
+content_length_end(const unsigned char *p, size_t len, size_t start)
+{
+	uint64_t cl;
+	int have;
+	size_t i, body = header_cl(p, len, start, &cl, &have);
+
 	if (!have || body == 0 || cl > len - body)
 		return 0;
 	i = body + (size_t)cl;
@@ -146,4 +161,28 @@ vouch_dkim_verifier_feed_mboxrd(struct vouch_dkim_verifier *v,
 	if (st == VOUCH_OK)
 		st = vouch_dkim_verifier_feed(v, p + span, n - span);
 	return st;
+}
+
+int
+vouch_mbox_next_stream(const void *data, size_t len, int at_end, size_t *off,
+    const unsigned char **msg, size_t *msglen, int *quoted)
+{
+	const unsigned char *p = data, *nl;
+	size_t o = *off, start, body;
+	uint64_t cl;
+	int have;
+
+	if (at_end)
+		return vouch_mbox_next_ex(data, len, off, msg, msglen, quoted);
+	if (!vouch_mbox_next_ex(data, len, &o, msg, msglen, quoted) || o >= len)
+		return 0;	/* it may go on in what is not read yet */
+	/* a Content-Length not all read yet decides, not a "From " line
+	 * that happens to be in the body */
+	nl = memchr(p + *off, '\n', len - *off);
+	start = nl != NULL ? (size_t)(nl - p) + 1 : len;
+	body = header_cl(p, len, start, &cl, &have);
+	if (body == 0 || (have && cl + 2 > len - body))
+		return 0;
+	*off = o;
+	return 1;
 }

@@ -227,6 +227,16 @@ VOUCH_EXPORT int vouch_mbox_next(const void *data, size_t len, size_t *off,
  */
 VOUCH_EXPORT int vouch_mbox_next_ex(const void *data, size_t len,
     size_t *off, const unsigned char **msg, size_t *msglen, int *quoted);
+/*
+ * For an mbox read as a stream: data is what has been read so far, at_end
+ * says whether that is all.  Returns 1 with the next message only when it
+ * is known to be complete (its end seen, its Content-Length all there);
+ * 0 when there is none yet: read more and call again with the same *off
+ * (or, with at_end, there are no more).
+ */
+VOUCH_EXPORT int vouch_mbox_next_stream(const void *data, size_t len,
+    int at_end, size_t *off, const unsigned char **msg, size_t *msglen,
+    int *quoted);
 
 /* An RFC 5322 date-time ("Mon, 2 Nov 2026 10:00:00 +0000") as Unix time,
  * or -1 when it does not parse. */
