@@ -304,7 +304,7 @@ struct item {
 #define RING 256	/* messages in flight or waiting to be printed */
 #define READ_CHUNK (1u << 20)	/* mbox bytes read at a time */
 #define PEEK_SIZE 65536		/* read to tell what a file is */
-#define BATCH 8		/* messages a worker takes at a time */
+#define BATCH 32		/* messages a worker takes at a time */
 
 struct run {
 	struct input *items;	/* the inputs */
