@@ -36,7 +36,8 @@ header_cl(const unsigned char *p, size_t len, size_t start, uint64_t *clp,
 		const unsigned char *nl = memchr(p + i, '\n', len - i);
 		size_t e = nl != NULL ? (size_t)(nl - p) + 1 : len;
 
-		if (e - i <= 2 && (p[i] == '\n' || (p[i] == '\r' && e - i == 2))) {
+		if ((e - i == 1 && p[i] == '\n') || (e - i == 2 && p[i] == '\r' &&
+		    p[i + 1] == '\n')) {
 			body = e;	/* the empty line ends the header */
 			break;
 		}
@@ -181,7 +182,9 @@ vouch_mbox_next_stream(const void *data, size_t len, int at_end, size_t *off,
 	nl = memchr(p + *off, '\n', len - *off);
 	start = nl != NULL ? (size_t)(nl - p) + 1 : len;
 	body = header_cl(p, len, start, &cl, &have);
-	if (body == 0 || (have && cl + 2 > len - body))
+	/* and enough after it to see the line end and "From " that must
+	 * follow for the length to count */
+	if (body == 0 || (have && cl + 7 > len - body))
 		return 0;
 	*off = o;
 	return 1;
