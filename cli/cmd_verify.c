@@ -669,8 +669,7 @@ add_dir(struct run *r, const char *dir, int depth)
 }
 
 /* A compressed mbox (gzip, xz, bzip2, zstd by their magic bytes, not the
- * file name) decompressed as a stream into an unlinked spool file, which
- * is then mapped like any mbox: memory stays flat. */
+ * file name) is decompressed by libarchive as it is read (add_file). */
 static int
 compressed(const unsigned char *p, size_t n)
 {
