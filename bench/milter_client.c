@@ -73,11 +73,12 @@ full_read(int fd, void *p, size_t n)
 	return 0;
 }
 
+static __thread unsigned char *b;	/* one packet being written */
+static __thread size_t bsize;
+
 static int
 send_cmd(int fd, char cmd, const void *data, size_t len)
 {
-	static __thread unsigned char *b;
-	static __thread size_t bsize;
 	uint32_t l = htonl((uint32_t)len + 1);
 
 	/* one write per packet, as an MTA does (no Nagle stalls) */
@@ -263,6 +264,9 @@ refused:
 	}
 	send_cmd(fd, 'Q', NULL, 0);
 	close(fd);
+	free(b);
+	b = NULL;
+	bsize = 0;
 	pthread_mutex_lock(&mu);
 	total_added += added;
 	total_refused += refused;

@@ -183,6 +183,22 @@ if ! start_milter "$tmp/milter.conf" "$tmp/milter.log"; then
 	exit 1
 fi
 ok "vouch milter starts"
+
+# a message with no From at all, straight to the milter (Postfix would add
+# one): not signed, logged, accepted
+MC="$top_builddir/tests/milter_client"
+printf 'To: rcpt@example.net\r\nSubject: direct\r\n\r\nbody\r\n' > "$tmp/direct.eml"
+if [ -x "$MC" ]; then
+	"$MC" 127.0.0.1:$port "$tmp/direct.eml" 1 1 > "$tmp/mc.out" 2>"$tmp/mc.err"
+	[ "$(cut -d' ' -f1,4,5 "$tmp/mc.out")" = "1 0 0" ] &&
+		ok "no From (milter protocol client): accepted, nothing added" ||
+		not_ok "no From: accepted, nothing added ($(cat "$tmp/mc.out"))"
+	sleep 0.2
+	expect_grep 'action=none reason="cannot sign: .*From' "$tmp/milter.log" \
+		"no From: the log line says why it was not signed"
+else
+	skip "tests/milter_client not built"
+fi
 if ! pf_start; then
 	not_ok "Postfix starts (its own instance)"
 	exit 1
@@ -369,6 +385,12 @@ sleep 0.5
 printf 'From: a@milter.test\r\nFrom: b@milter.test\r\nTo: rcpt@example.net\r\nSubject: nofrom2\r\n\r\nbody\r\n' > "$tmp/nofrom2.eml"
 send "$PF_SMTP" "$tmp/nofrom2.eml" --xclient "ADDR=10.1.2.3 HELO=app.internal"
 expect_grep "^550 5.7.1 message cannot be signed" "$tmp/reply" "on-sign-error = reject refuses it"
+if [ -x "$MC" ]; then
+	"$MC" 127.0.0.1:$port "$tmp/direct.eml" 1 1 > "$tmp/mc.out" 2>"$tmp/mc.err"
+	[ "$(cut -d' ' -f5 "$tmp/mc.out")" = 1 ] &&
+		ok "no From at all, on-sign-error = reject: refused" ||
+		not_ok "no From, on-sign-error = reject: refused ($(cat "$tmp/mc.out"))"
+fi
 conf "$tmp/milter.conf"
 kill -HUP "$mpid"
 sleep 0.5
