@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -940,6 +941,11 @@ vm_main(struct vm_opts *o)
 	sigset_t set;
 	int rc = 0, fac;
 
+	static char conf_abs[PATH_MAX];
+
+	/* the daemon changes to /: a reload must still find the file */
+	if (realpath(o->conf, conf_abs) != NULL)
+		o->conf = conf_abs;
 	opts = o;
 	if ((c = vm_conf_load(o->conf, &o->dns)) == NULL) {
 		if (o->check)
