@@ -1400,7 +1400,7 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	ex = print_all(&r, !quiet && isatty(STDERR_FILENO) && (r.n > 100 ||
-	    (r.n > 0 && r.items[0].mbox && r.items[0].len > (16u << 20))));
+	    (r.n > 0 && r.items[0].mbox)));
 	for (i = 0; i < jobs; i++)
 		pthread_join(threads[i], NULL);
 out:
