@@ -994,7 +994,7 @@ static int
 print_all(struct run *r, int progress)
 {
 	double start = now_s(), last = 0;
-	int all_pass = 1, werr = 0;
+	int all_pass = 1, werr = 0, shown = 0;
 
 	for (;;) {
 		struct item *it = &r->ring[r->next_print % RING];
@@ -1037,16 +1037,18 @@ print_all(struct run *r, int progress)
 		if (r->waiting > 0)
 			pthread_cond_broadcast(&r->cv);
 		pthread_mutex_unlock(&r->mu);
-		if (progress && now_s() - last > 0.5) {
+		/* only for a run long enough to wonder about */
+		if (progress && now_s() - start > 1 && now_s() - last > 0.5) {
 			double el = now_s() - start, rate = r->next_print / (el > 0 ?
 			    el : 1e-9);
 
 			last = now_s();
+			shown = 1;
 			fprintf(stderr, "\r%zu messages, %.0f/s ", r->next_print,
 			    rate);
 		}
 	}
-	if (progress)
+	if (shown)
 		fprintf(stderr, "\r%zu messages in %.1fs%20s\n", r->next_print,
 		    now_s() - start, "");
 	if (r->summary)
