@@ -993,20 +993,22 @@ vm_main(struct vm_opts *o)
 			return EX_OSERR;
 		}
 	}
-	if (drop_privileges(c->user) != 0)
-		return EX_CONFIG;
 	if (!o->foreground && daemonize() != 0) {
 		cli_err("milter", "cannot become a daemon: %s",
 		    strerror(errno));
 		return EX_OSERR;
 	}
+	/* the pid file as root (in a directory the user owns, it can be
+	 * removed at exit), then the user */
+	if (write_pidfile(c->pidfile) != 0)
+		return EX_CANTCREAT;
+	if (drop_privileges(c->user) != 0)
+		return EX_CONFIG;
 	log_syslog = c->log == NULL ? !o->foreground :
 	    strcmp(c->log, "syslog") == 0;
 	if (log_syslog)
 		openlog("vouch-milter", LOG_PID, fac);
 	cli_err_hook = err_to_log;
-	if (write_pidfile(c->pidfile) != 0)
-		return EX_CANTCREAT;
 	/* this thread takes the signals: the kernel gives a process signal
 	 * to the main thread first when it waits for it, so libmilter's
 	 * own signal thread never sees SIGHUP */

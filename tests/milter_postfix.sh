@@ -125,20 +125,25 @@ expect_exit 0 "OpenDKIM exact SigningTable: then the domain" \
 expect_grep "s=good " "$tmp/out" "the domain line applies (case-insensitive)"
 
 # --- the daemon on its own: background, pid file, unix socket --------------
-conf "$tmp/daemon.conf" "pid-file = $tmp/milter.pid"
+mkdir "$tmp/run"
+chown nobody "$tmp/run"
+conf "$tmp/daemon.conf" "pid-file = $tmp/run/milter.pid" "user = nobody"
 sed -i "s|^socket = .*|socket = unix:$tmp/milter.sock|" "$tmp/daemon.conf"
 expect_exit 0 "without -f it detaches (the parent exits 0)" "$VOUCH" milter -c "$tmp/daemon.conf"
 i=0
-until [ -s "$tmp/milter.pid" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-dpid=$(cat "$tmp/milter.pid" 2>/dev/null)
+until [ -s "$tmp/run/milter.pid" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+dpid=$(cat "$tmp/run/milter.pid" 2>/dev/null)
 if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
 	ok "the daemon runs and wrote its pid file"
+	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$dpid/status")" = "$(id -u nobody)" ] &&
+		ok "user = nobody: it runs as nobody once the keys are read" ||
+		not_ok "user = nobody: it runs as nobody"
 	[ -S "$tmp/milter.sock" ] && [ "$(stat -c %a "$tmp/milter.sock")" = 660 ] &&
 		ok "its unix socket is mode 0660" || not_ok "its unix socket is mode 0660"
 	kill "$dpid"
 	i=0
 	while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ ! -e "$tmp/milter.pid" ] && ok "SIGTERM: it stops and removes its pid file" ||
+	[ ! -e "$tmp/run/milter.pid" ] && ok "SIGTERM: it stops and removes its pid file" ||
 		not_ok "SIGTERM: it stops and removes its pid file"
 else
 	not_ok "the daemon runs and wrote its pid file"
