@@ -149,6 +149,22 @@ next_line(FILE *fp, char *line, char **w, int max, int *lineno)
 	return 0;
 }
 
+/* One table line: its key loaded (once) and the entry added. */
+static int
+keytab_line(struct cli_keys *ks, struct cli_keytab *t, const char *pat,
+    const char *dom, const char *sel, const char *file, int *ex)
+{
+	const struct vouch_dkim_key *k;
+
+	if ((k = cli_keys_load(ks, file, ex)) == NULL)
+		return -1;
+	if (add_ent(t, pat, dom, sel, k) != 0) {
+		*ex = EX_OSERR;
+		return -1;
+	}
+	return 0;
+}
+
 int
 cli_keytab_load(struct cli_keys *ks, const char *path, struct cli_keytab *t,
     int *ex)
@@ -156,7 +172,6 @@ cli_keytab_load(struct cli_keys *ks, const char *path, struct cli_keytab *t,
 	FILE *fp = fopen(path, "r");
 	char line[LINE_MAX_LEN], *w[4];
 	int lineno = 0, n;
-	const struct vouch_dkim_key *k;
 
 	memset(t, 0, sizeof(*t));
 	if (fp == NULL) {
@@ -170,12 +185,8 @@ cli_keytab_load(struct cli_keys *ks, const char *path, struct cli_keytab *t,
 			    "SELECTOR KEYFILE", lineno);
 			goto fail;
 		}
-		if ((k = cli_keys_load(ks, w[3], ex)) == NULL)
+		if (keytab_line(ks, t, w[0], w[1], w[2], w[3], ex) != 0)
 			goto fail;
-		if (add_ent(t, w[0], w[1], w[2], k) != 0) {
-			*ex = EX_OSERR;
-			goto fail;
-		}
 	}
 	fclose(fp);
 	return 0;
@@ -262,7 +273,6 @@ cli_keytab_load_opendkim(struct cli_keys *ks, const char *keytable,
 	t->opendkim = 1;
 	while ((n = next_line(fp, line, w, 3, &lineno)) != 0) {
 		char dom[256], sel[256], file[LINE_MAX_LEN];
-		const struct vouch_dkim_key *k;
 
 		if (n != 2) {
 			cli_err(path, "line %d: expected PATTERN KEYNAME",
@@ -271,12 +281,8 @@ cli_keytab_load_opendkim(struct cli_keys *ks, const char *keytable,
 		}
 		if (opendkim_key(keytable, w[1], dom, sel, file) != 0)
 			goto fail;
-		if ((k = cli_keys_load(ks, file, ex)) == NULL)
+		if (keytab_line(ks, t, w[0], dom, sel, file, ex) != 0)
 			goto fail;
-		if (add_ent(t, w[0], dom, sel, k) != 0) {
-			*ex = EX_OSERR;
-			goto fail;
-		}
 	}
 	fclose(fp);
 	return 0;

@@ -475,6 +475,18 @@ vm_header(SMFICTX *ctx, char *name, char *value)
 	return hdr_reply(s);
 }
 
+/* on-sign-error = reject or tempfail: the reply, and the verdict. */
+static sfsistat
+refuse_unsigned(SMFICTX *ctx, const struct vm_conf *c, const char *rejtext,
+    const char *tftext)
+{
+	int rej = c->on_sign_error == VM_REJECT;
+
+	reply(ctx, rej ? "550" : "451", rej ? "5.7.1" : "4.7.1", rej ? rejtext :
+	    tftext);
+	return rej ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
 static sfsistat
 vm_eoh(SMFICTX *ctx)
 {
@@ -502,20 +514,15 @@ vm_eoh(SMFICTX *ctx)
 			snprintf(s->why, sizeof(s->why), "cannot sign: %.300s",
 			    err.message);
 			s->mode = M_NONE;
-			if (c->on_sign_error == VM_REJECT ||
-			    c->on_sign_error == VM_TEMPFAIL) {
-				int rej = c->on_sign_error == VM_REJECT;
-
-				reply(ctx, rej ? "550" : "451",
-				    rej ? "5.7.1" : "4.7.1", rej ?
-				    "message cannot be signed: no single From "
-				    "address" : "message cannot be signed now");
+			if (c->on_sign_error != VM_ACCEPT) {
 				vm_log(LOG_NOTICE, "queue=%s action=%s "
-				    "reason=\"%s\"", queue_id(ctx), rej ?
-				    "reject" : "tempfail", "no single From "
-				    "address");
+				    "reason=\"%s\"", queue_id(ctx),
+				    c->on_sign_error == VM_REJECT ? "reject" :
+				    "tempfail", "no single From address");
 				msg_reset(s);
-				return rej ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+				return refuse_unsigned(ctx, c, "message cannot "
+				    "be signed: no single From address",
+				    "message cannot be signed now");
 			}
 			return SMFIS_CONTINUE;
 		}
@@ -669,13 +676,32 @@ any_temperror(const struct vouch_auth *a)
 	return 0;
 }
 
+/* The end of a message we keep: forged A-R out, our fields (h, taken)
+ * in at the top, accepted with result in the log line. */
+static sfsistat
+add_ours(SMFICTX *ctx, struct sess *s, char *h, char *line, size_t size,
+    const char *result)
+{
+	int rc;
+
+	remove_forged(ctx, s);
+	if (h == NULL)
+		return SMFIS_TEMPFAIL;
+	rc = insert_fields(ctx, h, (s->proto & SMFIP_HDR_LEADSPC) != 0);
+	vouch_free(h);
+	if (rc != 0)
+		return SMFIS_TEMPFAIL;
+	kv(line, size, "result", result);
+	return SMFIS_ACCEPT;
+}
+
 static sfsistat
 eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 {
 	struct vouch_error err = { 0 };
 	const struct vouch_dmarc_verdict *dm;
 	const struct vouch_spf_verdict *spf;
-	char *h, item[64];
+	char item[64];
 	size_t i;
 
 	if (vouch_auth_finish(s->auth, &err) != VOUCH_OK)
@@ -713,16 +739,8 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		kv(line, size, "result", "reject");
 		return SMFIS_REJECT;
 	}
-	remove_forged(ctx, s);
-	if ((h = vouch_auth_header(s->auth)) == NULL)
-		return SMFIS_TEMPFAIL;
-	if (insert_fields(ctx, h, (s->proto & SMFIP_HDR_LEADSPC) != 0) != 0) {
-		vouch_free(h);
-		return SMFIS_TEMPFAIL;
-	}
-	vouch_free(h);
-	kv(line, size, "result", "accept");
-	return SMFIS_ACCEPT;
+	return add_ours(ctx, s, vouch_auth_header(s->auth), line, size,
+	    "accept");
 }
 
 static sfsistat
@@ -741,13 +759,9 @@ eom_sign(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		kv(line, size, "result", "unsigned");
 		kv(line, size, "reason", err.message);
 		remove_forged(ctx, s);
-		if (s->conf->on_sign_error != VM_ACCEPT) {
-			int rej = s->conf->on_sign_error == VM_REJECT;
-
-			reply(ctx, rej ? "550" : "451", rej ? "5.7.1" :
-			    "4.7.1", "message cannot be signed");
-			return rej ? SMFIS_REJECT : SMFIS_TEMPFAIL;
-		}
+		if (s->conf->on_sign_error != VM_ACCEPT)
+			return refuse_unsigned(ctx, s->conf, "message cannot "
+			    "be signed", "message cannot be signed");
 		return SMFIS_ACCEPT;
 	}
 	for (i = 0; i < s->nkeys; i++) {
@@ -758,14 +772,7 @@ eom_sign(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		snprintf(item, sizeof(item), "s%zu", i + 1);
 		kv(line, size, item, s->keys[i]->selector);
 	}
-	remove_forged(ctx, s);
-	if (insert_fields(ctx, h, (s->proto & SMFIP_HDR_LEADSPC) != 0) != 0) {
-		vouch_free(h);
-		return SMFIS_TEMPFAIL;
-	}
-	vouch_free(h);
-	kv(line, size, "result", "signed");
-	return SMFIS_ACCEPT;
+	return add_ours(ctx, s, h, line, size, "signed");
 }
 
 static sfsistat
