@@ -1,6 +1,7 @@
 /* vouch keygen: a DKIM key pair and the TXT record to publish. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -27,25 +28,43 @@ const char usage_keygen[] =
 
 enum { OPT_TESTING = OPT_FIRST_LOCAL, OPT_PRINT, OPT_UNSAFE };
 
-/* The zone line, strings of at most 250 bytes (RFC 1035 limit 255). */
+/* A selector or domain as RFC 6376 3.1 has them (A-labels only). */
+static int
+name_ok(const char *n)
+{
+	size_t lab = 0;
+
+	if (*n == '\0' || strlen(n) > 253)
+		return 0;
+	for (; *n != '\0'; n++) {
+		if (*n == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if (!isalnum((unsigned char)*n) && *n != '-' &&
+		    *n != '_') {
+			return 0;
+		} else if (++lab > 63) {
+			return 0;
+		}
+	}
+	return lab > 0;
+}
+
+/* The zone line, strings of at most 250 bytes (RFC 1035 limit 255),
+ * written by the library's one zone-file writer. */
 static char *
 zone_line(const char *sel, const char *dom, const char *rec)
 {
-	size_t n = strlen(rec), cap = n + n / 250 * 8 + strlen(sel) +
-	    strlen(dom) + 64, i, o;
-	char *out = malloc(cap);
+	size_t n = strlen(sel) + strlen(dom) + 16;
+	char *owner = malloc(n), *line;
 
-	if (out == NULL)
+	if (owner == NULL)
 		return NULL;
-	o = (size_t)snprintf(out, cap, "%s._domainkey.%s. IN TXT (", sel, dom);
-	for (i = 0; i < n; i += 250) {
-		size_t k = n - i < 250 ? n - i : 250;
-
-		o += (size_t)snprintf(out + o, cap - o, " \"%.*s\"", (int)k,
-		    rec + i);
-	}
-	snprintf(out + o, cap - o, " )\n");
-	return out;
+	snprintf(owner, n, "%s._domainkey.%s", sel, dom);
+	line = vouch_dns_txt_record(owner, rec);
+	free(owner);
+	return line;
 }
 
 static int
@@ -124,6 +143,12 @@ cmd_keygen(int argc, char **argv)
 	if (dom == NULL || sel == NULL || optind != argc) {
 		cli_err("keygen", "-d DOMAIN and -s SELECTOR are required");
 		fprintf(stderr, "Try 'vouch keygen --help' for more.\n");
+		return EX_USAGE;
+	}
+	if (!name_ok(sel) || !name_ok(dom) || strchr(dom, '.') == NULL) {
+		cli_err("keygen", "%s: not a %s (letters, digits, '-' and '_' "
+		    "in dot-separated labels, RFC 6376 3.1)", name_ok(sel) ?
+		    dom : sel, name_ok(sel) ? "domain" : "selector");
 		return EX_USAGE;
 	}
 	if (print) {

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "common/hdr.h"
 #include "common/json.h"
+#include "common/domain.h"
 
 #define KEYCACHE_MAX 10000
 
@@ -186,6 +187,34 @@ cache_put(struct vouch_dkim_ctx *c, const char *name, const struct keyent *v,
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* Labels of letters, digits, '-' and '_', 1 to 63 each, 253 in all; at
+ * least two labels when a domain (not a selector) is wanted. */
+static int
+name_syntax_ok(const char *d, int domain)
+{
+	size_t n = strlen(d), lab = 0, i, dots = 0;
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (c == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+			dots++;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_') {
+			if (++lab > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return lab > 0 && (!domain || dots > 0);
+}
+
 /* Fetch and parse the key of selector s in domain d (RFC 6376 6.1.2). */
 static void
 fetch_key(struct vouch_dkim_ctx *c, const char *s, const char *d,
@@ -198,6 +227,13 @@ fetch_key(struct vouch_dkim_ctx *c, const char *s, const char *d,
 	uint32_t ttl = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (!name_syntax_ok(s, 0) || !name_syntax_ok(d, 1)) {
+		/* never looked up, never recorded (ARC's d= and s= too) */
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason), "selector or "
+		    "domain is not a domain name");
+		return;
+	}
 	snprintf(name, sizeof(name), "%s._domainkey.%s", s, d);
 	if (cache_get(c, name, out))
 		return;
@@ -418,6 +454,96 @@ verifier_now(struct vouch_dkim_verifier *v)
 }
 
 /* RFC 6376 3.5 and 6.1.1: the tags of one signature. */
+/* q= is a colon-separated list; unknown methods are ignored, and one of
+ * them must be exactly dns/txt (RFC 6376 3.5). */
+static int
+q_has_dns_txt(const struct dkim_tag *t)
+{
+	const char *e;
+	size_t pos = 0, n;
+
+	while (dkim_list_next(t->val, t->vlen, ':', &pos, &e, &n))
+		if (n == 7 && memcmp(e, "dns/txt", 7) == 0)
+			return 1;
+	return 0;
+}
+
+/* Replace *name by its A-label form; -1 when it is not a name. */
+static int
+to_alabel(char **name, int domain)
+{
+	char *a;
+
+	if (*name == NULL || vouch__domain_alabel(*name, &a) != VOUCH_OK)
+		return -1;
+	if (!name_syntax_ok(a, domain)) {
+		free(a);
+		return -1;
+	}
+	free(*name);
+	*name = a;
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* i= is dkim-quoted-printable (RFC 6376 2.11): FWS dropped, =XX decoded;
+ * then its domain as an A-label.  NULL when either is malformed. */
+static char *
+auid_decode(const struct dkim_tag *t)
+{
+	char *r = malloc(t->vlen + 1), *dom = NULL, *at, *out;
+	size_t i, n = 0;
+
+	if (r == NULL)
+		return NULL;
+	for (i = 0; i < t->vlen; i++) {
+		char c = t->val[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			int hi, lo;
+
+			if (i + 2 >= t->vlen)
+				goto bad;
+			hi = hexval(t->val[i + 1]);
+			lo = hexval(t->val[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		r[n++] = c;
+	}
+	r[n] = '\0';
+	if ((at = strrchr(r, '@')) == NULL || vouch__domain_alabel(at + 1,
+	    &dom) != VOUCH_OK)
+		goto bad;
+	n = (size_t)(at - r) + 1;
+	if ((out = malloc(n + strlen(dom) + 1)) == NULL)
+		goto bad;
+	memcpy(out, r, n);
+	strcpy(out + n, dom);
+	free(dom);
+	free(r);
+	return out;
+bad:
+	free(dom);
+	free(r);
+	return NULL;
+}
+
 static void
 parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 {
@@ -453,6 +579,18 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		    "version is not 1");
 		return;
 	}
+	/* names looked up and compared as A-labels, and only names that are
+	 * domain names (RFC 6376 3.5, RFC 8616 4): nothing else reaches DNS */
+	if (to_alabel(&g->d, 1) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag d: not "
+		    "a domain name");
+		return;
+	}
+	if (to_alabel(&g->s, 0) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag s: not "
+		    "a selector (RFC 6376 3.1)");
+		return;
+	}
 	if (strcmp(g->a, "rsa-sha256") == 0)
 		g->kt = VOUCH_DKIM_RSA;
 	else if (strcmp(g->a, "ed25519-sha256") == 0)
@@ -473,18 +611,9 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag c");
 		return;
 	}
-	if ((t = dkim_tags_get(&tags, "q")) != NULL &&
-	    !(t->vlen >= 7 && memcmp(t->val, "dns/txt", 7) == 0)) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag q: only "
-		    "dns/txt is defined");
-		return;
-	}
-	if (g->d[0] == '\0' || strchr(g->d, '.') == NULL) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag d");
-		return;
-	}
-	if (g->s[0] == '\0') {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag s");
+	if ((t = dkim_tags_get(&tags, "q")) != NULL && !q_has_dns_txt(t)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag q: no "
+		    "dns/txt among the query methods (RFC 6376 3.5)");
 		return;
 	}
 	t = dkim_tags_get(&tags, "h");
@@ -495,11 +624,15 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 		    "from, RFC 6376 5.4");
 		return;
 	}
-	if ((g->i = tag_str(&tags, "i")) == NULL) {
+	if ((t = dkim_tags_get(&tags, "i")) == NULL) {
 		size_t n = strlen(g->d) + 2;
 
 		if ((g->i = malloc(n)) != NULL)
 			snprintf(g->i, n, "@%s", g->d);
+	} else if ((g->i = auid_decode(t)) == NULL) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: bad "
+		    "dkim-quoted-printable or domain (RFC 6376 2.11, 3.5)");
+		return;
 	} else if (!dkim_auid_in_domain(g->i, g->d, 0)) {
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: not "
 		    "in d=%s", g->d);
@@ -887,6 +1020,16 @@ vouch_dkim_verifier_finish(struct vouch_dkim_verifier *v,
 
 		if (!g->bad)
 			check_sig(v, g);
+		else if (g->d != NULL && g->s != NULL &&
+		    vouch_dns_is_recording(v->ctx->dns)) {
+			/* a snapshot keeps every signature's key, whatever
+			 * today's policy (a replay with --allow-sha1 years
+			 * later needs the rsa-sha1 key) */
+			struct keyent k;
+
+			fetch_key(v->ctx, g->s, g->d, &k);
+			dkim_pubkey_clear(&k.key);
+		}
 		g->pub.reason = g->reason;
 		g->pub.domain = g->d != NULL ? g->d : "";
 		g->pub.selector = g->s != NULL ? g->s : "";

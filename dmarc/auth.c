@@ -15,6 +15,8 @@
 #include "dkim/dkim_int.h"
 #include "spf/spf_int.h"
 #include "common/hdr.h"
+#include "common/ar.h"
+#include "common/domain.h"
 #include "common/json.h"
 #include "common/util.h"
 
@@ -337,6 +339,10 @@ check_dmarc(struct vouch_auth *a)
 	dmarc_setup(a, &a->dmarc, dkim, nd, spf_domain);
 	a->dmarc.pub.result = VOUCH_DMARC_PERMERROR;
 	a->dmarc.pub.reason = a->dmarc.reason;
+	/* RFC 7489 6.6.1: mail whose author cannot be told SHOULD be
+	 * rejected; a receiver that acts on DMARC refuses it (the returns
+	 * below, until a domain is evaluated) */
+	a->dmarc.pub.disposition = VOUCH_DMARC_P_REJECT;
 	for (i = 0; i < m->nfields; i++)
 		if (dkim_field_is(&m->fields[i], "from")) {
 			from = &m->fields[i];
@@ -361,14 +367,18 @@ check_dmarc(struct vouch_auth *a)
 		nd_from = vouch_dmarc_from_domains((const char *)v, vlen, doms,
 		    VOUCH_DMARC_MAX_FROM);
 	}
-	if (nd_from <= 0) {
+	if (nd_from <= 0 || nd_from > VOUCH_DMARC_MAX_FROM) {
 		snprintf(a->dmarc.reason, sizeof(a->dmarc.reason), "%s",
-		    nd_from < 0 ? "out of memory" :
-		    "From has no usable domain");
-		if (nd_from < 0)
+		    nd_from < 0 ? "out of memory" : nd_from == 0 ?
+		    "From has no usable domain" : "From has more than "
+		    "8 addresses");
+		if (nd_from < 0) {
 			a->dmarc.pub.result = VOUCH_DMARC_TEMPERROR;
+			a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
+		}
 		return;
 	}
+	a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
 	/* several authors: each domain evaluated, the strictest kept */
 	for (k = 0; k < nd_from; k++) {
 		struct dmarc_eval e;
@@ -386,68 +396,76 @@ check_dmarc(struct vouch_auth *a)
 	}
 }
 
-/* Does an AAR show an aligned pass for from: "dmarc=pass", or a
- * "dkim=pass"/"spf=pass" whose header.d= or smtp.mailfrom domain is from
- * or its parent?  A plain scan of our own kind of text. */
+/* Does this ARC-Authentication-Results payload say that DMARC passed for
+ * this message's From domain?  Parsed as RFC 8601 (common/ar.c): a
+ * "dmarc=pass" result whose header.from is from, compared as A-labels.
+ * Text that only mentions "dmarc=pass" inside a value or comment, or an
+ * AAR that does not parse, vouches for nothing. */
 static int
 aar_vouches(const char *aar, const char *from)
 {
-	const char *p;
-	size_t fl = strlen(from);
+	struct vouch_ar ar;
+	const char *hf;
+	char *alabel;
+	size_t i;
+	int ok = 0;
 
-	if (strstr(aar, "dmarc=pass") != NULL)
-		return 1;
-	for (p = aar; (p = strstr(p, "=pass")) != NULL; p += 5) {
-		const char *d = strstr(p, "header.d="), *end;
-		const char *semi = strchr(p, ';');
-
-		if (d == NULL || (semi != NULL && d > semi))
-			d = strstr(p, "smtp.mailfrom=");
-		if (d == NULL || (semi != NULL && d > semi))
+	if (aar == NULL || vouch_ar_parse(aar, strlen(aar), &ar, NULL) !=
+	    VOUCH_OK)
+		return 0;
+	for (i = 0; i < ar.nres && !ok; i++) {
+		if (strcmp(ar.res[i].method, "dmarc") != 0 ||
+		    strcmp(ar.res[i].result, "pass") != 0 ||
+		    (hf = vouch_ar_prop(&ar.res[i], "header", "from")) == NULL)
 			continue;
-		d = strchr(d, '=') + 1;
-		if (strchr(d, '@') != NULL && strchr(d, '@') < (semi ? semi :
-		    d + strlen(d)))
-			d = strchr(d, '@') + 1;
-		for (end = d; *end && !strchr(" ;\t\r\n", *end); end++)
-			;
-		if ((size_t)(end - d) <= fl && strncasecmp(d, from + fl -
-		    (size_t)(end - d), (size_t)(end - d)) == 0 &&
-		    ((size_t)(end - d) == fl || from[fl - (size_t)(end - d) - 1]
-		    == '.'))
-			return 1;
+		if (vouch__domain_alabel(hf, &alabel) == VOUCH_OK) {
+			ok = vouch__domain_eq(alabel, from);
+			free(alabel);
+		}
 	}
-	return 0;
+	vouch_ar_clear(&ar);
+	return ok;
 }
 
-/* RFC 8617 7.2: a receiver may let a passing chain from a sealer it
- * trusts speak for a message DMARC fails.  Only with --arc-trust. */
+/*
+ * RFC 8617 7.2: a receiver may let a passing chain from a sealer it trusts
+ * speak for a message DMARC fails.  Only with --arc-trust, and only a hop
+ * nobody untrusted came after: from the newest instance down, every
+ * sealer must be trusted, and the hop must be no older than oldest-pass
+ * (its AMS still verifies: the message is as that sealer saw it).  The
+ * newest such hop whose AAR says dmarc=pass for our From domain is used.
+ */
 static void
 arc_override(struct vouch_auth *a)
 {
 	const struct vouch_arc_verdict *c = arc_of(a);
-	size_t i, k;
+	size_t i, k, n;
 
 	if (a->ctx->narc_trust == 0 || c->result != VOUCH_ARC_PASS ||
 	    a->dmarc.pub.result != VOUCH_DMARC_FAIL || a->dmarc.from == NULL)
 		return;
 	for (i = c->nsets; i > 0; i--) {
 		const struct vouch_arc_set *s = &c->sets[i - 1];
+		int trusted = 0;
 
-		for (k = 0; k < a->ctx->narc_trust; k++)
-			if (strcasecmp(s->domain, a->ctx->arc_trust[k]) == 0 &&
-			    aar_vouches(s->aar, a->dmarc.from)) {
-				size_t n = strlen(a->dmarc.reason);
-
-				a->dmarc.pub.arc_override = 1;
-				a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
-				snprintf(a->dmarc.reason + n,
-				    sizeof(a->dmarc.reason) - n, "; a trusted "
-				    "ARC chain vouches for it: %s at i=%u saw "
-				    "an aligned pass (RFC 8617 7.2 local "
-				    "override)", s->domain, s->instance);
-				return;
-			}
+		if (c->oldest_pass == 0 || s->instance < c->oldest_pass)
+			return;
+		for (k = 0; k < a->ctx->narc_trust && !trusted; k++)
+			trusted = vouch__domain_eq(s->domain,
+			    a->ctx->arc_trust[k]);
+		if (!trusted)
+			return;	/* an untrusted hop after: older ones can't vouch */
+		if (!aar_vouches(s->aar, a->dmarc.from))
+			continue;
+		n = strlen(a->dmarc.reason);
+		a->dmarc.pub.arc_override = 1;
+		a->dmarc.pub.arc_trusted_instance = s->instance;
+		a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
+		snprintf(a->dmarc.reason + n, sizeof(a->dmarc.reason) - n,
+		    "; a trusted ARC chain vouches for it: %s at i=%u saw "
+		    "dmarc=pass (RFC 8617 7.2 local override)", s->domain,
+		    s->instance);
+		return;
 	}
 }
 
@@ -551,10 +569,21 @@ dmarc_ar(struct vhdr *h, const struct vouch_dmarc_verdict *d)
 		    vouch_dmarc_policy_name(d->disposition));
 		vhdr_comment(h, c);
 	} else if (d->result != VOUCH_DMARC_NONE) {
-		vhdr_comment(h, d->reason);
+		char r[448];
+
+		snprintf(r, sizeof(r), "%s%s%s", d->reason,
+		    d->disposition != VOUCH_DMARC_P_NONE ? "; dis=" : "",
+		    d->disposition != VOUCH_DMARC_P_NONE ?
+		    vouch_dmarc_policy_name(d->disposition) : "");
+		vhdr_comment(h, r);
 	}
 	if (d->from_domain != NULL)
 		vhdr_prop(h, "header.from", d->from_domain, VHDR_TOKEN);
+	if (d->arc_trusted_instance > 0) {
+		/* which ARC set's sealer vouched (RFC 8617 7.2 override) */
+		snprintf(c, sizeof(c), "%u", d->arc_trusted_instance);
+		vhdr_prop(h, "policy.arc-trusted-instance", c, VHDR_TOKEN);
+	}
 }
 
 /* arc=... (RFC 8617 8.1, RFC 8601) */
@@ -668,11 +697,16 @@ dmarc_json(struct vbuf *b, const struct vouch_dmarc_verdict *d)
 	if (st == VOUCH_OK)
 		st = vouch__json_cstr(b, d->org_domain);
 	if (st == VOUCH_OK && d->has_policy)
-		st = vbuf_printf(b, ",\"policy\":\"%s\",\"disposition\":\"%s\"",
-		    vouch_dmarc_policy_name(d->policy),
-		    vouch_dmarc_policy_name(d->disposition));
+		st = vbuf_printf(b, ",\"policy\":\"%s\"",
+		    vouch_dmarc_policy_name(d->policy));
 	else if (st == VOUCH_OK)
-		st = vbuf_adds(b, ",\"policy\":null,\"disposition\":\"none\"");
+		st = vbuf_adds(b, ",\"policy\":null");
+	if (st == VOUCH_OK)
+		st = vbuf_printf(b, ",\"disposition\":\"%s\"",
+		    vouch_dmarc_policy_name(d->disposition));
+	if (st == VOUCH_OK && d->arc_trusted_instance > 0)
+		st = vbuf_printf(b, ",\"arc_trusted_instance\":%u",
+		    d->arc_trusted_instance);
 	if (st == VOUCH_OK)
 		st = vbuf_printf(b, ",\"testing\":%s,\"arc_override\":%s,"
 		    "\"dkim_aligned\":", d->testing ? "true" : "false",

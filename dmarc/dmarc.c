@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,6 +60,48 @@ policy_of(const struct dkim_tag *t, enum vouch_dmarc_policy *p)
 	return 1;
 }
 
+/* dmarc-version = "v" *WSP "=" *WSP "DMARC1", then the end or
+ * *WSP ";" (RFC 9989 4.7, RFC 7489 6.4: white space around "="). */
+static int
+dmarc_version(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || p[0] != 'v')
+		return 0;
+	for (i = 1; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (i >= n || p[i++] != '=')
+		return 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (n - i < 6 || memcmp(p + i, "DMARC1", 6) != 0)
+		return 0;
+	for (i += 6; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	return i == n || p[i] == ';';
+}
+
+/* Does rua= hold at least one syntactically valid URI (RFC 3986 3.1:
+ * scheme ":" and something after it)? */
+static int
+rua_has_uri(const struct dkim_tag *t)
+{
+	const char *e;
+	size_t pos = 0, n, i;
+
+	while (dkim_list_next(t->val, t->vlen, ',', &pos, &e, &n)) {
+		if (n < 3 || !((e[0] | 0x20) >= 'a' && (e[0] | 0x20) <= 'z'))
+			continue;
+		for (i = 1; i < n && (isalnum((unsigned char)e[i]) ||
+		    e[i] == '+' || e[i] == '-' || e[i] == '.'); i++)
+			;
+		if (i < n - 1 && e[i] == ':')
+			return 1;
+	}
+	return 0;
+}
+
 enum vouch_status
 vouch_dmarc_record_parse(const char *txt, size_t len,
     struct vouch_dmarc_record *rec, struct vouch_error *err)
@@ -72,8 +115,7 @@ vouch_dmarc_record_parse(const char *txt, size_t len,
 	rec->psd = -1;
 	rec->pct = 100;
 	/* RFC 9989 4.7: v=DMARC1 first, exactly */
-	if (len < 8 || memcmp(txt, "v=DMARC1", 8) != 0 ||
-	    (len > 8 && strchr("; \t", txt[8]) == NULL))
+	if (!dmarc_version(txt, len))
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 9989 4.7", 0,
 		    "not a DMARC record: it must start with v=DMARC1");
 	if (dkim_tags_parse(txt, len, &t, why, sizeof(why)) != VOUCH_OK)
@@ -95,7 +137,13 @@ vouch_dmarc_record_parse(const char *txt, size_t len,
 	if ((g = dkim_tags_get(&t, "pct")) != NULL &&
 	    vouch__parse_u64(g->val, g->vlen, 100, &v) == 0)
 		rec->pct = (unsigned int)v;
-	rec->has_rua = dkim_tags_get(&t, "rua") != NULL;
+	rec->has_rua = (g = dkim_tags_get(&t, "rua")) != NULL &&
+	    rua_has_uri(g);
+	/* RFC 9989 4.7 (p): with neither a valid p= nor a valid rua= the
+	 * record asks for nothing: as if there were no record at all */
+	if (!rec->has_p && !rec->has_rua)
+		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 9989 4.7", -1,
+		    "no valid p= and no valid rua=: not a DMARC policy");
 	return VOUCH_OK;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <vouch/dmarc.h>
+#include "common/domain.h"
 
 enum tk { T_END, T_ATOM, T_QSTR, T_DLIT, T_SPECIAL, T_BAD };
 
@@ -109,7 +110,7 @@ static char *
 addr_spec_domain(const struct tok *t, size_t n)
 {
 	size_t i, at = n, len = 0;
-	char *d;
+	char *d, *a;
 
 	for (i = 0; i < n; i++)
 		if (is_sp(&t[i], '@')) {
@@ -126,7 +127,11 @@ addr_spec_domain(const struct tok *t, size_t n)
 			return NULL;
 	if (at % 2 == 0)
 		return NULL;
-	/* domain: atom *("." atom) */
+	/* domain: atom *("." atom), and one final "." taken as the same
+	 * absolute name (a mail client shows "victim.example." as
+	 * victim.example: the policy of that domain must apply) */
+	if (n - at - 1 >= 2 && (n - at - 1) % 2 == 0 && is_sp(&t[n - 1], '.'))
+		n--;
 	for (i = at + 1; i < n; i++) {
 		int want_atom = (i - at - 1) % 2 == 0;
 
@@ -149,7 +154,11 @@ addr_spec_domain(const struct tok *t, size_t n)
 		}
 	}
 	d[len] = '\0';
-	return d;
+	/* compared and looked up as an A-label (RFC 8616 6) */
+	if (vouch__domain_alabel(d, &a) != VOUCH_OK)
+		a = NULL;
+	free(d);
+	return a;
 }
 
 /* One mailbox: name-addr ([phrase] "<" addr-spec ">") or addr-spec. */
@@ -183,7 +192,7 @@ vouch_dmarc_from_domains(const char *value, size_t len, char **doms, int max)
 	struct lexer l = { value, value + len, NULL, 0, 0 };
 	struct tok *t = NULL;
 	size_t nt = 0, size = 0, i, start = 0;
-	int count = 0, bad = 0, in_group = 0;
+	int count = 0, bad = 0, in_group = 0, extra = 0;
 	enum tk k;
 
 	while ((k = next(&l)) != T_END) {
@@ -239,16 +248,18 @@ vouch_dmarc_from_domains(const char *value, size_t len, char **doms, int max)
 				bad = 1;
 			else if (count < max)
 				doms[count++] = d;
-			else
-				free(d);
+			else {
+				free(d);	/* counted, not kept */
+				extra++;
+			}
 		}
 		start = i + 1;
 	}
 	free(t);
-	if (bad || in_group) {
+	if (bad || in_group || extra > 0) {
 		while (count > 0)
 			free(doms[--count]);
-		return 0;
+		return bad || in_group ? 0 : max + 1;
 	}
 	return count;
 }

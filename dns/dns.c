@@ -303,28 +303,6 @@ lookup_one(struct vouch_dns *d, const char *name, uint16_t type,
 	return live_lookup(d, name, type, budget_ms, out);
 }
 
-/* RFC 1035 2.3.4: at most 255 octets, labels at most 63, none empty. */
-static int
-name_ok(const char *name)
-{
-	size_t n = strlen(name), lab = 0, i;
-
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > 253)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (name[i] == '.') {
-			if (lab == 0)
-				return 0;
-			lab = 0;
-		} else if (++lab > 63) {
-			return 0;
-		}
-	}
-	return lab > 0;
-}
-
 enum vouch_status
 vouch_dns_query(struct vouch_dns *d, const char *name,
     enum vouch_dns_type type, struct vouch_dns_answer **answer,
@@ -347,8 +325,9 @@ vouch_dns_query_within(struct vouch_dns *d, const char *name,
 		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
 		    "missing argument");
 	__atomic_add_fetch(&d->queries, 1, __ATOMIC_RELAXED);
-	if (!name_ok(name)) {
-		/* Such a name cannot exist (RFC 1035 2.3.4). */
+	if (!dns_name_valid(name)) {
+		/* Such a name cannot exist (RFC 1035 2.3.4): never asked,
+		 * never recorded. */
 		if ((a = dns_answer_new((uint16_t)type, VOUCH_DNS_NXDOMAIN, 0))
 		    == NULL)
 			return VOUCH_E_NOMEM;
@@ -406,6 +385,12 @@ vouch_dns_record_to(struct vouch_dns *d, const char *path,
 		return err != NULL && err->status != VOUCH_OK ? err->status :
 		    VOUCH_E_IO;
 	return VOUCH_OK;
+}
+
+int
+vouch_dns_is_recording(const struct vouch_dns *d)
+{
+	return d != NULL && d->rec != NULL;
 }
 
 void

@@ -84,6 +84,18 @@ void dns_cache_put(struct dns_cache *c, const char *name, uint16_t type,
 
 uint64_t dns_hash(const char *name, uint16_t type);
 
+/* Names and strings in master-file form (dns_name.c): the one parser of
+ * asked names and the one zone-file writer. */
+#define DNS_NAME_WIRE_MAX 255	/* RFC 1035 2.3.4 */
+struct vbuf;
+int dns_name_wire(const char *name, unsigned char *wire, size_t *wlen);
+int dns_name_valid(const char *name);
+enum vouch_status dns_zone_put_name(struct vbuf *b, const char *name);
+enum vouch_status dns_zone_put_string(struct vbuf *b, const unsigned char *p,
+    size_t n);
+enum vouch_status dns_zone_put_txt(struct vbuf *b, const unsigned char *p,
+    size_t n, size_t split);
+
 /* --dns-record: answers written as they are used (dns_record.c). */
 struct dns_recorder;
 struct dns_recorder *dns_recorder_open(const char *path,

@@ -19,6 +19,7 @@
 
 #include "dns_int.h"
 #include "common/util.h"
+#include "common/buf.h"
 
 struct dns_recorder {
 	FILE *fp;
@@ -79,112 +80,140 @@ dns_recorder_close(struct dns_recorder *r)
 	free(r);
 }
 
-/* A character-string in master-file form: quoted, escaped (RFC 1035 5.1). */
-static void
-put_string(FILE *fp, const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	fputc('"', fp);
-	for (i = 0; i < n; i++) {
-		if (p[i] == '"' || p[i] == '\\')
-			fprintf(fp, "\\%c", p[i]);
-		else if (p[i] < 0x20 || p[i] >= 0x7f)
-			fprintf(fp, "\\%03u", p[i]);
-		else
-			fputc(p[i], fp);
-	}
-	fputc('"', fp);
-}
-
-/* Names as the DNS layer gives them carry no final dot; in the file they
- * are absolute.  Escapes in them are already master-file form. */
-static void
-put_rr(FILE *fp, const char *name, unsigned int type, const struct dns_rr *rr)
+/* One record line into b, every name and string through the one
+ * escaping writer (dns_name.c).  Names as the DNS layer gives them carry
+ * no final dot; in the file they are absolute. */
+static enum vouch_status
+put_rr(struct vbuf *b, const char *name, unsigned int type,
+    const struct dns_rr *rr)
 {
 	char buf[INET6_ADDRSTRLEN];
-	size_t i;
+	enum vouch_status st;
 
-	fprintf(fp, "%s. %u IN %s ", name, rr->ttl, type_name(type));
+	if ((st = dns_zone_put_name(b, name)) != VOUCH_OK ||
+	    (st = vbuf_printf(b, " %u IN %s ", rr->ttl, type_name(type))) !=
+	    VOUCH_OK)
+		return st;
 	switch (type) {
 	case VOUCH_DNS_A:
 	case VOUCH_DNS_AAAA:
-		fputs(inet_ntop(type == VOUCH_DNS_A ? AF_INET : AF_INET6,
-		    rr->data, buf, sizeof(buf)) ? buf : "0.0.0.0", fp);
+		if (inet_ntop(type == VOUCH_DNS_A ? AF_INET : AF_INET6,
+		    rr->data, buf, sizeof(buf)) == NULL)
+			return VOUCH_E_SYNTAX;
+		st = vbuf_adds(b, buf);
 		break;
 	case VOUCH_DNS_MX:
-		fprintf(fp, "%u %s.", rr->pref, (const char *)rr->data);
+		if ((st = vbuf_printf(b, "%u ", rr->pref)) == VOUCH_OK)
+			st = dns_zone_put_name(b, (const char *)rr->data);
 		break;
 	case VOUCH_DNS_TXT:
-		/* one logical string, split at 255 (RFC 1035 3.3) */
-		for (i = 0; i < rr->len || i == 0; i += 255) {
-			if (i > 0)
-				fputc(' ', fp);
-			put_string(fp, rr->data + i, rr->len - i < 255 ?
-			    rr->len - i : 255);
-			if (rr->len == 0)
-				break;
-		}
+		st = dns_zone_put_txt(b, rr->data, rr->len, 255);
 		break;
 	default:
-		fprintf(fp, "%s.", (const char *)rr->data);
+		st = dns_zone_put_name(b, (const char *)rr->data);
 	}
-	fputc('\n', fp);
+	return st == VOUCH_OK ? vbuf_addc(b, '\n') : st;
+}
+
+/* A comment line naming what was asked: the name escaped like an owner,
+ * so a line break in it cannot end the comment. */
+static enum vouch_status
+put_comment(struct vbuf *b, const char *name, unsigned int type,
+    const char *what)
+{
+	enum vouch_status st = vbuf_adds(b, "; ");
+
+	if (st == VOUCH_OK)
+		st = dns_zone_put_name(b, name);
+	if (st == VOUCH_OK && b->len > 0 && b->data[b->len - 1] == '.')
+		b->len--;	/* a comment names it as asked, no final dot */
+	if (st == VOUCH_OK)
+		st = vbuf_printf(b, " %s%s\n", type_name(type), what);
+	return st;
+}
+
+/* The lines for one answer into b. */
+static enum vouch_status
+put_answer(struct vbuf *b, const char *name, unsigned int type,
+    const struct vouch_dns_answer *a)
+{
+	enum vouch_status st = VOUCH_OK;
+	char when[64], what[128];
+	time_t now = time(NULL);
+	size_t i;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	snprintf(what, sizeof(what), " asked at %s, TTL %u", when, a->ttl);
+	st = put_comment(b, name, type, what);
+	switch (a->rcode) {
+	case VOUCH_DNS_ANSWER:
+		for (i = 0; i < a->n && st == VOUCH_OK; i++)
+			st = put_rr(b, name, type, &a->rr[i]);
+		break;
+	case VOUCH_DNS_NODATA:
+		if (st == VOUCH_OK)
+			st = put_comment(b, name, type, ": no data (the name "
+			    "exists)");
+		if (st == VOUCH_OK)
+			st = dns_zone_put_name(b, name);
+		if (st == VOUCH_OK)
+			st = vbuf_printf(b, " %u IN TYPE65280 \\# 0\n", a->ttl);
+		break;
+	case VOUCH_DNS_NXDOMAIN:
+		if (st == VOUCH_OK)
+			st = put_comment(b, name, type, ": NXDOMAIN (absent "
+			    "here, so absent on replay)");
+		break;
+	default:
+		if (st == VOUCH_OK)
+			st = put_comment(b, name, type, ": temporary failure, "
+			    "not recorded: repeat the run");
+	}
+	return st;
 }
 
 void
 dns_recorder_add(struct dns_recorder *r, const char *name, unsigned int type,
     const struct vouch_dns_answer *a)
 {
-	char key[600], **ns;
+	struct vbuf b, key;
+	char **ns, *k;
 	size_t i;
 
-	if (r == NULL || a == NULL)
+	if (r == NULL || a == NULL || !dns_name_valid(name))
+		return;	/* a name that is no name is never recorded */
+	vbuf_init(&key, 4096);
+	if (vbuf_printf(&key, "%u ", type) != VOUCH_OK ||
+	    dns_zone_put_name(&key, name) != VOUCH_OK ||
+	    (k = vbuf_take(&key, NULL)) == NULL) {
+		vbuf_clear(&key);
 		return;
-	snprintf(key, sizeof(key), "%u %s", type, name);
+	}
+	vbuf_init(&b, 1u << 24);
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < r->nseen; i++)
-		if (strcasecmp(r->seen[i], key) == 0)
+		if (strcasecmp(r->seen[i], k) == 0)
 			goto out;
-	{
-		char when[32];
-		time_t now = time(NULL);
-
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-		    gmtime(&now));
-		fprintf(r->fp, "; %s %s asked at %s, TTL %u\n", name,
-		    type_name(type), when, a->ttl);
-	}
-	switch (a->rcode) {
-	case VOUCH_DNS_ANSWER:
-		for (i = 0; i < a->n; i++)
-			put_rr(r->fp, name, type, &a->rr[i]);
-		break;
-	case VOUCH_DNS_NODATA:
-		fprintf(r->fp, "; %s %s: no data (the name exists)\n%s. %u IN "
-		    "TYPE65280 \\# 0\n", name, type_name(type), name, a->ttl);
-		break;
-	case VOUCH_DNS_NXDOMAIN:
-		fprintf(r->fp, "; %s %s: NXDOMAIN (absent here, so absent on "
-		    "replay)\n", name, type_name(type));
-		break;
-	default:
-		fprintf(r->fp, "; %s %s: temporary failure, not recorded: "
-		    "repeat the run\n", name, type_name(type));
-		goto flush;	/* may succeed later: not "seen" */
-	}
-	if (r->nseen == r->size) {
-		size_t s = r->size ? r->size * 2 : 64;
-
-		if ((ns = realloc(r->seen, s * sizeof(*ns))) == NULL)
-			goto flush;
-		r->seen = ns;
-		r->size = s;
-	}
-	if ((r->seen[r->nseen] = strdup(key)) != NULL)
-		r->nseen++;
-flush:
+	/* the whole answer or nothing: a line is never half written */
+	if (put_answer(&b, name, type, a) != VOUCH_OK)
+		goto out;
+	fwrite(b.data, 1, b.len, r->fp);
 	fflush(r->fp);
+	if (a->rcode != VOUCH_DNS_ANSWER && a->rcode != VOUCH_DNS_NODATA &&
+	    a->rcode != VOUCH_DNS_NXDOMAIN)
+		goto out;	/* may succeed later: not "seen" */
+	if (r->nseen == r->size) {
+		size_t sz = r->size ? r->size * 2 : 64;
+
+		if ((ns = realloc(r->seen, sz * sizeof(*ns))) == NULL)
+			goto out;
+		r->seen = ns;
+		r->size = sz;
+	}
+	r->seen[r->nseen++] = k;
+	k = NULL;
 out:
 	pthread_mutex_unlock(&r->mu);
+	free(k);
+	vbuf_clear(&b);
 }

@@ -10,12 +10,13 @@ mkdir -p "$out" "$obj"
 CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 69; }
 SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -I$build -I$src -I$src/include $(pkg-config --cflags ldns libcrypto libpsl)"
-LIBS="$(pkg-config --libs ldns libcrypto libpsl) -pthread"
+CFLAGS="-g -O1 -I$build -I$src -I$src/include $(pkg-config --cflags ldns libcrypto libpsl libidn2)"
+LIBS="$(pkg-config --libs ldns libcrypto libpsl libidn2) -pthread"
 objs=""
 for f in common/buf.c common/util.c common/error.c common/json.c common/hdr.c \
+	common/ar.c common/domain.c \
 	dmarc/dmarc.c dmarc/dmarc_from.c dmarc/auth.c arc/arc.c arc/arc_seal.c \
-	dns/dns.c dns/dns_answer.c dns/dns_cache.c dns/dns_ldns.c dns/dns_zone.c dns/dns_record.c \
+	dns/dns.c dns/dns_answer.c dns/dns_cache.c dns/dns_ldns.c dns/dns_zone.c dns/dns_record.c dns/dns_name.c \
 	spf/spf.c spf/spf_parse.c spf/spf_macro.c spf/spf_header.c \
 	dkim/dkim_msg.c dkim/dkim_canon.c dkim/dkim_key.c dkim/dkim_tags.c \
 	dkim/dkim_sign.c dkim/dkim_verify.c dkim/dkim_mbox.c \

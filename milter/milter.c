@@ -35,7 +35,7 @@
 #include "milter/milter.h"
 
 #define VM_MAX_SIGN 8			/* signatures per message */
-#define VM_MAX_FORGED 64		/* forged A-R fields removed */
+#define VM_MAX_FORGED 10000		/* forged A-R fields: more is refused */
 
 static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct vm_conf *conf_cur;	/* under conf_mu */
@@ -208,8 +208,8 @@ struct sess {
 	size_t hdrlen, hdrsize;
 	int hdr_over;		/* header section beyond the bound */
 	unsigned int nar;	/* Authentication-Results seen */
-	unsigned int forged[VM_MAX_FORGED];
-	unsigned int nforged;
+	unsigned int *forged;	/* indexes of A-R fields claiming our id */
+	unsigned int nforged, forged_size;
 	struct vouch_dkim_signer *signer;
 	struct vouch_auth *auth;
 	char *from;		/* the From address signed for */
@@ -245,6 +245,7 @@ sess_free(struct sess *s)
 		return;
 	msg_reset(s);
 	free(s->helo);
+	free(s->forged);
 	conf_put(s->conf);
 	free(s);
 }
@@ -403,39 +404,54 @@ hdr_add(struct sess *s, const char *p, size_t n)
 	return 0;
 }
 
-/* Skip RFC 5322 CFWS: white space and (nested) comments. */
-static const char *
-skip_cfws(const char *p)
-{
-	for (;;) {
-		int depth = 0;
-
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (*p != '(')
-			return p;
-		for (; *p != '\0'; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			else if (*p == '(')
-				depth++;
-			else if (*p == ')' && --depth == 0) {
-				p++;
-				break;
-			}
-		}
-	}
-}
-
-/* Does this Authentication-Results value claim our authserv-id? */
+/* Does this Authentication-Results value claim our authserv-id?  The id
+ * is read by the RFC 8601 parser (a token or a quoted-string after CFWS),
+ * whatever follows it. */
 static int
 claims_ours(const char *v, const char *authserv)
 {
-	size_t n = strlen(authserv);
+	char *id = NULL;
+	int ours;
 
-	v = skip_cfws(v);
-	return strncasecmp(v, authserv, n) == 0 && (v[n] == '\0' ||
-	    v[n] == ';' || v[n] == '(' || isspace((unsigned char)v[n]));
+	if (vouch_ar_authserv_id(v, strlen(v), &id) != VOUCH_OK)
+		return 0;
+	ours = strcasecmp(id, authserv) == 0;
+	vouch_free(id);
+	return ours;
+}
+
+/* The field name as Postfix passes it may keep white space before the
+ * colon ("Authentication-Results :", RFC 5322 4.5.8 obs-optional). */
+static int
+is_ar_name(const char *name)
+{
+	static const char ar[] = "Authentication-Results";
+	size_t n = sizeof(ar) - 1;
+
+	if (strncasecmp(name, ar, n) != 0)
+		return 0;
+	for (name += n; *name == ' ' || *name == '\t'; name++)
+		;
+	return *name == '\0';
+}
+
+/* Remember field index i of the A-R fields as forged; -1 past the cap. */
+static int
+forged_add(struct sess *s, unsigned int i)
+{
+	if (s->nforged == s->forged_size) {
+		unsigned int n = s->forged_size ? s->forged_size * 2 : 16;
+		unsigned int *f;
+
+		if (s->nforged >= VM_MAX_FORGED)
+			return -1;
+		if ((f = realloc(s->forged, n * sizeof(*f))) == NULL)
+			return -1;
+		s->forged = f;
+		s->forged_size = n;
+	}
+	s->forged[s->nforged++] = i;
+	return 0;
 }
 
 static sfsistat
@@ -452,11 +468,18 @@ vm_header(SMFICTX *ctx, char *name, char *value)
 
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
-	if (strcasecmp(name, "Authentication-Results") == 0) {
+	if (is_ar_name(name)) {
 		s->nar++;
 		if (claims_ours(value, s->conf->authserv)) {
-			if (s->nforged < VM_MAX_FORGED)
-				s->forged[s->nforged++] = s->nar;
+			if (forged_add(s, s->nar) != 0) {
+				reply(ctx, "550", "5.7.1", "too many "
+				    "Authentication-Results fields claiming "
+				    "this server");
+				vm_log(LOG_NOTICE, "event=reject reason=\"more "
+				    "than %u forged Authentication-Results\"",
+				    VM_MAX_FORGED);
+				return SMFIS_REJECT;
+			}
 			return hdr_reply(s);	/* not signed, not verified */
 		}
 	}

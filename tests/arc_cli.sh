@@ -57,9 +57,37 @@ else
 	# RFC 8617 7.2: DMARC fails after the footer; b.example saw the pass
 	echo 'b.example' > trust.txt
 	"$VOUCH" verify $Z --format json h3.eml | grep -q '"arc_override":false' && ok "no override without --arc-trust" || not_ok "override without trust"
+	# b.example sealed i=1 (saw the pass) and i=3, but c.example (not
+	# trusted) changed the message between: a stale hop vouches for nothing
 	"$VOUCH" verify $Z --arc-trust trust.txt --format json h3.json h3.eml 2>/dev/null | tail -1 > tr.json
-	grep -q '"result":"fail"[^}]*"arc_override":true' tr.json && grep -q 'trusted ARC chain vouches' tr.json &&
-		ok "--arc-trust: dmarc=fail, a trusted chain vouches for it" || not_ok "--arc-trust: $(cut -c1-300 tr.json)"
+	grep -q '"result":"fail"[^}]*"arc_override":false' tr.json &&
+		ok "--arc-trust: an untrusted hop after the trusted one: no override" || not_ok "--arc-trust stale hop: $(cut -c1-300 tr.json)"
+	# the list (c.example) records dmarc=pass as it received the message:
+	# trusted with every later sealer, it vouches; instance 2 is named
+	ARC_AAR_EXTRA="; dmarc=pass header.from=a.example" $PY "$ARCPY" seal --cv-from h1.eml h1f.eml sc.private c.example sc mx.c.example keys.zone > h2p.eml
+	"$VOUCH" seal -d b.example -s sb -k sb.private --authserv-id mx2.b.example $Z h2p.eml > h3p.eml
+	printf 'b.example\nc.example\n' > trust3.txt
+	"$VOUCH" verify $Z --arc-trust trust3.txt --format json h3p.eml > tr.json
+	grep -q '"result":"fail"[^}]*"arc_override":true' tr.json && grep -q '"arc_trusted_instance":2' tr.json &&
+		grep -q 'trusted ARC chain vouches' tr.json &&
+		ok "--arc-trust: every later sealer trusted, i=2 vouches" || not_ok "--arc-trust: $(cut -c1-300 tr.json)"
+	"$VOUCH" verify $Z --arc-trust trust3.txt --format ar h3p.eml > tr.ar
+	expect_grep_unfolded 'policy.arc-trusted-instance=2' tr.ar "the A-R names the trusted instance"
+	echo 'c.example' > trust4.txt
+	"$VOUCH" verify $Z --arc-trust trust4.txt --format json h3p.eml | grep -q '"arc_override":false' &&
+		ok "--arc-trust: the newest sealer untrusted: no override" || not_ok "newest sealer untrusted"
+	# a trusted sealer's AAR that says dmarc=fail but echoes attacker
+	# text holding "dmarc=pass" (a selector, a comment): no override
+	ARC_AAR_EXTRA='; dkim=fail (dmarc=pass) header.d=a.example header.s="dmarc=pass"; dmarc=fail header.from=a.example' \
+		$PY "$ARCPY" seal --cv-from h1.eml h1f.eml sc.private c.example sc mx.c.example keys.zone > h2f.eml
+	"$VOUCH" verify $Z --arc-trust trust4.txt --format json h2f.eml > tr.json
+	grep -q '"arc":{"result":"pass"' tr.json && grep -q '"arc_override":false' tr.json &&
+		ok "--arc-trust: dmarc=pass inside a value or comment vouches for nothing" || not_ok "AAR substring: $(cut -c1-300 tr.json)"
+	# and the AAR must name this message's From domain
+	ARC_AAR_EXTRA='; dmarc=pass header.from=other.example' \
+		$PY "$ARCPY" seal --cv-from h1.eml h1f.eml sc.private c.example sc mx.c.example keys.zone > h2o.eml
+	"$VOUCH" verify $Z --arc-trust trust4.txt --format json h2o.eml | grep -q '"arc_override":false' &&
+		ok "--arc-trust: dmarc=pass for another From domain vouches for nothing" || not_ok "AAR other domain"
 	echo 'other.example' > trust2.txt
 	"$VOUCH" verify $Z --arc-trust trust2.txt --format json h3.eml | grep -q '"arc_override":false' &&
 		ok "an untrusted sealer overrides nothing" || not_ok "untrusted sealer"

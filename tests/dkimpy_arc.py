@@ -43,7 +43,11 @@ def main():
         # dkimpy reads cv from the A-R of srv_id that its caller wrote:
         cv, _, _ = dkim.arc_verify(received or msg, dnsfunc=dns)
         cvs = cv.decode() if isinstance(cv, bytes) else str(cv)
-        ar = ("Authentication-Results: %s; arc=%s\r\n" % (srv, cvs)).encode()
+        # ARC_AAR_EXTRA: more results for this hop's AAR (tests of what a
+        # trusted sealer's AAR may or may not vouch for)
+        extra = os.environ.get("ARC_AAR_EXTRA", "")
+        ar = ("Authentication-Results: %s; arc=%s%s\r\n" %
+              (srv, cvs, extra)).encode()
         hdrs = dkim.arc_sign(ar + msg, sel.encode(), domain.encode(),
                              open(key, "rb").read(), srv.encode(),
                              include_headers=[b"from", b"to", b"subject",

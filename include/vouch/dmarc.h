@@ -103,6 +103,8 @@ struct vouch_dmarc_verdict {
 	int spf_checked;		/* SPF took part */
 	int arc_override;		/* a trusted ARC chain vouches for it */
 	const char *reason;
+	unsigned int arc_trusted_instance;	/* the ARC set (i=) whose
+						 * sealer vouched, 0 if none */
 };
 
 /* "pass", "fail", ... (RFC 8601); "none", "quarantine", "reject". */
@@ -111,9 +113,12 @@ VOUCH_EXPORT const char *vouch_dmarc_policy_name(enum vouch_dmarc_policy p);
 
 /*
  * The domains of the RFC 5322 From field value (display names, comments,
- * quoted strings, groups): up to max lower-case domains into doms
- * (malloc'd each, free with vouch_free).  Returns the count, 0 when the
- * field has no usable address, -1 out of memory.
+ * quoted strings, groups): up to max domains into doms, as lower-case
+ * A-labels (a U-label converted, RFC 8616; one final dot dropped),
+ * malloc'd each, free with vouch_free.  Returns the count; 0 when the
+ * field has no usable address (or a domain that is no valid IDN); max + 1,
+ * with nothing kept, when it has more than max addresses (none may be left
+ * unevaluated); -1 out of memory.
  */
 VOUCH_EXPORT int vouch_dmarc_from_domains(const char *value, size_t len,
     char **doms, int max);

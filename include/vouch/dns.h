@@ -177,6 +177,16 @@ VOUCH_EXPORT int vouch_dns_type_parse(const char *name);
  */
 VOUCH_EXPORT enum vouch_status vouch_dns_record_to(struct vouch_dns *dns,
     const char *path, struct vouch_error *err);
+/* Is the handle recording (vouch_dns_record_to)?  Verifiers then fetch
+ * every key a message names, even for a signature today's policy refuses,
+ * so that the snapshot holds it. */
+VOUCH_EXPORT int vouch_dns_is_recording(const struct vouch_dns *dns);
+/*
+ * A TXT record as a master-file line, "owner. IN TXT ( "..." "..." )\n",
+ * strings of at most 250 bytes, every byte of owner and text escaped as
+ * RFC 1035 5.1 requires (malloc'd; NULL when owner is no valid name).
+ */
+VOUCH_EXPORT char *vouch_dns_txt_record(const char *owner, const char *text);
 /* The reverse name of an IPv4 or IPv6 address ("25.2.0.192.in-addr.arpa"),
  * malloc'd; NULL when ip is not an address. */
 VOUCH_EXPORT char *vouch_dns_ptr_name(const char *ip);

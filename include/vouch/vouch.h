@@ -9,5 +9,6 @@
 #include <vouch/lint.h>
 #include <vouch/dmarc.h>
 #include <vouch/auth.h>
+#include <vouch/ar.h>
 
 #endif

@@ -1,0 +1,12 @@
+/* Internal side of the RFC 8601 reader (common/ar.c); the API is
+ * <vouch/ar.h>. */
+#ifndef VOUCH_COMMON_AR_H
+#define VOUCH_COMMON_AR_H
+
+#include <vouch/ar.h>
+
+/* Skip RFC 5322 CFWS (nested comments, quoted-pairs, folding) from *p up
+ * to end; -1 for a comment that does not end. */
+int vouch__cfws_skip(const char **p, const char *end);
+
+#endif
