@@ -14,6 +14,7 @@
 
 #include "spf_int.h"
 #include "common/util.h"
+#include "common/domain.h"
 
 struct spf_ctx {
 	struct vouch_dns *dns;
@@ -602,11 +603,19 @@ check_host(struct spf_ctx *c, const char *domain, int depth, char **matched)
 	return r;
 }
 
+/* The identity's domain without a final dot; a U-label as its A-label
+ * (RFC 8616 3), one that does not convert kept as it is: no DNS name, so
+ * check_host() says none (RFC 7208 4.3). */
 static char *
 dup_lower_domain(const char *s)
 {
-	char *d = strdup(s);
+	char *d = NULL;
 	size_t n;
+
+	if (!vouch__domain_is_ascii(s) && vouch__domain_alabel(s, &d) ==
+	    VOUCH_OK)
+		return d;
+	d = strdup(s);
 
 	if (d != NULL && (n = strlen(d)) > 1 && d[n - 1] == '.')
 		d[n - 1] = '\0';

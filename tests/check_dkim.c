@@ -628,6 +628,106 @@ START_TEST(test_dkim_t_s_with_folding_white_space_is_strict)
 }
 END_TEST
 
+/* Sign holes_msg with the exact header tmpl (bh= filled in from a plain
+ * signature of the same body), verify: the result and reason. */
+static enum vouch_dkim_result
+tmpl_check(struct holes *h, const char *tags, char *reason, size_t rlen)
+{
+	struct vouch_dkim_sign_params p = { 0 };
+	struct vouch_dkim_verifier *v;
+	enum vouch_dkim_result r;
+	char *hdr, *bh, tmpl[1024], full[4096];
+
+	p.domain = "example.org";
+	p.selector = "plain";
+	p.key = h->key;
+	p.header_canon = p.body_canon = VOUCH_DKIM_RELAXED;
+	p.headers = "from:subject";
+	hdr = sign(holes_msg, strlen(holes_msg), &p);
+	bh = tag_of(hdr, "DKIM", "bh=");
+	free(hdr);
+	snprintf(tmpl, sizeof(tmpl), "DKIM-Signature: v=1; a=ed25519-sha256; "
+	    "c=relaxed/relaxed; d=example.org; s=plain; %sh=from:subject; "
+	    "bh=%s; b=", tags, bh);
+	free(bh);
+	p.template_header = tmpl;
+	hdr = sign(holes_msg, strlen(holes_msg), &p);
+	snprintf(full, sizeof(full), "%s%s", hdr, holes_msg);
+	free(hdr);
+	v = verify(h->ctx, full, strlen(full));
+	r = vouch_dkim_verifier_sig(v, 0)->result;
+	snprintf(reason, rlen, "%s", vouch_dkim_verifier_sig(v, 0)->reason);
+	vouch_dkim_verifier_free(v);
+	return r;
+}
+
+/* RFC 6376 3.5: q= is a colon-separated list whose unknown methods are
+ * ignored, matched whole; i= is dkim-quoted-printable. */
+START_TEST(test_dkim_q_is_a_list_and_i_is_quoted_printable)
+{
+	struct holes h;
+	char why[256];
+
+	holes_init(&h);
+	ck_assert_int_eq(tmpl_check(&h, "", why, sizeof(why)), VOUCH_DKIM_PASS);
+	ck_assert_msg(tmpl_check(&h, "q=foo/bar:dns/txt; ", why, sizeof(why))
+	    == VOUCH_DKIM_PASS, "q=foo/bar:dns/txt: %s", why);
+	ck_assert_msg(tmpl_check(&h, "q=dns/txt : foo; ", why, sizeof(why))
+	    == VOUCH_DKIM_PASS, "q=dns/txt : foo: %s", why);
+	ck_assert_int_eq(tmpl_check(&h, "q=dns/txtfoo; ", why, sizeof(why)),
+	    VOUCH_DKIM_PERMERROR);
+	ck_assert_ptr_nonnull(strstr(why, "tag q"));
+	ck_assert_int_eq(tmpl_check(&h, "q=foo/bar; ", why, sizeof(why)),
+	    VOUCH_DKIM_PERMERROR);
+	/* i=jlong@example=2Eorg is jlong@example.org */
+	ck_assert_msg(tmpl_check(&h, "i=jlong@example=2Eorg; ", why,
+	    sizeof(why)) == VOUCH_DKIM_PASS, "i= QP: %s", why);
+	ck_assert_msg(tmpl_check(&h, "i=jlong@sub=2Eexample.org; ", why,
+	    sizeof(why)) == VOUCH_DKIM_PASS, "i= QP subdomain: %s", why);
+	/* encoded, but another domain; and bad encodings */
+	ck_assert_int_eq(tmpl_check(&h, "i=a@evil=2Eexample; ", why,
+	    sizeof(why)), VOUCH_DKIM_PERMERROR);
+	ck_assert_int_eq(tmpl_check(&h, "i=a@example=2org; ", why,
+	    sizeof(why)), VOUCH_DKIM_PERMERROR);
+	ck_assert_int_eq(tmpl_check(&h, "i=a@example.org=00; ", why,
+	    sizeof(why)), VOUCH_DKIM_PERMERROR);
+	holes_clear(&h);
+}
+END_TEST
+
+/* d= and s= that are not domain names are never looked up. */
+START_TEST(test_dkim_d_and_s_must_be_names)
+{
+	struct holes h;
+	struct vouch_dkim_verifier *v;
+	struct vouch_dns_stats st0, st1;
+	static const char *bad[] = {
+	    "d=example.org; s=x1._domainkey.victim.example. 300 IN TXT "
+	    "\"v=DKIM1\\059 p=AAAA\" x",
+	    "d=example.org; s=a\\059b", "d=example.org; s=a..b",
+	    "d=exa mple.org; s=plain", "d=org; s=plain",
+	};
+	char msg[1024];
+	size_t i;
+
+	holes_init(&h);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(msg, sizeof(msg), "DKIM-Signature: v=1; "
+		    "a=ed25519-sha256; %s; h=from; bh=47DEQpj8HBSa+/TImW+5JCeu"
+		    "QeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n%s", bad[i], holes_msg);
+		vouch_dns_stats(h.dns, &st0);
+		v = verify(h.ctx, msg, strlen(msg));
+		vouch_dns_stats(h.dns, &st1);
+		ck_assert_int_eq(vouch_dkim_verifier_sig(v, 0)->result,
+		    VOUCH_DKIM_PERMERROR);
+		ck_assert_msg(st1.queries == st0.queries, "%s was looked up",
+		    bad[i]);
+		vouch_dkim_verifier_free(v);
+	}
+	holes_clear(&h);
+}
+END_TEST
+
 START_TEST(test_dkim_auid_has_exactly_one_at)
 {
 	struct holes h;
@@ -738,6 +838,8 @@ main(void)
 	tcase_add_test(tc, test_dkim_a_key_for_another_service_is_not_for_email);
 	tcase_add_test(tc, test_dkim_t_s_with_folding_white_space_is_strict);
 	tcase_add_test(tc, test_dkim_auid_has_exactly_one_at);
+	tcase_add_test(tc, test_dkim_q_is_a_list_and_i_is_quoted_printable);
+	tcase_add_test(tc, test_dkim_d_and_s_must_be_names);
 	tcase_add_test(tc,
 	    test_dkim_h_lists_pick_instances_bottom_up_in_linear_time);
 	tcase_add_test(tc, test_dkim_signer_refuses_a_header_over_the_bound);

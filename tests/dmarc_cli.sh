@@ -91,6 +91,32 @@ dm "two From fields: permerror" two '"result":"permerror"|several From'
 printf 'Subject: none\r\n\r\nb\r\n' > "$tmp/nofrom.eml"
 dm "no From: permerror" nofrom '"result":"permerror"|no From'
 
+# trust boundaries: IDN From domains are looked up and compared as A-labels
+# (RFC 8616), the record grammar is the RFC's, a From that only looks
+# broken is evaluated, one that is broken is refused
+msg idn 'ceo@bücher.example'
+dm "IDN From: the policy at the A-label applies" idn '"result":"fail"|"from_domain":"xn--bcher-kva.example"|"policy":"reject"|"disposition":"reject"'
+msg idnup 'ceo@BÜCHER.example'
+dm "IDN From in upper case: the same A-label" idnup '"from_domain":"xn--bcher-kva.example"|"disposition":"reject"'
+msg idnbad "$(printf 'ceo@b\377d.example')"
+dm "a U-label that does not convert: permerror, refused" idnbad '"result":"permerror"|"disposition":"reject"'
+msg idnsigned 'ceo@bücher.example' xn--bcher-kva.example
+"$VOUCH" verify $Z --format ar "$tmp/idn.eml" > "$tmp/idn.ar"
+expect_grep_unfolded 'header.from=xn--bcher-kva.example' "$tmp/idn.ar" "IDN From: the A-R shows the A-label"
+msg spaced 'ceo@spaced.example'
+dm "v = DMARC1 (white space around =) is a record" spaced '"result":"fail"|"policy":"reject"|"disposition":"reject"'
+msg norua 'ceo@norua.example'
+dm "no valid p= and no valid rua=: no DMARC record" norua '"result":"none"'
+msg dot '<ceo@victim.example.>'
+dm "a From domain with a final dot is the same domain" dot '"result":"fail"|"from_domain":"victim.example"|"disposition":"reject"'
+msg junk '<ceo@victim.example> x'
+dm "a From that does not parse: permerror, disposition reject" junk '"result":"permerror"|"disposition":"reject"'
+"$VOUCH" verify $Z --format ar "$tmp/junk.eml" > "$tmp/junk.ar"
+expect_grep_unfolded 'dmarc=permerror (.*dis=reject)' "$tmp/junk.ar" "A-R: permerror says dis=reject"
+msg many 'a@x1.example, a@x2.example, a@x3.example, a@x4.example, a@x5.example, a@x6.example, a@x7.example, a@x8.example, ceo@victim.example'
+dm "more authors than are evaluated: permerror, refused (none left out)" many '"result":"permerror"|"disposition":"reject"|more than 8'
+dm "two From fields: refused" two '"result":"permerror"|"disposition":"reject"'
+
 # outputs
 "$VOUCH" verify $Z --format ar --authserv-id mx.test --ip 192.0.2.1 --mail-from b@dmarc.example "$tmp/aligned.eml" > "$tmp/ar"
 expect_grep_unfolded 'dmarc=pass (p=reject dis=none) header.from=dmarc.example$' "$tmp/ar" "ar: dmarc=pass (p=reject dis=none) header.from="

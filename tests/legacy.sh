@@ -53,4 +53,11 @@ grep -q 'key too small: 512 bits' sum.txt && ok "summary: the failure reason" ||
 grep -q '1 / 1 .*old.example' sum.txt && ok "summary: pass / fail per signing domain" || not_ok "summary domains: $(cat sum.txt)"
 "$VOUCH" verify $Z --format summary sha1.eml m.eml > only.txt
 head -1 only.txt | grep -q '^messages: 2$' && ok "--format summary: the table alone, on stdout" || not_ok "--format summary: $(cat only.txt)"
+# a snapshot keeps every signature's key, whatever today's policy: recorded
+# without --allow-sha1, replayed years later with it
+"$VOUCH" verify $Z --dns-record snap.zone sha1.eml > /dev/null
+grep -q '^old\._domainkey\.old\.example\. [0-9]* IN TXT' snap.zone &&
+	ok "--dns-record: a refused rsa-sha1 signature's key is recorded" || not_ok "sha1 key not recorded: $(cat snap.zone)"
+"$VOUCH" verify --dns-zone snap.zone --allow-sha1 --format json sha1.eml > out.json
+grep -q '"result":"pass"' out.json && ok "replayed with --allow-sha1: the recorded key verifies" || not_ok "sha1 replay: $(cut -c1-300 out.json)"
 finish

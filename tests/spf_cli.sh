@@ -77,4 +77,9 @@ expect_exit 64 "invalid --ip is usage" "$VOUCH" spf --ip 300.1.1.1 --mail-from u
 expect_grep 'not an IPv4 or IPv6 address' "$tmp/err" "says what is wrong with --ip"
 expect_exit 64 "missing --ip" "$VOUCH" spf --mail-from user@example.com $D
 expect_exit 64 "bad --format" "$VOUCH" spf --ip 192.0.2.1 --mail-from u@example.com --format yaml $D
+# IDN identities are checked at their A-label (RFC 8616 3)
+printf 'xn--bcher-kva.example. 300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all"\n' > "$tmp/idn.zone"
+expect_exit 0 "IDN MAIL FROM: the A-label's record applies" "$VOUCH" spf --ip 192.0.2.1 --mail-from 'ceo@bücher.example' --dns-zone "$tmp/idn.zone"
+expect_grep '^domain: xn--bcher-kva.example$' "$tmp/out" "IDN MAIL FROM: shown as the A-label"
+expect_exit 1 "IDN HELO: a spoof from outside fails" "$VOUCH" spf --ip 198.51.100.1 --helo 'bücher.example' --mail-from '' --dns-zone "$tmp/idn.zone"
 finish
