@@ -110,9 +110,11 @@ quoted_string(struct cur *c, struct vbuf *b)
 			if (++c->p >= c->end)
 				break;
 			ch = (unsigned char)*c->p;
-		} else if (ch == '\r' || ch == '\n') {
-			continue;	/* a fold */
 		}
+		if (ch == '\r' || ch == '\n')
+			continue;	/* a fold (or obs-qp of one): unfolded */
+		if (ch == '\0')
+			return VOUCH_E_SYNTAX;	/* no NUL in a value */
 		if (vbuf_addc(b, ch) != VOUCH_OK)
 			return VOUCH_E_NOMEM;
 	}

@@ -87,10 +87,16 @@ uint64_t dns_hash(const char *name, uint16_t type);
 /* Names and strings in master-file form (dns_name.c): the one parser of
  * asked names and the one zone-file writer. */
 #define DNS_NAME_WIRE_MAX 255	/* RFC 1035 2.3.4 */
+#define DNS_ZONE_NAME_TEXT_MAX 253	/* escaped, + final dot: ldns's
+					 * LDNS_MAX_DOMAINLEN token */
 struct vbuf;
 int dns_name_wire(const char *name, unsigned char *wire, size_t *wlen);
 int dns_name_valid(const char *name);
+/* VOUCH_E_LIMIT (nothing written) when the escaped form is too long for
+ * a master-file reader: such an answer is not recorded. */
 enum vouch_status dns_zone_put_name(struct vbuf *b, const char *name);
+/* For comments: the name, or as much as is safe, never failing on it. */
+enum vouch_status dns_zone_put_name_any(struct vbuf *b, const char *name);
 enum vouch_status dns_zone_put_string(struct vbuf *b, const unsigned char *p,
     size_t n);
 enum vouch_status dns_zone_put_txt(struct vbuf *b, const unsigned char *p,

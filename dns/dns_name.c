@@ -96,7 +96,7 @@ enum vouch_status
 dns_zone_put_name(struct vbuf *b, const char *name)
 {
 	unsigned char wire[DNS_NAME_WIRE_MAX];
-	size_t n, i = 0, k;
+	size_t n, i = 0, k, start = b->len;
 	enum vouch_status st = VOUCH_OK;
 
 	if (dns_name_wire(name, wire, &n) != 0)
@@ -108,6 +108,35 @@ dns_zone_put_name(struct vbuf *b, const char *name)
 		i += (size_t)wire[i] + 1;
 		if (st == VOUCH_OK)
 			st = vbuf_addc(b, '.');
+	}
+	if (st == VOUCH_OK && b->len - start > DNS_ZONE_NAME_TEXT_MAX) {
+		b->len = start;	/* ldns reads no longer name token */
+		return VOUCH_E_LIMIT;
+	}
+	return st;
+}
+
+enum vouch_status
+dns_zone_put_name_any(struct vbuf *b, const char *name)
+{
+	size_t start = b->len;
+	enum vouch_status st = dns_zone_put_name(b, name);
+
+	if (st == VOUCH_E_LIMIT || st == VOUCH_E_SYNTAX) {
+		/* a comment: the name as far as it goes, escaped */
+		unsigned char wire[DNS_NAME_WIRE_MAX];
+		size_t n;
+
+		b->len = start;
+		st = VOUCH_OK;
+		if (dns_name_wire(name, wire, &n) != 0)
+			return vbuf_adds(b, "(not a domain name)");
+		for (n = 0; st == VOUCH_OK && name[n] != '\0' && n < 80; n++)
+			st = ldh_((unsigned char)name[n]) || name[n] == '.' ?
+			    vbuf_addc(b, (unsigned char)name[n]) :
+			    vbuf_printf(b, "\\%03u", (unsigned char)name[n]);
+		if (st == VOUCH_OK)
+			st = vbuf_adds(b, "...");
 	}
 	return st;
 }
@@ -136,16 +165,22 @@ dns_zone_put_txt(struct vbuf *b, const unsigned char *p, size_t n,
 	enum vouch_status st = VOUCH_OK;
 	size_t i;
 
-	/* one logical string, split (RFC 1035 3.3: at most 255 each) */
+	/* one logical string, split (RFC 1035 3.3: at most 255 each); more
+	 * than one string goes in parentheses, one a line, since ldns reads
+	 * lines of at most 10230 characters */
+	if (n > split)
+		st = vbuf_adds(b, "(");
 	for (i = 0; st == VOUCH_OK && (i < n || i == 0); i += split) {
-		if (i > 0)
-			st = vbuf_addc(b, ' ');
+		if (i > 0 || n > split)
+			st = vbuf_adds(b, "\n\t");
 		if (st == VOUCH_OK)
 			st = dns_zone_put_string(b, p + i, n - i < split ? n - i :
 			    split);
 		if (n == 0)
 			break;
 	}
+	if (st == VOUCH_OK && n > split)
+		st = vbuf_adds(b, " )");
 	return st;
 }
 
@@ -154,14 +189,21 @@ vouch_dns_txt_record(const char *owner, const char *text)
 {
 	struct vbuf b;
 	enum vouch_status st;
+	size_t i, n = strlen(text);
 
 	vbuf_init(&b, 1u << 20);
 	st = dns_zone_put_name(&b, owner);
 	if (st == VOUCH_OK)
-		st = vbuf_adds(&b, " IN TXT ( ");
-	if (st == VOUCH_OK)
-		st = dns_zone_put_txt(&b, (const unsigned char *)text,
-		    strlen(text), 250);
+		st = vbuf_adds(&b, " IN TXT (");
+	/* one line, as vouch keygen has always written it */
+	for (i = 0; st == VOUCH_OK && (i < n || i == 0); i += 250) {
+		st = vbuf_addc(&b, ' ');
+		if (st == VOUCH_OK)
+			st = dns_zone_put_string(&b, (const unsigned char *)text +
+			    i, n - i < 250 ? n - i : 250);
+		if (n == 0)
+			break;
+	}
 	if (st == VOUCH_OK)
 		st = vbuf_adds(&b, " )\n");
 	if (st != VOUCH_OK) {

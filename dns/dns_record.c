@@ -124,7 +124,7 @@ put_comment(struct vbuf *b, const char *name, unsigned int type,
 	enum vouch_status st = vbuf_adds(b, "; ");
 
 	if (st == VOUCH_OK)
-		st = dns_zone_put_name(b, name);
+		st = dns_zone_put_name_any(b, name);
 	if (st == VOUCH_OK && b->len > 0 && b->data[b->len - 1] == '.')
 		b->len--;	/* a comment names it as asked, no final dot */
 	if (st == VOUCH_OK)
@@ -177,6 +177,7 @@ dns_recorder_add(struct dns_recorder *r, const char *name, unsigned int type,
     const struct vouch_dns_answer *a)
 {
 	struct vbuf b, key;
+	enum vouch_status st;
 	char **ns, *k;
 	size_t i;
 
@@ -184,7 +185,7 @@ dns_recorder_add(struct dns_recorder *r, const char *name, unsigned int type,
 		return;	/* a name that is no name is never recorded */
 	vbuf_init(&key, 4096);
 	if (vbuf_printf(&key, "%u ", type) != VOUCH_OK ||
-	    dns_zone_put_name(&key, name) != VOUCH_OK ||
+	    dns_zone_put_name_any(&key, name) != VOUCH_OK ||
 	    (k = vbuf_take(&key, NULL)) == NULL) {
 		vbuf_clear(&key);
 		return;
@@ -195,7 +196,14 @@ dns_recorder_add(struct dns_recorder *r, const char *name, unsigned int type,
 		if (strcasecmp(r->seen[i], k) == 0)
 			goto out;
 	/* the whole answer or nothing: a line is never half written */
-	if (put_answer(&b, name, type, a) != VOUCH_OK)
+	if ((st = put_answer(&b, name, type, a)) == VOUCH_E_LIMIT) {
+		/* a name whose master-file form no reader takes (over 253
+		 * characters once escaped): said, not recorded */
+		vbuf_reset(&b);
+		st = put_comment(&b, name, type, ": not recorded: a name in "
+		    "it is too long for a master file once escaped");
+	}
+	if (st != VOUCH_OK)
 		goto out;
 	fwrite(b.data, 1, b.len, r->fp);
 	fflush(r->fp);
