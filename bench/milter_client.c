@@ -169,9 +169,11 @@ run(void *arg)
 	}
 	memcpy(&proto, buf + 8, 4);
 	proto = ntohl(proto);
-	/* connect: "localhost", family '4', port, address */
-	n = (size_t)snprintf(conn, sizeof(conn), "localhost%c4%c%c127.0.0.1", 0,
-	    0, 25);
+	/* connect: "localhost", family '4', port, address (the client's
+	 * address from MILTER_CLIENT_ADDR, else 127.0.0.1: internal) */
+	n = (size_t)snprintf(conn, sizeof(conn), "localhost%c4%c%c%s", 0,
+	    0, 25, getenv("MILTER_CLIENT_ADDR") != NULL ?
+	    getenv("MILTER_CLIENT_ADDR") : "127.0.0.1");
 	if (!(proto & SMFIP_NOCONNECT)) {
 		send_cmd(fd, 'C', conn, n + 1);
 		if (!(proto & SMFIP_NR_CONN))

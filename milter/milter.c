@@ -755,10 +755,15 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		kv(line, size, "result", "tempfail");
 		return SMFIS_TEMPFAIL;
 	}
-	if (s->conf->dmarc_reject && dm != NULL && dm->result ==
-	    VOUCH_DMARC_FAIL && dm->disposition == VOUCH_DMARC_P_REJECT) {
-		reply(ctx, "550", "5.7.1", "rejected: DMARC policy of "
-		    "the From domain says reject");
+	/* a failure under p=reject, or an author that cannot be told
+	 * (permerror, disposition reject: RFC 7489 6.6.1) */
+	if (s->conf->dmarc_reject && dm != NULL && (dm->result ==
+	    VOUCH_DMARC_FAIL || dm->result == VOUCH_DMARC_PERMERROR) &&
+	    dm->disposition == VOUCH_DMARC_P_REJECT) {
+		reply(ctx, "550", "5.7.1", dm->result == VOUCH_DMARC_FAIL ?
+		    "rejected: DMARC policy of the From domain says reject" :
+		    "rejected: the From field names no single author domain "
+		    "(RFC 7489 6.6.1)");
 		kv(line, size, "result", "reject");
 		return SMFIS_REJECT;
 	}

@@ -271,7 +271,20 @@ fi
 msg outside alice@milter.test \
 	"Authentication-Results: mx.vouch.test; spf=pass smtp.mailfrom=bank.example"
 "$VOUCH" sign -d milter.test -s good -k "$tmp/good.private" "$tmp/outside.eml" > "$tmp/outside.signed"
-printf 'Authentication-Results: other.example; dkim=fail\r\n' | cat - "$tmp/outside.signed" > "$tmp/outside.eml"
+# forged fields claiming our id: 100 of them (past any fixed count), a
+# quoted-string id, a comment before it, white space before the colon
+{
+	printf 'Authentication-Results: other.example; dkim=fail\r\n'
+	i=0
+	while [ $i -lt 100 ]; do
+		printf 'Authentication-Results: mx.vouch.test; dmarc=pass header.from=milter.test\r\n'
+		i=$((i + 1))
+	done
+	printf 'Authentication-Results: "mx.vouch.test"; dmarc=pass header.from=bank.example\r\n'
+	printf 'Authentication-Results: (ours) MX.vouch.test; dmarc=pass header.from=bank.example\r\n'
+	printf 'Authentication-Results : mx.vouch.test; dmarc=pass header.from=bank.example\r\n'
+	cat "$tmp/outside.signed"
+} > "$tmp/outside.eml"
 if send "$PF_SMTP" "$tmp/outside.eml" --xclient "ADDR=192.0.2.25 NAME=[UNAVAILABLE] HELO=mail.milter.test" && wait_delivered outside; then
 	ok "outside message relayed"
 	unfold "$tmp/outside.out" > "$tmp/outside.u"
@@ -281,9 +294,12 @@ if send "$PF_SMTP" "$tmp/outside.eml" --xclient "ADDR=192.0.2.25 NAME=[UNAVAILAB
 		"$tmp/outside.u" "A-R: spf=pass for the XCLIENT address"
 	expect_grep "^Authentication-Results: mx.vouch.test;.* dmarc=pass .*header.from=milter.test" \
 		"$tmp/outside.u" "A-R: dmarc=pass"
-	n=$(grep -c "^Authentication-Results: mx.vouch.test" "$tmp/outside.u")
-	[ "$n" = 1 ] && ok "exactly one A-R with our id (the forged one removed)" ||
+	n=$(grep -ci '^Authentication-Results *: *\((ours)\)* *"*mx.vouch.test' "$tmp/outside.u")
+	[ "$n" = 1 ] && ok "exactly one A-R with our id (104 forged ones removed: quoted, commented, space before the colon)" ||
 		not_ok "exactly one A-R with our id (found $n)"
+	grep -q 'header.from=bank.example' "$tmp/outside.u" && not_ok "a forged dmarc=pass is left" ||
+		ok "no forged verdict is left"
+	expect_grep "removed_forged_ar=104" "$tmp/milter.log" "the log counts the 104 forged fields"
 	expect_grep "^Authentication-Results: other.example; dkim=fail" "$tmp/outside.u" \
 		"another server's A-R is left alone"
 	n=$(grep -c "^DKIM-Signature:" "$tmp/outside.u")
@@ -328,6 +344,23 @@ expect_grep "event=reload result=failed.*previous configuration stays" "$tmp/mil
 msg spoof3 alice@milter.test
 send "$PF_SMTP" "$tmp/spoof3.eml" --xclient "ADDR=198.51.100.7 HELO=evil.test"
 expect_grep "^550 5.7.1" "$tmp/reply" "the old configuration still applies"
+# a From that only looks broken is the same domain; one that is broken
+# names no author: both refused under dmarc-reject
+msg spoofdot alice@milter.test
+sed 's/^From: Someone <alice@milter.test>/From: <alice@milter.test.>/' "$tmp/spoofdot.eml" > "$tmp/spoofdot2.eml"
+send "$PF_SMTP" "$tmp/spoofdot2.eml" --xclient "ADDR=198.51.100.7 HELO=evil.test"
+expect_grep "^550 5.7.1 rejected: DMARC policy" "$tmp/reply" "a From domain with a final dot: the policy applies, refused"
+# (through Postfix this From reached the milter as one that parses: its
+# cleanup reformats address headers; so it goes to the milter straight,
+# from an outside address)
+msg spoofjunk alice@milter.test
+sed 's/^From: Someone <alice@milter.test>/From: <alice@milter.test> x/' "$tmp/spoofjunk.eml" > "$tmp/spoofjunk2.eml"
+if [ -x "$MC" ]; then
+	MILTER_CLIENT_DEBUG=1 MILTER_CLIENT_ADDR=198.51.100.7 "$MC" 127.0.0.1:$port "$tmp/spoofjunk2.eml" 1 1 > "$tmp/mc.out" 2>"$tmp/mc.err"
+	grep -q "refused at EOM" "$tmp/mc.err" && ok "a From that does not parse: refused (permerror, disposition reject)" ||
+		not_ok "unparseable From not refused: $(cat "$tmp/mc.out" "$tmp/mc.err")"
+	expect_grep 'dmarc=permerror result=reject' "$tmp/milter.log" "the log says permerror and reject"
+fi
 kill -0 "$mpid" 2>/dev/null && ok "the milter is still running after both reloads" ||
 	not_ok "the milter is still running after both reloads"
 conf "$tmp/milter.conf"
