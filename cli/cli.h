@@ -99,6 +99,9 @@ int cli_stdout_done(void);
 /* Copy src from its start to out: 0, -1 read error, -2 write error. */
 int cli_copy_out(int src, int out);
 /* A number 1..max from an option, or a one-line error and -1. */
+/* A byte count with an optional K, M or G suffix (powers of 1024), at
+ * least 1024; -1 (and a message) when it is not one. */
+int cli_parse_size(const char *opt, const char *arg, size_t *out);
 int cli_parse_uint(const char *opt, const char *arg, unsigned long max,
     unsigned long *out);
 /* The host name, for receiver and authserv-id defaults. */

@@ -29,7 +29,7 @@ const char usage_verify[] =
 "                    [--require dkim|dmarc] [--org-domain treewalk|psl]\n"
 "                    [--psl FILE] [--arc-trust FILE] [--at UNIXTIME]\n"
 "                    [--max-sigs N] [--allow-sha1] [--min-key-bits N]\n"
-"                    [--summary]\n"
+"                    [--summary] [--max-message-size BYTES]\n"
 "                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
 "                    [PATH...]\n"
 "\n"
@@ -72,6 +72,11 @@ const char usage_verify[] =
 "  --add-header      one message in, the same message out with\n"
 "                    Authentication-Results prepended\n"
 "  --quiet           no progress line on stderr\n"
+"  --max-message-size N  a message over N bytes (K, M or G suffix; default\n"
+"                    64M) is not checked: its signatures are reported as\n"
+"                    permerror (message too large), SPF and DMARC as usual\n"
+"                    from its header, and the run goes on; memory stays\n"
+"                    bounded whatever the input\n"
 "\n"
 "Exit: 0 every message passes (per --require); 1 otherwise; with\n"
 "--add-header 0 whenever the message was written (the header carries the\n"
@@ -82,7 +87,7 @@ const char usage_verify[] =
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
     OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL, OPT_ARCTRUST,
-    OPT_SHA1, OPT_MINBITS, OPT_SUMMARY };
+    OPT_SHA1, OPT_MINBITS, OPT_SUMMARY, OPT_MAXSIZE };
 
 enum fmt { F_TEXT, F_JSON, F_AR, F_SUMMARY };
 
@@ -285,6 +290,8 @@ struct input {
 	unsigned char *peekbuf;	/* libarchive's input: first the bytes
 				 * looked at, then reads of fd */
 	size_t npeek;
+	int too_large;		/* a single message over the bound: data is
+				 * its head only */
 };
 
 struct item {
@@ -296,6 +303,8 @@ struct item {
 	unsigned char *own;	/* an mbox message copied out of the stream */
 	int mboxrd;
 	int unquoted;		/* an mboxcl2 message: feed as it is */
+	int too_large;		/* over --max-message-size: data is its head */
+	size_t own_len;		/* bytes counted in the run's inflight */
 	char *out;		/* formatted result */
 	char *sum;		/* for --summary: one line per result */
 	int passed, ex, done;
@@ -305,6 +314,9 @@ struct item {
 #define READ_CHUNK (1u << 20)	/* mbox bytes read at a time */
 #define PEEK_SIZE 65536		/* read to tell what a file is */
 #define BATCH 32		/* messages a worker takes at a time */
+#define DEFAULT_MAX_MSG (64u << 20)	/* --max-message-size */
+#define HEAD_MAX (1u << 20)	/* kept of a message over the bound */
+#define INFLIGHT_MIN (256u << 20)	/* message bytes held at once */
 
 struct run {
 	struct input *items;	/* the inputs */
@@ -327,6 +339,8 @@ struct run {
 	int summary;		/* --summary or --format summary */
 	int addhdr;		/* --add-header: the field alone */
 	struct tally *tally;	/* what the summary counts */
+	size_t max_msg;		/* --max-message-size */
+	size_t inflight, inflight_max;	/* message bytes taken, not printed */
 };
 
 static void
@@ -359,9 +373,11 @@ add_item(struct run *r, const char *source, size_t index)
 }
 
 static void set_ex(struct run *r, int ex);
+static int too_large_item(struct run *r, struct input *in, struct item *it);
 
-/* More of an mbox stream into its buffer: 0, or -1 at its end (or on an
- * error, reported). */
+/* More of an mbox stream into its buffer: 0; -1 at its end (or on an
+ * error, reported); -2 when the buffer holds --max-message-size bytes of
+ * one message and would have to grow. */
 static int
 stream_fill(struct run *r, struct input *in)
 {
@@ -374,16 +390,21 @@ stream_fill(struct run *r, struct input *in)
 		in->blen -= in->boff;
 		in->boff = 0;
 	}
+	if (in->blen >= r->max_msg)
+		return -2;	/* one message over the bound: not read further */
 	if (in->blen == in->bcap) {	/* one message larger than the buffer */
 		size_t nc = in->bcap ? in->bcap * 2 : READ_CHUNK;
-		unsigned char *nb = realloc(in->buf, nc);
+		unsigned char *nb;
 
-		if (nb == NULL) {
+		if (nc > r->max_msg)
+			nc = r->max_msg;
+		if ((nb = realloc(in->buf, nc)) == NULL) {
 			cli_err(in->source, "out of memory");
 			set_ex(r, EX_OSERR);
 			in->at_end = 1;
 			return -1;
 		}
+
 		in->buf = nb;
 		in->bcap = nc;
 	}
@@ -417,6 +438,67 @@ stream_fill(struct run *r, struct input *in)
 	return 0;
 }
 
+/* How much of a message over the bound is kept: its header section (to
+ * the blank line) or HEAD_MAX bytes, whichever comes first. */
+static size_t
+head_len(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (n > HEAD_MAX)
+		n = HEAD_MAX;
+	for (i = 0; i + 1 < n; i++)
+		if (p[i] == '\n' && (p[i + 1] == '\n' || (p[i + 1] == '\r' &&
+		    i + 2 < n && p[i + 2] == '\n')))
+			return i + (p[i + 1] == '\n' ? 2 : 3);
+	return n;
+}
+
+/* The message at the start of the buffer is over the bound: its head
+ * becomes the item, the rest is read past without being kept, up to the
+ * next "From " separator line (or the end). */
+static int
+too_large_item(struct run *r, struct input *in, struct item *it)
+{
+	const unsigned char *p = in->buf + in->boff, *nl;
+	size_t n = in->blen - in->boff, h, i;
+
+	/* the separator line is not part of the message */
+	if ((nl = memchr(p, '\n', n)) != NULL) {
+		n -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	h = head_len(p, n);
+	if ((it->own = malloc(h ? h : 1)) == NULL) {
+		cli_err(in->source, "out of memory");
+		set_ex(r, EX_OSERR);
+		return 0;
+	}
+	memcpy(it->own, p, h);
+	it->data = it->own;
+	it->len = h;
+	it->index = in->index++;
+	it->mboxrd = 1;
+	it->too_large = 1;
+	/* skip to the next separator: a "From " line (mboxrd and mboxo
+	 * quote it in bodies), read in chunks, the last bytes kept so that a
+	 * separator across two reads is seen */
+	in->boff = (size_t)(p - in->buf);
+	for (;;) {
+		for (i = in->boff; i + 6 <= in->blen; i++)
+			if (in->buf[i] == '\n' && memcmp(in->buf + i + 1, "From ",
+			    5) == 0) {
+				in->boff = i + 1;
+				return 1;
+			}
+		in->boff = in->blen > 5 ? in->blen - 5 : in->blen;
+		if (stream_fill(r, in) != 0) {
+			in->boff = in->blen;	/* the stream is done */
+			return 1;
+		}
+	}
+}
+
 /* The next message of an mbox stream into it: 1, or 0 at its end. */
 static int
 stream_next(struct run *r, struct input *in, struct item *it)
@@ -424,7 +506,7 @@ stream_next(struct run *r, struct input *in, struct item *it)
 	for (;;) {
 		const unsigned char *msg;
 		size_t len, off = in->boff;
-		int quoted;
+		int quoted, rc;
 
 		if (vouch_mbox_next_stream(in->buf, in->blen, in->at_end, &off,
 		    &msg, &len, &quoted)) {
@@ -442,7 +524,9 @@ stream_next(struct run *r, struct input *in, struct item *it)
 			in->boff = off;
 			return 1;
 		}
-		if (stream_fill(r, in) != 0 && in->at_end) {
+		if ((rc = stream_fill(r, in)) == -2)
+			return too_large_item(r, in, it);
+		if (rc != 0 && in->at_end) {
 			/* once more with everything: the last message */
 			off = in->boff;
 			if (vouch_mbox_next_stream(in->buf, in->blen, 1, &off,
@@ -480,8 +564,11 @@ next_message(struct run *r, struct item *it)
 		memset(it, 0, sizeof(*it));
 		it->source = in->source;
 		if (in->mbox) {
-			if (stream_next(r, in, it))
+			if (stream_next(r, in, it)) {
+				it->own_len = it->len;
+				r->inflight += it->len;
 				return 1;
+			}
 			stream_close(in);
 			r->cur++;
 			continue;
@@ -490,6 +577,7 @@ next_message(struct run *r, struct item *it)
 		in->path = NULL;
 		it->data = in->data;
 		it->len = in->len;
+		it->too_large = in->too_large;
 		r->cur++;
 		return 1;
 	}
@@ -815,35 +903,45 @@ add_file(struct run *r, const char *path)
 		in->mbox = 1;
 		return;
 	}
-	/* one message: all of it */
-	while (stream_fill(r, in) == 0)
+	/* one message: all of it, or its head when it is over the bound */
+	while ((n = stream_fill(r, in)) == 0)
 		;
+	if (n == -2) {
+		in->too_large = 1;
+		in->blen = head_len(in->buf, in->blen);
+	}
 	in->data = in->buf;
 	in->len = in->blen;
 	in->buf = NULL;
 	stream_close(in);
 }
 
+/* A message file, whole; over max bytes only its head (*cut set). */
 static int
-read_file(const char *path, unsigned char **data, size_t *len)
+read_file(const char *path, size_t max, unsigned char **data, size_t *len,
+    int *cut)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
 	ssize_t r;
-	size_t got = 0;
+	size_t got = 0, want;
 
 	if (fd == -1)
 		return errno == ENOENT ? EX_NOINPUT : EX_IOERR;
-	if (fstat(fd, &sb) != 0 || (*data = malloc((size_t)sb.st_size + 1))
-	    == NULL) {
+	if (fstat(fd, &sb) != 0) {
 		close(fd);
 		return EX_IOERR;
 	}
-	while (got < (size_t)sb.st_size &&
-	    (r = read(fd, *data + got, (size_t)sb.st_size - got)) > 0)
+	*cut = (uint64_t)sb.st_size > max;
+	want = *cut ? HEAD_MAX : (size_t)sb.st_size;
+	if ((*data = malloc(want + 1)) == NULL) {
+		close(fd);
+		return EX_OSERR;
+	}
+	while (got < want && (r = read(fd, *data + got, want - got)) > 0)
 		got += (size_t)r;
 	close(fd);
-	*len = got;
+	*len = *cut ? head_len(*data, got) : got;
 	return EX_OK;
 }
 
@@ -902,7 +1000,8 @@ verify_item(struct run *r, struct item *it)
 	char m[512];
 
 	if (it->path != NULL) {
-		if ((it->ex = read_file(it->path, &buf, &len)) != EX_OK) {
+		if ((it->ex = read_file(it->path, r->max_msg, &buf, &len,
+		    &it->too_large)) != EX_OK) {
 			snprintf(m, sizeof(m), "vouch: %s: %s\n", it->path,
 			    strerror(errno));
 			it->out = strdup(m);
@@ -919,6 +1018,8 @@ verify_item(struct run *r, struct item *it)
 		vouch_auth_feed_mboxrd(a, data, len);
 	else
 		vouch_auth_feed(a, data, len);
+	if (it->too_large)
+		vouch_auth_mark_too_large(a, r->max_msg);
 	if (vouch_auth_finish(a, &err) != VOUCH_OK) {
 		it->ex = cli_exit_for(err.status);
 		snprintf(m, sizeof(m), "vouch: %s: %s\n", it->source,
@@ -948,13 +1049,16 @@ worker(void *arg)
 		/* a few messages per turn of the lock: on a fast archive the
 		 * handing over, not the checking, would be the cost */
 		pthread_mutex_lock(&r->mu);
-		while (!r->eof && r->next_job - r->next_print >= RING) {
+		while (!r->eof && (r->next_job - r->next_print >= RING ||
+		    (r->inflight > r->inflight_max &&
+		    r->next_job > r->next_print))) {
 			r->waiting++;
 			pthread_cond_wait(&r->cv, &r->mu);
 			r->waiting--;
 		}
 		while (n < BATCH && !r->eof && r->next_job - r->next_print <
-		    RING) {
+		    RING && (r->inflight <= r->inflight_max ||
+		    r->next_job == r->next_print)) {
 			struct item *it = &r->ring[r->next_job % RING];
 
 			if (!next_message(r, it))
@@ -1032,6 +1136,8 @@ print_all(struct run *r, int progress)
 		free(it->own);
 		it->own = NULL;
 		pthread_mutex_lock(&r->mu);
+		r->inflight -= it->own_len;
+		it->own_len = 0;
 		it->done = 0;
 		r->next_print++;
 		if (r->waiting > 0)
@@ -1073,6 +1179,12 @@ run_add_header(struct run *r, const char *output)
 
 	if (!next_message(r, it))
 		return EX_SOFTWARE;
+	if (it->too_large) {
+		/* the message is not all in memory: nothing is written */
+		cli_err(it->source, "over --max-message-size (%zu bytes): "
+		    "cannot add a header to it", r->max_msg);
+		return EX_DATAERR;
+	}
 	nl = memchr(it->data, '\n', it->len);
 	eol = nl != NULL && nl > it->data && nl[-1] == '\r' ? "\r\n" : "\n";
 	verify_item(r, it);
@@ -1204,6 +1316,7 @@ cmd_verify(int argc, char **argv)
 		{ "allow-sha1", no_argument, NULL, OPT_SHA1 },
 		{ "min-key-bits", required_argument, NULL, OPT_MINBITS },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "max-message-size", required_argument, NULL, OPT_MAXSIZE },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -1225,6 +1338,7 @@ cmd_verify(int argc, char **argv)
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
+	r.max_msg = DEFAULT_MAX_MSG;
 	memset(&tally, 0, sizeof(tally));
 	r.tally = &tally;
 	pthread_mutex_init(&r.mu, NULL);
@@ -1242,6 +1356,11 @@ cmd_verify(int argc, char **argv)
 		case OPT_ARCTRUST: arctrust = optarg; break;
 		case OPT_SHA1: sha1 = 1; break;
 		case OPT_SUMMARY: r.summary = 1; break;
+		case OPT_MAXSIZE:
+			if (cli_parse_size("--max-message-size", optarg,
+			    &r.max_msg))
+				goto usage;
+			break;
 		case OPT_MINBITS:
 			if (cli_parse_uint("--min-key-bits", optarg, 4096,
 			    &minbits))
@@ -1332,6 +1451,8 @@ cmd_verify(int argc, char **argv)
 	}
 	if (r.authserv == NULL)
 		r.authserv = cli_host_name();
+	r.inflight_max = r.max_msg > INFLIGHT_MIN / 4 ? 4 * r.max_msg :
+	    INFLIGHT_MIN;
 	if ((dns = cli_dns_setup(&o, NULL, &ex)) == NULL) {
 		run_free(&r);
 		return ex;

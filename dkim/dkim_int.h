@@ -232,4 +232,9 @@ struct vhdr;
  * field (RFC 8601 2.7.1, RFC 6008). */
 void vouch__dkim_ar(struct vhdr *h, const struct vouch_dkim_sig *g);
 
+/* The message was cut at limit bytes (a caller's size bound): every
+ * signature is permerror "message too large", none is checked. */
+struct vouch_dkim_verifier;
+void vouch__dkim_verifier_cut(struct vouch_dkim_verifier *v, uint64_t limit);
+
 #endif

@@ -341,6 +341,7 @@ struct vouch_dkim_verifier {
 	size_t nhash;
 	int parsed;
 	enum vouch_status error;
+	uint64_t cut;		/* the message was cut at this size (bytes) */
 };
 
 static void
@@ -992,8 +993,19 @@ add_too_large(struct vouch_dkim_verifier *v)
 	}
 	v->nsigs = 1;
 	v->sigs[0].hasher = -1;
-	sig_fail(&v->sigs[0], VOUCH_DKIM_PERMERROR, "header too large: over "
-	    "%u bytes, not checked", VOUCH_DKIM_MAX_HEADER);
+	if (v->cut > 0)
+		sig_fail(&v->sigs[0], VOUCH_DKIM_PERMERROR, "message too "
+		    "large: over %llu bytes, not checked",
+		    (unsigned long long)v->cut);
+	else
+		sig_fail(&v->sigs[0], VOUCH_DKIM_PERMERROR, "header too large: "
+		    "over %u bytes, not checked", VOUCH_DKIM_MAX_HEADER);
+}
+
+void
+vouch__dkim_verifier_cut(struct vouch_dkim_verifier *v, uint64_t limit)
+{
+	v->cut = limit > 0 ? limit : 1;
 }
 
 enum vouch_status
@@ -1006,8 +1018,12 @@ vouch_dkim_verifier_finish(struct vouch_dkim_verifier *v,
 		v->error = VOUCH_E_NOMEM;
 	if (!v->parsed)
 		parse_sigs(v);
-	if (v->error == VOUCH_OK && v->msg.too_large && v->nsigs == 0)
+	if (v->error == VOUCH_OK && (v->msg.too_large || v->cut) &&
+	    v->nsigs == 0)
 		add_too_large(v);
+	for (i = 0; v->cut && i < v->nsigs; i++)
+		sig_fail(&v->sigs[i], VOUCH_DKIM_PERMERROR, "message too large: "
+		    "over %llu bytes, not checked", (unsigned long long)v->cut);
 	if (v->error != VOUCH_OK)
 		return vouch__err(err, v->error, NULL, -1, "%s",
 		    vouch_strerror(v->error));

@@ -45,6 +45,7 @@ struct vouch_auth {
 	struct dmarc_eval dmarc;
 	struct arc_chain *arc;	/* only for a message with ARC fields */
 	char from_reason[128];	/* why there is no usable From */
+	int too_large;		/* cut by the caller's size bound */
 };
 
 static void
@@ -469,6 +470,13 @@ arc_override(struct vouch_auth *a)
 	}
 }
 
+void
+vouch_auth_mark_too_large(struct vouch_auth *a, uint64_t limit)
+{
+	a->too_large = 1;
+	vouch__dkim_verifier_cut(a->dkim, limit);
+}
+
 enum vouch_status
 vouch_auth_finish(struct vouch_auth *a, struct vouch_error *err)
 {
@@ -476,7 +484,7 @@ vouch_auth_finish(struct vouch_auth *a, struct vouch_error *err)
 
 	if ((st = vouch_dkim_verifier_finish(a->dkim, err)) != VOUCH_OK)
 		return st;
-	if (a->arc != NULL)
+	if (a->arc != NULL && !a->too_large)
 		vouch__arc_validate(a->arc, a->dkim, a->ctx->dkim);
 	if (a->ip != NULL && (st = check_spf(a, err)) != VOUCH_OK)
 		return st;

@@ -72,4 +72,38 @@ cl2() {	# FILE: the message with a Content-Length field at the end of its header
   echo "From a@b Mon Nov  2 10:00:00 2026"; cl2 "$M/dkim-pass-rsa.eml"; } > cl2.mbox
 [ "$(results cl2.mbox | tr '\n' ' ')" = "pass pass " ] && ok "mboxcl2: Content-Length keeps the unquoted From line inside" ||
 	not_ok "mboxcl2: $(results cl2.mbox | tr '\n' ' ')"
+# --max-message-size: a message over the bound (here 1 MB) is reported as
+# permerror (message too large) and the run goes on, memory bounded: a
+# compressed mbox holding a 40 MB message between two good ones
+big() {	# a 40 MB message, signed (its signature can't be checked anyway)
+	cat "$M/dkim-pass-rsa.eml"
+	awk 'BEGIN { l = sprintf("%0100d", 0); for (i = 0; i < 400000; i++) print l }'
+}
+{ echo "From a@b Mon Nov  2 10:00:00 2026"; cat "$M/dkim-pass-rsa.eml"; echo
+  echo "From a@b Mon Nov  2 10:00:00 2026"; big; echo
+  echo "From a@b Mon Nov  2 10:00:00 2026"; cat "$M/dkim-pass-ed25519.eml"; } | gzip -1 > bomb.mbox.gz
+/usr/bin/time -f %M -o rss.txt "$VOUCH" verify $V --max-message-size 1M --format json bomb.mbox.gz > bomb.json
+[ "$(wc -l < bomb.json)" = 3 ] && ok "over the bound: three results, the run goes on" || not_ok "bomb: $(cut -c1-300 bomb.json)"
+sed -n 2p bomb.json | grep -q '"result":"permerror","reason":"message too large: over 1048576 bytes' &&
+	ok "the 40 MB message: permerror (message too large)" || not_ok "bomb message 2: $(sed -n 2p bomb.json | cut -c1-300)"
+sed -n 3p bomb.json | grep -q '"index":2,"dkim":\[{[^]]*"result":"pass"' && sed -n 1p bomb.json | grep -q '"result":"pass"' &&
+	ok "the messages around it verify" || not_ok "bomb neighbours: $(cut -c1-200 bomb.json)"
+rss=$(tail -1 rss.txt)
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	echo "note: peak RSS ${rss} KB under sanitizers (bounded memory asserted without them)"
+else
+	[ "$rss" -lt 40000 ] && ok "peak RSS ${rss} KB for a 40 MB message (bound 1 MB)" || not_ok "peak RSS ${rss} KB"
+fi
+# a single message file, a Maildir file: the same; --add-header writes nothing
+big > big.eml
+"$VOUCH" verify $V --max-message-size 1M --format json big.eml > big.json
+grep -q '"result":"permerror","reason":"message too large' big.json && ok "a message file over the bound" || not_ok "big file: $(cut -c1-200 big.json)"
+mkdir -p bigmd/cur bigmd/new; cp big.eml bigmd/cur/1; cp "$M/dkim-pass-rsa.eml" bigmd/cur/2
+"$VOUCH" verify $V --max-message-size 1M --format json bigmd > bigmd.json
+grep -c '"result":"permerror","reason":"message too large' bigmd.json | grep -q '^1$' && grep -q '"result":"pass"' bigmd.json &&
+	ok "a Maildir file over the bound, and the next one verifies" || not_ok "big Maildir: $(cut -c1-300 bigmd.json)"
+expect_exit 65 "--add-header refuses a message over the bound" "$VOUCH" verify $V --max-message-size 1M --add-header big.eml
+[ -s "$tmp/out" ] && not_ok "--add-header wrote $(wc -c < "$tmp/out") bytes" || ok "--add-header wrote nothing"
+expect_grep 'over --max-message-size' "$tmp/err" "and says why"
+expect_exit 64 "--max-message-size must be a size" "$VOUCH" verify $V --max-message-size 12X big.eml
 finish

@@ -76,6 +76,15 @@ VOUCH_EXPORT enum vouch_status vouch_auth_feed(struct vouch_auth *auth,
 /* One mbox message, undoing mboxrd quoting. */
 VOUCH_EXPORT enum vouch_status vouch_auth_feed_mboxrd(struct vouch_auth *auth,
     const void *data, size_t len);
+/*
+ * The message was larger than the caller's bound (vouch verify's
+ * --max-message-size) and what was fed is only its start, cut at limit
+ * bytes: its signatures are not checked (each is permerror "message too
+ * large"), no ARC chain is validated, SPF and DMARC are decided as usual
+ * from the header fed.  Call before vouch_auth_finish().
+ */
+VOUCH_EXPORT void vouch_auth_mark_too_large(struct vouch_auth *auth,
+    uint64_t limit);
 /* Look everything up and decide.  Fails only for lack of memory; every
  * verdict, even of a malformed message, is a result. */
 VOUCH_EXPORT enum vouch_status vouch_auth_finish(struct vouch_auth *auth,
