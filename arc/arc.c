@@ -325,11 +325,19 @@ check_ams(struct arc_chain *c, struct arc_hop *h, struct vouch_dkim_verifier *v,
 			}
 	}
 	if ((g = dkim_tags_get(&s.t, "c")) != NULL) {
-		if (g->vlen >= 7 && memcmp(g->val, "relaxed", 7) == 0 &&
-		    (g->vlen == 7 || g->val[7] == '/'))
+		/* "header[/body]", each exactly simple or relaxed (RFC 6376
+		 * 3.5): no prefix is taken for a word */
+		const char *sl = memchr(g->val, '/', g->vlen);
+		size_t hn = sl != NULL ? (size_t)(sl - g->val) : g->vlen;
+		size_t bn = sl != NULL ? g->vlen - hn - 1 : 0;
+
+		if (hn == 7 && memcmp(g->val, "relaxed", 7) == 0)
 			hc = VOUCH_DKIM_RELAXED;
-		else if (!(g->vlen >= 6 && memcmp(g->val, "simple", 6) == 0 &&
-		    (g->vlen == 6 || g->val[6] == '/'))) {
+		else if (!(hn == 6 && memcmp(g->val, "simple", 6) == 0))
+			hn = 0;
+		if (hn == 0 || (sl != NULL && !(bn == 7 && memcmp(sl + 1,
+		    "relaxed", 7) == 0) && !(bn == 6 && memcmp(sl + 1,
+		    "simple", 6) == 0))) {
 			snprintf(why, sizeof(h->ams_reason), "bad c=");
 			goto out;
 		}

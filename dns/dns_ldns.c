@@ -236,8 +236,11 @@ collect(const ldns_pkt *p, const char *name, uint16_t type,
 				continue;
 			if (ldns_rr_get_type(rr) == type) {
 				st = add_rr(a, rr);
+				/* more records than are kept: no partial
+				 * answer (a dropped record could turn "two
+				 * SPF records" into one), a malformed one */
 				if (st == VOUCH_E_LIMIT)
-					st = VOUCH_OK;
+					st = VOUCH_E_DNS_MALFORMED;
 				if (st != VOUCH_OK)
 					goto out;
 			} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&

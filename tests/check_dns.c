@@ -41,6 +41,39 @@ rcode_of(struct vouch_dns *d, const char *name, enum vouch_dns_type t)
 	return r;
 }
 
+/* An answer with more records than are kept is malformed, never cut
+ * short (a dropped record could turn two SPF records into one); and a name
+ * that is no name is never asked. */
+START_TEST(test_dns_too_many_records_and_non_names)
+{
+	struct vouch_dns *d = vouch_dns_new();
+	char rec[32];
+	int i;
+
+	for (i = 0; i < 4100; i++) {
+		snprintf(rec, sizeof(rec), "v=spf1 -all %d", i);
+		ck_assert_int_eq(vouch_dns_add_raw(d, "many.example",
+		    VOUCH_DNS_TXT, rec, strlen(rec), 60), VOUCH_OK);
+	}
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(vouch_dns_add_raw(d, "few.example",
+		    VOUCH_DNS_TXT, "v=spf1 -all", 11, 60), VOUCH_OK);
+	ck_assert_int_eq(rcode_of(d, "many.example", VOUCH_DNS_TXT),
+	    VOUCH_DNS_MALFORMED);
+	ck_assert_int_eq(rcode_of(d, "few.example", VOUCH_DNS_TXT),
+	    VOUCH_DNS_ANSWER);
+	ck_assert_int_eq(rcode_of(d, "a\001b.example", VOUCH_DNS_TXT),
+	    VOUCH_DNS_NXDOMAIN);
+	ck_assert_int_eq(rcode_of(d, "bad\\9.example", VOUCH_DNS_TXT),
+	    VOUCH_DNS_NXDOMAIN);
+	ck_assert_int_eq(rcode_of(d, "a..b", VOUCH_DNS_TXT), VOUCH_DNS_NXDOMAIN);
+	ck_assert_int_eq(rcode_of(d,
+	    "a123456789012345678901234567890123456789012345678901234567890123."
+	    "example", VOUCH_DNS_TXT), VOUCH_DNS_NXDOMAIN);
+	vouch_dns_free(d);
+}
+END_TEST
+
 START_TEST(test_dns_zone_txt_strings_are_joined_with_nothing)
 {
 	struct vouch_dns *d = zone_dns();
@@ -381,6 +414,7 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_dns_zone_txt_strings_are_joined_with_nothing);
+	tcase_add_test(tc, test_dns_too_many_records_and_non_names);
 	tcase_add_test(tc,
 	    test_dns_absent_name_is_nxdomain_and_missing_type_is_nodata);
 	tcase_add_test(tc, test_dns_cname_is_followed_and_loop_is_tempfail);
