@@ -120,8 +120,16 @@ name_key_into(const char *name, char *k)
 			c += 32;
 		k[j++] = (char)c;
 	}
-	if (j > 1 && k[j - 1] == '.' && !(j > 1 && k[j - 2] == '\\'))
-		j--;
+	if (j > 1 && k[j - 1] == '.') {
+		/* a final dot, unless escaped: an odd run of backslashes
+		 * before it ("\\\\." is an escaped backslash, then the dot) */
+		size_t b = 0;
+
+		while (b + 1 < j && k[j - 2 - b] == '\\')
+			b++;
+		if (b % 2 == 0)
+			j--;
+	}
 	k[j] = '\0';
 	return k;
 }
@@ -179,15 +187,14 @@ dns_store_free(struct dns_store *s)
 	free(s);
 }
 
-/* Look a name up as given: any case, with or without the final dot. */
+/* Look a key (name_key_into: no final dot already; one that is left is
+ * an escaped dot, part of the last label) up, any case. */
 static struct znode *
 find(const struct dns_store *s, const char *name, uint64_t h)
 {
 	size_t len = strlen(name);
 	struct znode *n;
 
-	if (len > 1 && name[len - 1] == '.')
-		len--;
 	for (n = s->tab[h % s->nbuckets]; n != NULL; n = n->next)
 		if (n->hash == h && n->namelen == len &&
 		    vouch__memcaseeq(n->name, name, len))
@@ -195,15 +202,13 @@ find(const struct dns_store *s, const char *name, uint64_t h)
 	return NULL;
 }
 
-/* dns_hash of the name without its final dot, any case. */
+/* dns_hash of a key, any case. */
 static uint64_t
 name_hash(const char *name)
 {
 	uint64_t h = 1469598103934665603ULL;	/* as dns_hash(name, 0) */
 	size_t len = strlen(name), i;
 
-	if (len > 1 && name[len - 1] == '.')
-		len--;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
