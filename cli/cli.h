@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include <vouch/vouch.h>
+#include <vouch/keys.h>
 
 /* Long-option ids shared by every subcommand (above any short option). */
 enum {
@@ -109,44 +110,30 @@ const char *cli_host_name(void);
 /* Is ip an IPv4 or IPv6 address in text form? */
 int cli_ip_ok(const char *ip);
 
-/* Private keys, each file loaded once (cli_keys.c). */
+/* Private keys and key tables (the library's <vouch/keys.h>), with the
+ * command's error messages and exit codes (cli_keys.c). */
 struct cli_keys {
-	struct { char *path; struct vouch_dkim_key *key; } *k;
-	int n, size;
+	struct vouch_keytab *t;	/* keys and tables; NULL until first use */
 	int unsafe;		/* --allow-unsafe-key */
 };
-struct vouch_dkim_key *cli_keys_load(struct cli_keys *ks, const char *path,
-    int *ex);
+/* A key file, loaded once; NULL with the error printed and *ex set. */
+const struct vouch_dkim_key *cli_keys_load(struct cli_keys *ks,
+    const char *path, int *ex);
 void cli_keys_clear(struct cli_keys *ks);
-/* A key table's lines for the sender from (domain and selector malloc'd,
- * the key borrowed from ks): 0, or -1 with *ex set. */
+/* Warn (stderr) about an RSA key under 2048 bits. */
+void cli_keys_warn(const char *path, const struct vouch_dkim_key *k);
+/* Load a table into ks: vouch's format, or OpenDKIM's KeyTable (table)
+ * with its SigningTable (odkim_sign).  0, or -1 printed, *ex set. */
+int cli_keys_table(struct cli_keys *ks, const char *table,
+    const char *odkim_sign, int *ex);
+/* A key table's lines for the sender from (borrowed from ks): 0, or -1
+ * with *ex set. */
 struct cli_keysel {
-	char *domain, *selector;
+	const char *domain, *selector;
 	const struct vouch_dkim_key *key;
 };
 int cli_key_table(struct cli_keys *ks, const char *table, const char *from,
     struct cli_keysel *sel, size_t max, size_t *n, int *ex);
-/* A key table parsed once (the milter keeps it): vouch's format, or
- * OpenDKIM's KeyTable + SigningTable ("refile:PATH" for wildcards).
- * Keys are borrowed from ks.  0, or -1 with the error printed, *ex set. */
-struct cli_keytab_ent {
-	char *pattern, *domain, *selector;
-	const struct vouch_dkim_key *key;
-};
-struct cli_keytab {
-	struct cli_keytab_ent *e;
-	size_t n, size;
-	int opendkim;		/* OpenDKIM SigningTable */
-	int wildcard;		/* its patterns are wildcards (refile:) */
-};
-int cli_keytab_load(struct cli_keys *ks, const char *path,
-    struct cli_keytab *t, int *ex);
-int cli_keytab_load_opendkim(struct cli_keys *ks, const char *keytable,
-    const char *signingtable, struct cli_keytab *t, int *ex);
-/* Up to max entries that apply to the sender address from. */
-size_t cli_keytab_lookup(const struct cli_keytab *t, const char *from,
-    const struct cli_keytab_ent **out, size_t max);
-void cli_keytab_clear(struct cli_keytab *t);
 
 int cmd_dns(int argc, char **argv);
 int cmd_spf(int argc, char **argv);

@@ -179,7 +179,6 @@ cmd_seal(int argc, char **argv)
 	struct vouch_error err = { 0 };
 	const struct vouch_dkim_key *key = NULL;
 	struct cli_keys ks;
-	char *tdom = NULL, *tsel = NULL;
 	int finished = 0;
 	struct vouch_dns *dns = NULL;
 	struct vouch_auth_ctx *actx = NULL;
@@ -241,8 +240,8 @@ cmd_seal(int argc, char **argv)
 			    spool : in);
 			goto out;
 		}
-		o.domain = tdom = sel[0].domain;
-		o.selector = tsel = sel[0].selector;
+		o.domain = sel[0].domain;
+		o.selector = sel[0].selector;
 		key = sel[0].key;
 	}
 	p.domain = o.domain;
@@ -297,8 +296,6 @@ out:
 	vouch_auth_ctx_free(actx);
 	vouch_dns_free(dns);
 	cli_keys_clear(&ks);
-	free(tdom);
-	free(tsel);
 	if (in > STDIN_FILENO)
 		close(in);
 	if (spool >= 0)

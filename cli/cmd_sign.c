@@ -56,7 +56,7 @@ struct sign_opts {
 	struct cli_keys ks;
 };
 
-static struct vouch_dkim_key *
+static const struct vouch_dkim_key *
 load_key(struct sign_opts *o, const char *path, int *ex)
 {
 	o->ks.unsafe = o->unsafe;
@@ -371,11 +371,6 @@ out:
 	free(head);
 	vouch_free(headers);
 	vouch_dkim_signer_free(signer);
-	if (from_table)
-		for (i = 0; i < n; i++) {
-			free((char *)p[i].domain);
-			free((char *)p[i].selector);
-		}
 	if (in > STDIN_FILENO)
 		close(in);
 	if (spool >= 0)

@@ -144,8 +144,8 @@ reload(void)
 	conf_cur = n;
 	pthread_mutex_unlock(&conf_mu);
 	conf_put(old);
-	vm_log(LOG_INFO, "event=reload result=ok conf=%s keys=%d",
-	    opts->conf, n->ks.n);
+	vm_log(LOG_INFO, "event=reload result=ok conf=%s keys=%zu",
+	    opts->conf, vouch_keytab_nkeys(n->ks.t));
 }
 
 static void *
@@ -213,7 +213,7 @@ struct sess {
 	struct vouch_dkim_signer *signer;
 	struct vouch_auth *auth;
 	char *from;		/* the From address signed for */
-	const struct cli_keytab_ent *keys[VM_MAX_SIGN];
+	const struct vouch_keytab_entry *keys[VM_MAX_SIGN];
 	size_t nkeys;
 	char why[512];		/* why nothing is done */
 };
@@ -549,7 +549,7 @@ vm_eoh(SMFICTX *ctx)
 			}
 			return SMFIS_CONTINUE;
 		}
-		s->nkeys = c->have_kt ? cli_keytab_lookup(&c->kt, s->from,
+		s->nkeys = c->have_kt ? vouch_keytab_lookup(c->ks.t, s->from,
 		    s->keys, VM_MAX_SIGN) : 0;
 		if (s->nkeys == 0) {
 			snprintf(s->why, sizeof(s->why), "no key for the "
@@ -1057,8 +1057,9 @@ vm_main(struct vm_opts *o)
 		cli_err("milter", "cannot start: %s", strerror(errno));
 		return EX_OSERR;
 	}
-	vm_log(LOG_INFO, "event=start socket=%s authserv_id=%s keys=%d "
-	    "pid=%ld", c->socket, c->authserv, c->ks.n, (long)getpid());
+	vm_log(LOG_INFO, "event=start socket=%s authserv_id=%s keys=%zu "
+	    "pid=%ld", c->socket, c->authserv, vouch_keytab_nkeys(c->ks.t),
+	    (long)getpid());
 	for (;;) {
 		int sig = 0;
 

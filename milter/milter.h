@@ -36,8 +36,7 @@ struct vm_conf {
 	int nnets;
 	int sign_auth, dmarc_reject;
 	enum vm_on on_temperror, on_sign_error;
-	struct cli_keys ks;
-	struct cli_keytab kt;
+	struct cli_keys ks;	/* keys and the key table (<vouch/keys.h>) */
 	int have_kt;
 	struct cli_dns dnsopt;
 	char *dns_zones[64];

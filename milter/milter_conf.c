@@ -25,8 +25,6 @@ vm_conf_free(struct vm_conf *c)
 		return;
 	vouch_auth_ctx_free(c->actx);
 	vouch_dns_free(c->dns);
-	if (c->have_kt)
-		cli_keytab_clear(&c->kt);
 	cli_keys_clear(&c->ks);
 	free(c->path);
 	free(c->socket);
@@ -374,16 +372,16 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 		goto fail;
 	}
 	if (c->key_table != NULL) {
-		if (cli_keytab_load(&c->ks, c->key_table, &c->kt, &ex) != 0)
+		if (cli_keys_table(&c->ks, c->key_table, NULL, &ex) != 0)
 			goto fail;
 		c->have_kt = 1;
 	} else if (c->odkim_keys != NULL) {
-		if (cli_keytab_load_opendkim(&c->ks, c->odkim_keys,
-		    c->odkim_signing, &c->kt, &ex) != 0)
+		if (cli_keys_table(&c->ks, c->odkim_keys, c->odkim_signing,
+		    &ex) != 0)
 			goto fail;
 		c->have_kt = 1;
 	}
-	if (c->have_kt && c->kt.n == 0)
+	if (c->have_kt && vouch_keytab_count(c->ks.t) == 0)
 		cli_err(path, "warning: the key table is empty: nothing will "
 		    "be signed");
 	if (c->sign_headers != NULL) {
@@ -392,10 +390,13 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 		struct vouch_error err = { 0 };
 
 		/* let the signer judge the list once, now */
-		if (c->have_kt && c->kt.n > 0) {
-			p.domain = c->kt.e[0].domain;
-			p.selector = c->kt.e[0].selector;
-			p.key = c->kt.e[0].key;
+		if (c->have_kt && vouch_keytab_count(c->ks.t) > 0) {
+			const struct vouch_keytab_entry *e0 =
+			    vouch_keytab_entry(c->ks.t, 0);
+
+			p.domain = e0->domain;
+			p.selector = e0->selector;
+			p.key = e0->key;
 			p.headers = c->sign_headers;
 			if (vouch_dkim_signer_new(&p, 1, &s, &err) != VOUCH_OK) {
 				cli_err(path, "sign-headers: %s", err.message);
@@ -442,12 +443,11 @@ vm_conf_explain(const struct vm_conf *c, const char *sender)
 	printf("\nsign-authenticated %s\ndmarc-reject %s\non-temperror %s\n",
 	    c->sign_auth ? "yes" : "no", c->dmarc_reject ? "yes" : "no",
 	    c->on_temperror == VM_TEMPFAIL ? "tempfail" : "accept");
-	printf("keys %d loaded, %zu key table entries\n", c->ks.n,
-	    c->have_kt ? c->kt.n : 0);
+	printf("keys %zu loaded, %zu key table entries\n",
+	    vouch_keytab_nkeys(c->ks.t), vouch_keytab_count(c->ks.t));
 	if (sender != NULL) {
-		const struct cli_keytab_ent *e[16];
-		size_t n = c->have_kt ? cli_keytab_lookup(&c->kt, sender, e,
-		    16) : 0, j;
+		const struct vouch_keytab_entry *e[16];
+		size_t n = vouch_keytab_lookup(c->ks.t, sender, e, 16), j;
 
 		if (n == 0)
 			printf("sender %s: no key matches: mail from it is not "

@@ -10,5 +10,6 @@
 #include <vouch/dmarc.h>
 #include <vouch/auth.h>
 #include <vouch/ar.h>
+#include <vouch/keys.h>
 
 #endif
