@@ -619,3 +619,24 @@ vouch__arc_clear(struct arc_chain *c)
 	}
 	memset(c, 0, sizeof(*c));
 }
+
+struct arc_chain *
+vouch__arc_new(void)
+{
+	return calloc(1, sizeof(struct arc_chain));
+}
+
+const struct vouch_arc_verdict *
+vouch__arc_verdict(const struct arc_chain *c)
+{
+	return &c->pub;
+}
+
+void
+vouch__arc_free(struct arc_chain *c)
+{
+	if (c == NULL)
+		return;
+	vouch__arc_clear(c);
+	free(c);
+}

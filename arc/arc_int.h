@@ -25,11 +25,7 @@ struct arc_chain {
 	int last_cv_fail;		/* the newest AS says cv=fail */
 };
 
-/* From the verifier's header hook: find the sets, ask body hashes. */
-void vouch__arc_collect(struct arc_chain *c, struct vouch_dkim_verifier *v);
-/* After the verifier finished: the chain's verdict in c->pub. */
-void vouch__arc_validate(struct arc_chain *c, struct vouch_dkim_verifier *v,
-    struct vouch_dkim_ctx *ctx);
+#include "arc_auth.h"
 void vouch__arc_clear(struct arc_chain *c);
 /* cv= of an ARC-Seal: 0 none, 1 pass, 2 fail, -1 missing or bad. */
 int vouch__arc_cv(const struct dkim_field *as);

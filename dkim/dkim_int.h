@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "dkim_auth.h"
 
 #include <openssl/evp.h>
 
@@ -219,22 +220,11 @@ int vouch__dkim_body_hasher(struct vouch_dkim_verifier *v,
     enum vouch_dkim_canon c, uint64_t l);
 const unsigned char *vouch__dkim_body_digest(
     const struct vouch_dkim_verifier *v, int i, uint64_t *total);
-/* fn runs once the header section is complete, before the body. */
-void vouch__dkim_verifier_on_header(struct vouch_dkim_verifier *v,
-    void (*fn)(void *arg, struct vouch_dkim_verifier *v), void *arg);
 
 /* The parsed message of a verifier (after finish). */
 const struct dkim_msg *vouch__dkim_verifier_msg(
     const struct vouch_dkim_verifier *v);
 
-struct vhdr;
-/* Append the dkim method of one signature to an Authentication-Results
- * field (RFC 8601 2.7.1, RFC 6008). */
-void vouch__dkim_ar(struct vhdr *h, const struct vouch_dkim_sig *g);
 
-/* The message was cut at limit bytes (a caller's size bound): every
- * signature is permerror "message too large", none is checked. */
-struct vouch_dkim_verifier;
-void vouch__dkim_verifier_cut(struct vouch_dkim_verifier *v, uint64_t limit);
 
 #endif

@@ -1187,3 +1187,35 @@ vouch_date_parse(const char *text)
 {
 	return vouch__rfc5322_date(text, strlen(text));
 }
+
+size_t
+vouch__dkim_verifier_field(const struct vouch_dkim_verifier *v,
+    const char *name, const unsigned char **value, size_t *len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v->msg.nfields; i++)
+		if (dkim_field_is(&v->msg.fields[i], name) && n++ == 0 &&
+		    value != NULL)
+			*value = dkim_field_value(&v->msg.fields[i], len);
+	return n;
+}
+
+int
+vouch__dkim_verifier_has_prefix(const struct vouch_dkim_verifier *v,
+    const char *prefix)
+{
+	size_t i, k = strlen(prefix);
+
+	for (i = 0; i < v->msg.nfields; i++)
+		if (v->msg.fields[i].namelen > k && vouch__memcaseeq((const
+		    char *)v->msg.fields[i].raw, prefix, k))
+			return 1;
+	return 0;
+}
+
+const char *
+vouch__dkim_verifier_malformed(const struct vouch_dkim_verifier *v)
+{
+	return v->msg.error;
+}

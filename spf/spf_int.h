@@ -7,9 +7,7 @@
 #include <vouch/spf.h>
 #include "common/buf.h"
 
-struct vhdr;
-/* Append the spf method of an Authentication-Results field. */
-void vouch__spf_ar(struct vhdr *h, const struct vouch_spf_verdict *v);
+#include "spf_auth.h"
 
 #define VOUCH_SPF_MAX_DOMAIN 253	/* RFC 7208 7.3 */
 #define VOUCH_SPF_MAX_EXPANSION 8192	/* bound on one macro expansion */
