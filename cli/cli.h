@@ -135,6 +135,11 @@ struct cli_keysel {
 int cli_key_table(struct cli_keys *ks, const char *table, const char *from,
     struct cli_keysel *sel, size_t max, size_t *n, int *ex);
 
+/* vouch verify --add-header (cmd_verify_hdr.c): the exit status. */
+int cli_verify_add_header(struct vouch_auth_ctx *actx,
+    const struct vouch_auth_conn *conn, const char *path, size_t max,
+    const char *output);
+
 int cmd_dns(int argc, char **argv);
 int cmd_spf(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

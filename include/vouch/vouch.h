@@ -11,5 +11,6 @@
 #include <vouch/auth.h>
 #include <vouch/ar.h>
 #include <vouch/keys.h>
+#include <vouch/archive.h>
 
 #endif
