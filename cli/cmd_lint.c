@@ -62,6 +62,8 @@ print_json(const struct vouch_lint *l)
 		json_str(f->message);
 		printf(",\"spec\":");
 		json_str(f->spec);
+		printf(",\"record\":");
+		json_str(f->record);
 		printf("}");
 	}
 	vouch_lint_summary(l, &e, &w, &n);
@@ -87,6 +89,8 @@ print_text(const struct vouch_lint *l, int tree)
 		if (f->spec != NULL)
 			printf(" (%s)", f->spec);
 		putchar('\n');
+		if (f->record != NULL)
+			printf("    in: \"%s\"\n", f->record);
 	}
 	if (tree && vouch_lint_spf_counts(l, &lk, &vd))
 		printf("\n%s\n", vouch_lint_spf_tree(l));

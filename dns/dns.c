@@ -388,6 +388,12 @@ vouch_dns_record_to(struct vouch_dns *d, const char *path,
 }
 
 int
+vouch_dns_is_live(const struct vouch_dns *d)
+{
+	return d != NULL && d->live != NULL && !d->offline;
+}
+
+int
 vouch_dns_is_recording(const struct vouch_dns *d)
 {
 	return d != NULL && d->rec != NULL;

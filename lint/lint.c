@@ -51,11 +51,53 @@ vouch_lint_free(struct vouch_lint *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->f[i].name);
 		free(l->f[i].message);
+		free(l->f[i].record);
 	}
 	free(l->f);
 	vbuf_clear(&l->checked);
 	vbuf_clear(&l->tree);
 	free(l);
+}
+
+void
+lint_record_begin(struct vouch_lint *l, const char *txt, size_t len,
+    const char **prev, size_t *prevlen)
+{
+	*prev = l->cur;
+	*prevlen = l->curlen;
+	l->cur = txt;
+	l->curlen = len;
+}
+
+void
+lint_record_end(struct vouch_lint *l, const char *prev, size_t prevlen)
+{
+	l->cur = prev;
+	l->curlen = prevlen;
+}
+
+/* The record a finding quotes: at most 400 bytes, control bytes and
+ * non-ASCII as \xNN (it came from DNS or a zone file). */
+static char *
+quote_record(const char *p, size_t n)
+{
+	struct vbuf b;
+	size_t i;
+
+	if (p == NULL)
+		return NULL;
+	vbuf_init(&b, 4096);
+	for (i = 0; i < n && i < 400; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			vbuf_printf(&b, "\\x%02x", c);
+		else
+			vbuf_addc(&b, c);
+	}
+	if (n > 400)
+		vbuf_adds(&b, "...");
+	return vbuf_take(&b, NULL);
 }
 
 void
@@ -92,6 +134,8 @@ lint_add(struct vouch_lint *l, enum vouch_lint_severity sev, const char *rule,
 		free(f->name);
 		return;
 	}
+	f->record = quote_record(l->cur, l->curlen);
+	f->pub.record = f->record;
 	f->pub.severity = sev;
 	f->pub.rule = rule;
 	f->pub.name = f->name;
@@ -371,6 +415,44 @@ zone_record(struct vouch_lint *l, struct zwalk *w, const struct zrec *r)
 	}
 }
 
+/*
+ * A CNAME or MX target written without its final dot gets the origin
+ * appended: "u1.wl.sendgrid.net" in acme.example becomes
+ * u1.wl.sendgrid.net.acme.example, which exists nowhere.  Said when what
+ * comes before the origin already ends in a generic top-level domain.
+ */
+static void
+zone_target_dot(struct vouch_lint *l, const struct zrec *r, const char *org)
+{
+	static const char *tlds[] = { "com", "net", "org", "io", "info",
+	    "biz", "co", "app", "dev", "cloud", "email", "edu", "gov", NULL };
+	const char *t = strrchr(r->data, ' '), *last;	/* MX: "PREF NAME" */
+	size_t tl, ol = strlen(org), k;
+
+	t = t != NULL ? t + 1 : r->data;
+	tl = strlen(t);
+	if (tl > 0 && t[tl - 1] == '.')
+		tl--;
+	if (tl <= ol + 1 || t[tl - ol - 1] != '.' ||
+	    !vouch__memcaseeq(t + tl - ol, org, ol))
+		return;
+	/* the part before the origin, and its last label */
+	tl -= ol + 1;
+	for (last = t + tl; last > t && last[-1] != '.'; last--)
+		;
+	if (last == t)
+		return;	/* one label: a name inside the zone, as meant */
+	for (k = 0; tlds[k] != NULL; k++)
+		if ((size_t)(t + tl - last) == strlen(tlds[k]) &&
+		    vouch__memcaseeq(last, tlds[k], strlen(tlds[k])))
+			lint_add(l, VOUCH_LINT_WARNING, "zone-target-no-dot",
+			    r->name, "RFC 1035 5.1", -1, "%s target %.*s is "
+			    "under this zone (missing trailing dot?): write "
+			    "%.*s. to point outside it",
+			    r->type == VOUCH_DNS_MX ? "MX" : "CNAME",
+			    (int)(tl + ol + 1), t, (int)tl, t);
+}
+
 enum vouch_status
 vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
     struct vouch_error *err)
@@ -382,7 +464,8 @@ vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
 	unsigned int spf_lookups = 0, spf_voids = 0;
 	int have_spf = 0;
 
-	if ((st = vouch_dns_zone_foreach(path, origin, collect, &w, err)) !=
+	if ((st = lint_zone_text(l, path, err)) != VOUCH_OK ||
+	    (st = vouch_dns_zone_foreach(path, origin, collect, &w, err)) !=
 	    VOUCH_OK)
 		goto out;
 	if ((st = vouch_dns_load_zone(l->dns, path, origin,
@@ -391,9 +474,13 @@ vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
 		goto out;
 	org = origin != NULL ? vouch__name_norm(origin) :
 	    vouch_dns_zone_origin(path, NULL);
-	for (i = 0; i < w.n; i++)
+	for (i = 0; i < w.n; i++) {
 		if (w.r[i].type == VOUCH_DNS_CNAME)
 			zone_cname(l, &w.r[i]);
+		if (org != NULL && (w.r[i].type == VOUCH_DNS_CNAME ||
+		    w.r[i].type == VOUCH_DNS_MX))
+			zone_target_dot(l, &w.r[i], org);
+	}
 	for (i = 0; i < w.n; i++)
 		if (w.r[i].type == VOUCH_DNS_TXT) {
 			int had = l->have_spf;

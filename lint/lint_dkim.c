@@ -59,8 +59,8 @@ check_tags(struct vouch_lint *l, const char *name, const struct dkim_tags *t)
 	}
 }
 
-void
-lint_dkim_record(struct vouch_lint *l, const char *name, const char *txt,
+static void
+lint_dkim_record_body(struct vouch_lint *l, const char *name, const char *txt,
     size_t len, size_t longest, const struct vouch_dkim_key *key)
 {
 	struct dkim_tags tags;
@@ -87,10 +87,18 @@ lint_dkim_record(struct vouch_lint *l, const char *name, const char *txt,
 		    strstr(why, "not a key for email") != NULL ?
 		    NULL : "dkim-bad-key";
 
+		int pasted = rule != NULL && (strcmp(rule, "dkim-bad-base64") ==
+		    0 || strcmp(rule, "dkim-bad-key") == 0 ||
+		    strcmp(rule, "dkim-ed25519-key-size") == 0);
+
 		if (rule != NULL)
 			lint_add(l, VOUCH_LINT_ERROR, rule, name,
 			    strcmp(rule, "dkim-ed25519-key-size") == 0 ?
-			    "RFC 8463 4.2" : "RFC 6376 3.6.1", -1, "%s", why);
+			    "RFC 8463 4.2" : "RFC 6376 3.6.1", -1, "%s%s", why,
+			    pasted ? " (the usual cause: the key was truncated, "
+			    "or split badly into strings, when it was pasted; "
+			    "copy p= again from the .txt file vouch keygen or "
+			    "the provider gave)" : "");
 		return;
 	}
 	if (pk.revoked) {
@@ -174,4 +182,16 @@ vouch_lint_dkim(struct vouch_lint *l, const char *selector,
 	}
 	vouch_dns_answer_free(a);
 	return VOUCH_OK;
+}
+
+void
+lint_dkim_record(struct vouch_lint *l, const char *name, const char *txt,
+    size_t len, size_t longest, const struct vouch_dkim_key *key)
+{
+	const char *prev;
+	size_t prevlen;
+
+	lint_record_begin(l, txt, len, &prev, &prevlen);
+	lint_dkim_record_body(l, name, txt, len, longest, key);
+	lint_record_end(l, prev, prevlen);
 }

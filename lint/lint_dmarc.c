@@ -116,8 +116,8 @@ check_uris(struct vouch_lint *l, const char *name, const char *domain,
 	}
 }
 
-void
-lint_dmarc_record(struct vouch_lint *l, const char *name, const char *domain,
+static void
+lint_dmarc_record_body(struct vouch_lint *l, const char *name, const char *domain,
     const char *txt, size_t len, size_t longest)
 {
 	struct dkim_tags t;
@@ -151,6 +151,23 @@ lint_dmarc_record(struct vouch_lint *l, const char *name, const char *domain,
 		lint_add(l, VOUCH_LINT_WARNING, "dmarc-none-without-rua", name,
 		    "RFC 9989 4.7", -1, "p=none without rua=: a monitoring "
 		    "policy that asks for no reports tells you nothing");
+	if ((g = dkim_tags_get(&t, "p")) != NULL && eq(g, "none") &&
+	    dkim_tags_get(&t, "rua") != NULL)
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-monitoring", name,
+		    "RFC 9989 4.7", -1, "p=none: monitoring only; reports "
+		    "arrive, nothing is held back.  Next: once the reports show "
+		    "every source of your mail aligned, p=quarantine, then "
+		    "p=reject");
+	if ((g = dkim_tags_get(&t, "p")) != NULL && !eq(g, "none") &&
+	    dkim_tags_get(&t, "rua") == NULL)
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-no-rua", name,
+		    "RFC 9989 4.7", -1, "no rua=: nobody sends you aggregate "
+		    "reports, so mail your policy refuses goes unseen");
+	if (dkim_tags_get(&t, "ruf") != NULL)
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-ruf-rarely-sent", name,
+		    "RFC 7489 7.3", -1, "ruf=: failure reports are rarely sent "
+		    "(most large receivers never send them, for privacy); rely "
+		    "on rua= aggregate reports");
 	if ((g = dkim_tags_get(&t, "p")) == NULL)
 		lint_add(l, VOUCH_LINT_ERROR, "dmarc-no-policy", name,
 		    "RFC 7489 6.3", -1, "p= is required");
@@ -307,4 +324,16 @@ vouch_lint_dmarc(struct vouch_lint *l, const char *domain, const char *record,
 	vouch_dns_answer_free(a);
 	free(d);
 	return VOUCH_OK;
+}
+
+void
+lint_dmarc_record(struct vouch_lint *l, const char *name, const char *domain,
+    const char *txt, size_t len, size_t longest)
+{
+	const char *prev;
+	size_t prevlen;
+
+	lint_record_begin(l, txt, len, &prev, &prevlen);
+	lint_dmarc_record_body(l, name, domain, txt, len, longest);
+	lint_record_end(l, prev, prevlen);
 }

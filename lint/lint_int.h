@@ -11,7 +11,7 @@
 
 struct finding {
 	struct vouch_lint_finding pub;
-	char *name, *message;
+	char *name, *message, *record;
 };
 
 struct vouch_lint {
@@ -24,7 +24,14 @@ struct vouch_lint {
 	struct vbuf tree;
 	struct vbuf checked;	/* "SPF example.com, DKIM s1, ..." */
 	size_t nchecked;
+	const char *cur;	/* the record being linted: findings quote it */
+	size_t curlen;
 };
+
+/* Findings added until the matching lint_record_end() quote txt. */
+void lint_record_begin(struct vouch_lint *l, const char *txt, size_t len,
+    const char **prev, size_t *prevlen);
+void lint_record_end(struct vouch_lint *l, const char *prev, size_t prevlen);
 
 /* Note a record that was linted, for the summary. */
 void lint_checked(struct vouch_lint *l, const char *kind, const char *name,
@@ -49,5 +56,11 @@ void lint_dmarc_record(struct vouch_lint *l, const char *name,
  * one string: it must be split when published).  rule is static. */
 void lint_string_lengths(struct vouch_lint *l, const char *rule,
     const char *name, size_t len, size_t longest, int given);
+
+/* The zone file read as a DNS server would (lint_zonetext.c): refuses
+ * (VOUCH_E_SYNTAX, err naming file:line) what a server refuses, and adds
+ * findings for TXT records written without quotes. */
+enum vouch_status lint_zone_text(struct vouch_lint *l, const char *path,
+    struct vouch_error *err);
 
 #endif

@@ -27,6 +27,23 @@ struct walk {
 };
 
 /* A copy of the v=spf1 record of domain (malloc'd), or NULL. */
+/* SPF records every mail provider's customers include: a resolver that
+ * finds none of them is the one that is wrong. */
+static int
+well_known(const char *domain)
+{
+	static const char *names[] = { "_spf.google.com",
+	    "spf.protection.outlook.com", "sendgrid.net", "mailgun.org",
+	    "amazonses.com", "_spf.salesforce.com", "servers.mcsv.net",
+	    "spf.mandrillapp.com", "_spf.mx.cloudflare.net", NULL };
+	size_t i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (vouch__strcaseeq(domain, names[i]))
+			return 1;
+	return 0;
+}
+
 static char *
 answer_txt_spf(struct walk *w, const char *domain, size_t *len, int *count,
     int *temp)
@@ -289,7 +306,8 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 	struct vouch_error err = { 0 };
 	unsigned int cost = 0;
 	int count = 1, temp = 0;
-	size_t i;
+	size_t i, prevlen;
+	const char *prev;
 	char *copy;
 
 	if (txt == NULL) {
@@ -300,6 +318,14 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 			w->note = "DNS failure";
 			return 0;
 		}
+		if (copy == NULL && w->depth > 0 && well_known(domain) &&
+		    vouch_dns_is_live(w->l->dns))
+			lint_add(w->l, VOUCH_LINT_WARNING, "resolver-suspect",
+			    domain, "RFC 7208 5.2", -1, "the resolver says %s "
+			    "has no SPF record, but that provider publishes one "
+			    "for its customers: the resolver, not your zone, "
+			    "looks wrong (filtering or broken?); try another "
+			    "with --dns-server", domain);
 		if (copy == NULL) {
 			lint_add(w->l, VOUCH_LINT_ERROR, w->depth == 0 ?
 			    "spf-no-record" : "spf-include-no-record",
@@ -323,6 +349,7 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 	}
 	if ((txt = copy) == NULL)
 		return 0;
+	lint_record_begin(w->l, txt, len, &prev, &prevlen);
 	if (spf_record_parse(txt, len, &r, &err) != VOUCH_OK) {
 		int macro = err.offset >= 0 && (size_t)err.offset < len &&
 		    memchr(txt + err.offset, '%', strcspn(txt + err.offset,
@@ -337,6 +364,7 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 		    err.message);
 		w->note = "syntax error";
 		*bad = 1;
+		lint_record_end(w->l, prev, prevlen);
 		free(copy);
 		return 0;
 	}
@@ -378,6 +406,7 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 	}
 	w->depth--;
 	spf_record_clear(&r);
+	lint_record_end(w->l, prev, prevlen);
 	free(copy);
 	return cost;
 }

@@ -134,4 +134,25 @@ expect_exit 64 "lint without a kind" "$VOUCH" lint
 expect_exit 64 "lint spf without domain" "$VOUCH" lint spf
 expect_exit 66 "missing zone file" "$VOUCH" lint zone /nonexistent.zone
 expect_exit 78 "unreadable --key" "$VOUCH" lint dkim k1 x.example --dns-zone "$tmp/k.zone" --key /nonexistent.key
+# what a DNS admin hits pasting records (testdata/lint/pasted.zone)
+P="$top_srcdir/testdata/lint/pasted.zone"
+expect_exit 1 "lint zone: pasted mistakes are errors" "$VOUCH" lint zone "$P" --dns-zone "$top_srcdir/testdata/lint/providers.zone"
+expect_grep 'error txt-unquoted pasted.example: .*pasted.zone:9: this SPF record is split into 3 strings without spaces (it is not quoted): receivers read "v=spf1include:sendgrid.net-all"; quote it: "v=spf1 include:sendgrid.net -all"' "$tmp/out" \
+	"an unquoted SPF record: what receivers read, and the quoted form"
+expect_grep "error txt-unquoted _dmarc.pasted.example: .*:11: this DMARC record is not quoted, and a ';' outside quotes starts a comment" "$tmp/out" \
+	"an unquoted DMARC record: the ';' starts a comment"
+expect_grep 'warning zone-target-no-dot em123.pasted.example: CNAME target u123.wl.sendgrid.net.pasted.example is under this zone (missing trailing dot?)' "$tmp/out" \
+	"a CNAME target without its final dot"
+expect_grep 'warning zone-target-no-dot pasted.example: MX target mx1.mailhost.com.pasted.example' "$tmp/out" \
+	"an MX target without its final dot"
+expect_grep 'error dkim-bad-key s1._domainkey.pasted.example: .*the usual cause: the key was truncated, or split badly' "$tmp/out" \
+	"a truncated DKIM key: the usual cause said"
+expect_grep 'info dmarc-monitoring _dmarc.sub.pasted.example: p=none: monitoring only.*Next: .*p=quarantine, then p=reject' "$tmp/out" \
+	"p=none with rua=: monitoring only, and what comes next"
+expect_grep 'info dmarc-ruf-rarely-sent' "$tmp/out" "ruf= is rarely honoured"
+expect_grep '^    in: "v=DMARC1; p=none; rua=mailto:d@sub.pasted.example; ruf=' "$tmp/out" "each finding quotes its record"
+grep -q 'in: "v=spf1 -all"' "$tmp/out" && not_ok "a record quoted for the wrong finding" || ok "no record quoted where none applies"
+expect_exit 0 "json: findings carry the record" sh -c "\"$VOUCH\" lint zone '$P' --dns-zone '$top_srcdir/testdata/lint/providers.zone' --format json | $PY -c 'import json,sys; d=json.load(sys.stdin); r=[f[\"record\"] for f in d[\"findings\"] if f[\"rule\"]==\"dkim-bad-key\"]; sys.exit(0 if r and r[0].startswith(\"v=DKIM1; k=rsa; p=MIIB\") else 1)'"
+expect_exit 65 "lint zone refuses a quote left open (as nsd-checkzone does)" "$VOUCH" lint zone "$top_srcdir/testdata/lint/open-quote.zone"
+expect_grep 'open-quote.zone:6: a quoted string is not closed on its line' "$tmp/err" "it names the file and line"
 finish

@@ -9,8 +9,11 @@ if [ ! -x "$NSD" ]; then
 	exit 77
 fi
 port=$(free_port)
+# a resolver that says a provider's SPF name does not exist (a filtering
+# or broken one): NSD serving an empty google.com
+printf '$ORIGIN google.com.\n@ 300 IN SOA ns hostmaster 1 3600 600 86400 300\n@ 300 IN NS ns\nns 300 IN A 127.0.0.1\n' > "$tmp/google.zone"
 sh "$top_srcdir/tests/nsd_start.sh" "$tmp/nsd" "$port" \
-	"$ZONES/live.test.zone:live.test" || { echo "FAIL: nsd did not start"; exit 1; }
+	"$ZONES/live.test.zone:live.test" "$tmp/google.zone:google.com" || { echo "FAIL: nsd did not start"; exit 1; }
 trap 'kill $(cat "$tmp/nsd/nsd.pid" 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
 i=0
 until "$VOUCH" dns TXT live.test --dns-server "127.0.0.1:$port" --dns-timeout 1 >/dev/null 2>&1; do
@@ -34,6 +37,10 @@ expect_exit 0 "MX live" "$VOUCH" dns MX mx.live.test $S
 expect_grep '^5 ns.live.test$' "$tmp/out" "MX preference and name"
 expect_exit 0 "SPF over live DNS" "$VOUCH" spf --ip 192.0.2.7 --mail-from a@live.test $S
 expect_exit 75 "REFUSED for a zone it does not serve is temporary" "$VOUCH" dns TXT example.org $S
+# lint through a resolver that answers NXDOMAIN for a provider's SPF name
+"$VOUCH" lint spf --record 'v=spf1 include:_spf.google.com -all' --domain live.test $S > "$tmp/lint.txt" 2>&1
+expect_grep 'resolver-suspect _spf.google.com: the resolver says _spf.google.com has no SPF record' "$tmp/lint.txt" \
+	"lint: NXDOMAIN for a well-known provider blames the resolver, not the zone"
 
 # DNS snapshots: verify an archive live while the keys exist, recording
 # every answer; replay it later, offline, with the server gone

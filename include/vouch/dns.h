@@ -181,6 +181,8 @@ VOUCH_EXPORT enum vouch_status vouch_dns_record_to(struct vouch_dns *dns,
  * every key a message names, even for a signature today's policy refuses,
  * so that the snapshot holds it. */
 VOUCH_EXPORT int vouch_dns_is_recording(const struct vouch_dns *dns);
+/* Do names outside the loaded zone files go to a live resolver? */
+VOUCH_EXPORT int vouch_dns_is_live(const struct vouch_dns *dns);
 /*
  * A TXT record as a master-file line, "owner. IN TXT ( "..." "..." )\n",
  * strings of at most 250 bytes, every byte of owner and text escaped as

@@ -29,6 +29,8 @@ struct vouch_lint_finding {
 	const char *message;
 	const char *spec;	/* "RFC 7208 4.6.4" */
 	long offset;		/* byte offset in the record, -1 if none */
+	const char *record;	/* the record text the finding is about, with
+				 * control bytes as \xNN; NULL if none */
 };
 
 struct vouch_lint;
