@@ -252,6 +252,25 @@ free_opts(struct sign_opts *o)
 	cli_keys_clear(&o->ks);
 }
 
+/* A signature whose d= is not aligned with the From domain is no help to
+ * DMARC (RFC 7489 3.1.1): still made, and said. */
+static void
+warn_unaligned(const struct sign_opts *o, const struct vouch_dkim_signer *s,
+    const struct vouch_dkim_sign_params *p, size_t n)
+{
+	const char *from = vouch_dkim_signer_from(s), *at;
+	size_t i;
+
+	if (from == NULL || (at = strrchr(from, '@')) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (!vouch_dmarc_relaxed_aligned(p[i].domain, at + 1))
+			cli_err(o->name, "warning: d=%s is not aligned with the "
+			    "From domain %s: the signature does not help DMARC "
+			    "(sign with a key of %s or a parent of it)",
+			    p[i].domain, at + 1, at + 1);
+}
+
 int
 cmd_sign(int argc, char **argv)
 {
@@ -361,6 +380,7 @@ cmd_sign(int argc, char **argv)
 			    cli_exit_for(err.status);
 			goto out;
 		}
+		warn_unaligned(&o, signer, p, n);
 	} else if (!from_table) {
 		ex = EX_SOFTWARE;
 		goto out;

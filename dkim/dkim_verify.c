@@ -1171,10 +1171,14 @@ vouch_dkim_sig_json(const struct vouch_dkim_sig *g)
 		    vouch_dkim_result_name(g->result));
 	if (st == VOUCH_OK)
 		st = vouch__json_cstr(&b, g->reason);
+	/* null when no key was read (never a size of 0) */
+	if (st == VOUCH_OK && g->key_bits > 0)
+		st = vbuf_printf(&b, ",\"key_bits\":%u", g->key_bits);
+	else if (st == VOUCH_OK)
+		st = vbuf_adds(&b, ",\"key_bits\":null");
 	if (st == VOUCH_OK)
-		st = vbuf_printf(&b, ",\"key_bits\":%u,\"testing\":%s,"
-		    "\"legacy\":%s}", g->key_bits, g->testing ? "true" : "false",
-		    g->legacy ? "true" : "false");
+		st = vbuf_printf(&b, ",\"testing\":%s,\"legacy\":%s}",
+		    g->testing ? "true" : "false", g->legacy ? "true" : "false");
 	if (st != VOUCH_OK) {
 		vbuf_clear(&b);
 		return NULL;

@@ -20,6 +20,7 @@
 #include "dmarc_int.h"
 #include "dkim/dkim_int.h"
 #include "common/util.h"
+#include "common/domain.h"
 
 const char *
 vouch_dmarc_result_name(enum vouch_dmarc_result r)
@@ -254,6 +255,41 @@ psl_org(const struct vouch_dmarc_psl *list, const char *domain)
 	(void)list;
 #endif
 	return strdup(domain);
+}
+
+/* one a parent of the other (or the same), at a label boundary */
+static int
+parent_or_child(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	const char *l = na >= nb ? a : b, *s = na >= nb ? b : a;
+	size_t nl = na >= nb ? na : nb, ns = na >= nb ? nb : na;
+
+	return strcasecmp(l + nl - ns, s) == 0 && (nl == ns ||
+	    l[nl - ns - 1] == '.');
+}
+
+int
+vouch_dmarc_relaxed_aligned(const char *sig_domain, const char *from_domain)
+{
+	char *a = NULL, *b = NULL, *oa = NULL, *ob = NULL;
+	int r = 0;
+
+	if (vouch__domain_alabel(sig_domain, &a) != VOUCH_OK ||
+	    vouch__domain_alabel(from_domain, &b) != VOUCH_OK)
+		goto out;
+	if (parent_or_child(a, b)) {
+		r = 1;
+		goto out;
+	}
+	if ((oa = psl_org(NULL, a)) != NULL && (ob = psl_org(NULL, b)) != NULL)
+		r = strcasecmp(oa, ob) == 0;
+out:
+	free(a);
+	free(b);
+	free(oa);
+	free(ob);
+	return r;
 }
 
 enum vouch_status

@@ -144,4 +144,14 @@ cat other.eml | "$VOUCH" sign --key-table table > piped-table.eml && cmp -s pipe
 printf 'From alice@example.org Mon Nov  2 10:00:00 2026\nFrom: a@example.org\nSubject: x\n\nbody\n' > mboxline.eml
 check_fail 65 "a message starting with an mbox From line is refused" "$VOUCH" sign -d example.org -s ed -k ed.private mboxline.eml
 grep -q "mbox 'From ' line" "$tmp/ferr" && ok "and the error says why" || not_ok "mbox From line message: $(cat "$tmp/ferr")"
+# a d= that does not align with the From domain: signed, and said
+M="$top_srcdir/testdata/messages/unsigned.eml"	# From: alice@dkim.example
+"$VOUCH" sign -d other.example -s ed -k ed.private "$M" > "$tmp/s.eml" 2> "$tmp/e"
+grep -q '^DKIM-Signature:' "$tmp/s.eml" && grep -q 'warning: d=other.example is not aligned with the From domain dkim.example' "$tmp/e" &&
+	ok "sign: an unaligned d= is signed with a warning" || not_ok "unaligned d=: $(cat "$tmp/e")"
+"$VOUCH" sign -d dkim.example -s ed -k ed.private "$M" > /dev/null 2> "$tmp/e"
+[ ! -s "$tmp/e" ] && ok "sign: an aligned d= says nothing" || not_ok "aligned d= warned: $(cat "$tmp/e")"
+sed 's/^From: Alice <alice@dkim.example>/From: Alice <alice@news.dkim.example>/' "$M" > "$tmp/sub.eml"
+"$VOUCH" sign -d dkim.example -s ed -k ed.private "$tmp/sub.eml" > /dev/null 2> "$tmp/e"
+[ ! -s "$tmp/e" ] && ok "sign: a parent d= is aligned (relaxed)" || not_ok "parent d= warned: $(cat "$tmp/e")"
 finish

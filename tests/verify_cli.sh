@@ -123,4 +123,9 @@ sed 's/^\([^ ]*\) \(.*\)$/\1. 300 IN TXT "\2"/' "$R/keys.txt" > "$tmp/rfc8463.zo
 expect_exit 0 "RFC 8463 message verifies" "$VOUCH" verify --dns-zone "$tmp/rfc8463.zone" "$R/message.eml"
 n=$(grep -o 'dkim=pass' "$tmp/out" | wc -l)
 [ "$n" = 2 ] && ok "both RFC 8463 signatures pass" || not_ok "both RFC 8463 signatures pass ($n)"
+# key_bits: the key's size, null when no key was read
+"$VOUCH" verify --dns-zone "$ZONES/dkim.example.zone" --format json "$top_srcdir/testdata/messages/dkim-key-not-found.eml" > "$tmp/kb.json"
+grep -q '"key_bits":null' "$tmp/kb.json" && ok "json: key_bits null when no key was fetched" || not_ok "key_bits: $(cat "$tmp/kb.json")"
+"$VOUCH" verify --dns-zone "$ZONES/dkim.example.zone" --at 1790000300 --format json "$top_srcdir/testdata/messages/dkim-pass-ed25519.eml" > "$tmp/kb.json"
+grep -q '"key_bits":256' "$tmp/kb.json" && ok "json: key_bits of a key read" || not_ok "key_bits: $(cat "$tmp/kb.json")"
 finish

@@ -123,6 +123,16 @@ VOUCH_EXPORT const char *vouch_dmarc_policy_name(enum vouch_dmarc_policy p);
 VOUCH_EXPORT int vouch_dmarc_from_domains(const char *value, size_t len,
     char **doms, int max);
 
+/*
+ * Would a DKIM signature with d=sig_domain align with the From domain
+ * under relaxed alignment (RFC 7489 3.1.1): the same organizational
+ * domain by the Public Suffix List (without libpsl: one a parent of the
+ * other)?  Both compared as A-labels.  For signers, before any DNS: the
+ * receiver's tree walk (RFC 9989) can only agree or be stricter.
+ */
+VOUCH_EXPORT int vouch_dmarc_relaxed_aligned(const char *sig_domain,
+    const char *from_domain);
+
 #ifdef __cplusplus
 }
 #endif
