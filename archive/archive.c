@@ -43,6 +43,13 @@ vouch_archive_set_jobs(struct vouch_archive *a, unsigned int jobs)
 }
 
 void
+vouch_archive_set_mbox_format(struct vouch_archive *a,
+    enum vouch_mbox_format format)
+{
+	a->mbox_format = format;
+}
+
+void
 vouch_archive_set_discard(struct vouch_archive *a,
     void (*discard)(void *arg, void *kept))
 {
@@ -91,12 +98,103 @@ item_clear(struct item *it)
 	it->own = NULL;
 }
 
+/* One verification of data read as how says ">From " lines are: the
+ * finished verdict, or NULL (it->m.error says why). */
+static struct vouch_auth *
+verify_as(struct vouch_archive *a, struct item *it, const char *how)
+{
+	struct vouch_auth *au = NULL;
+	enum vouch_status st;
+
+	if (vouch_auth_new(a->actx, &a->conn, &au) != VOUCH_OK) {
+		it->m.error = VOUCH_E_NOMEM;
+		it->m.error_text = "out of memory";
+		return NULL;
+	}
+	if (strcmp(how, "mboxrd") == 0)
+		vouch_auth_feed_mboxrd(au, it->m.data, it->m.len);
+	else if (strcmp(how, "mboxo") == 0)
+		vouch_auth_feed_mboxo(au, it->m.data, it->m.len);
+	else
+		vouch_auth_feed(au, it->m.data, it->m.len);
+	if (it->m.too_large)
+		vouch_auth_mark_too_large(au, a->max_msg);
+	if ((st = vouch_auth_finish(au, NULL)) != VOUCH_OK) {
+		it->m.error = st;
+		it->m.error_text = vouch_strerror(st);
+		vouch_auth_free(au);
+		return NULL;
+	}
+	return au;
+}
+
+/* Did a signature fail on its body hash (the body read differently)? */
+static int
+body_hash_failed(const struct vouch_auth *au)
+{
+	size_t i;
+
+	for (i = 0; i < vouch_auth_dkim_count(au); i++) {
+		const struct vouch_dkim_sig *g = vouch_auth_dkim_sig(au, i);
+
+		if (g->result == VOUCH_DKIM_FAIL &&
+		    strncmp(g->reason, "body hash mismatch", 18) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* How an mbox message's ">From " lines are read first. */
+static const char *
+unquoting(const struct vouch_archive *a, const struct item *it)
+{
+	if (!it->m.in_mbox)
+		return NULL;
+	switch (a->mbox_format) {
+	case VOUCH_MBOX_MBOXO:
+		return "mboxo";
+	case VOUCH_MBOX_MBOXCL:
+		return "mboxo";		/* mboxcl quotes as mboxo does */
+	case VOUCH_MBOX_MBOXCL2:
+		return "none";
+	default:
+		return it->unquoted ? "none" : "mboxrd";
+	}
+}
+
+/* In auto: a body hash that fails on the mboxrd reading of a message with
+ * ">From " lines is tried again with the lines as written; the reading
+ * that verifies is kept, marked guessed. */
+static struct vouch_auth *
+second_reading(struct vouch_archive *a, struct item *it,
+    struct vouch_auth *au)
+{
+	struct vouch_auth *again;
+
+	if (a->mbox_format != VOUCH_MBOX_AUTO || it->m.unquoting == NULL ||
+	    strcmp(it->m.unquoting, "mboxrd") != 0 || !body_hash_failed(au) ||
+	    !vouch_mbox_has_quoted_from(it->m.data, it->m.len))
+		return au;
+	if ((again = verify_as(a, it, "none")) == NULL) {
+		it->m.error = VOUCH_OK;	/* keep the first reading */
+		return au;
+	}
+	if (body_hash_failed(again)) {
+		vouch_auth_free(again);
+		return au;
+	}
+	vouch_auth_free(au);
+	it->m.unquoting = "none";
+	it->m.guessed = 1;
+	return again;
+}
+
 /* One message, on a worker: read (a message file), verified, and what
  * the caller keeps of it. */
 static void
 verify_item(struct vouch_archive *a, struct item *it)
 {
-	struct vouch_auth *au = NULL;
+	struct vouch_auth *au;
 	unsigned char *buf = NULL;
 	enum vouch_status st;
 	int cut = 0;
@@ -115,26 +213,16 @@ verify_item(struct vouch_archive *a, struct item *it)
 		it->m.data = buf;
 		it->m.too_large = cut;
 	}
-	if (vouch_auth_new(a->actx, &a->conn, &au) != VOUCH_OK) {
-		it->m.error = VOUCH_E_NOMEM;
-		it->m.error_text = "out of memory";
-		free(buf);
-		return;
-	}
-	if (it->m.in_mbox && !it->unquoted)
-		vouch_auth_feed_mboxrd(au, it->m.data, it->m.len);
-	else
-		vouch_auth_feed(au, it->m.data, it->m.len);
-	if (it->m.too_large)
-		vouch_auth_mark_too_large(au, a->max_msg);
-	if ((st = vouch_auth_finish(au, NULL)) != VOUCH_OK) {
-		it->m.error = st;
-		it->m.error_text = vouch_strerror(st);
-	} else {
+	it->m.unquoting = unquoting(a, it);
+	au = verify_as(a, it, it->m.unquoting != NULL ? it->m.unquoting :
+	    "none");
+	if (au != NULL)
+		au = second_reading(a, it, au);
+	if (au != NULL) {
 		it->kept = a->verified != NULL ? a->verified(a->arg, &it->m,
 		    au) : NULL;
+		vouch_auth_free(au);
 	}
-	vouch_auth_free(au);
 	if (buf != NULL) {	/* a worker's read: the data goes with it */
 		free(buf);
 		it->m.data = NULL;

@@ -57,6 +57,7 @@ struct vouch_archive {
 	struct vouch_auth_conn conn;
 	unsigned int jobs;
 	size_t max_msg, inflight, inflight_max;
+	enum vouch_mbox_format mbox_format;
 	struct input *in;
 	size_t n, size, cur;	/* inputs; the one messages come from */
 	char **sources;		/* names shared by inputs and messages */

@@ -174,6 +174,12 @@ vouch_auth_feed_mboxrd(struct vouch_auth *a, const void *data, size_t len)
 	return vouch_dkim_verifier_feed_mboxrd(a->dkim, data, len);
 }
 
+enum vouch_status
+vouch_auth_feed_mboxo(struct vouch_auth *a, const void *data, size_t len)
+{
+	return vouch_dkim_verifier_feed_mboxo(a->dkim, data, len);
+}
+
 static char *
 dup_or_null(const char *s, int *nomem)
 {

@@ -30,6 +30,7 @@ const char usage_verify[] =
 "                    [--psl FILE] [--arc-trust FILE] [--at UNIXTIME]\n"
 "                    [--max-sigs N] [--allow-sha1] [--min-key-bits N]\n"
 "                    [--summary] [--max-message-size BYTES]\n"
+"                    [--mbox-format auto|mboxo|mboxrd|mboxcl|mboxcl2]\n"
 "                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
 "                    [PATH...]\n"
 "\n"
@@ -72,6 +73,11 @@ const char usage_verify[] =
 "  --add-header      one message in, the same message out with\n"
 "                    Authentication-Results prepended\n"
 "  --quiet           no progress line on stderr\n"
+"  --mbox-format F   how mbox bodies were quoted: auto (default: mboxrd,\n"
+"                    Content-Length when a message has one; a body hash\n"
+"                    that fails on '>From ' lines is tried with them as\n"
+"                    written and, if that verifies, said as guessed),\n"
+"                    mboxo, mboxrd, mboxcl or mboxcl2\n"
 "  --max-message-size N  a message over N bytes (K, M or G suffix; default\n"
 "                    64M) is not checked: its signatures are reported as\n"
 "                    permerror (message too large), SPF and DMARC as usual\n"
@@ -87,7 +93,7 @@ const char usage_verify[] =
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
     OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL, OPT_ARCTRUST,
-    OPT_SHA1, OPT_MINBITS, OPT_SUMMARY, OPT_MAXSIZE };
+    OPT_SHA1, OPT_MINBITS, OPT_SUMMARY, OPT_MAXSIZE, OPT_MBOXFMT };
 
 enum fmt { F_TEXT, F_JSON, F_AR, F_SUMMARY };
 
@@ -133,6 +139,28 @@ ex_for_source(enum vouch_status st)
 	}
 }
 
+/* body and a line end into out, with, for an mbox message whose dialect
+ * was guessed, how it was read: keys in JSON, a note in text. */
+static void
+guessed_note(const struct run *r, const struct vouch_archive_msg *m,
+    const char *body, char *out, size_t n)
+{
+	size_t bl = strlen(body);
+
+	if (!m->guessed) {
+		snprintf(out, n, "%s\n", body);
+	} else if (r->fmt == F_JSON && bl > 0 && body[bl - 1] == '}') {
+		snprintf(out, n, "%.*s,\"mbox_unquoting\":\"%s\","
+		    "\"mbox_guessed\":true}\n", (int)(bl - 1), body,
+		    m->unquoting);
+	} else if (r->fmt == F_TEXT) {
+		snprintf(out, n, "%s [mbox: '>From ' lines read as written "
+		    "(not mboxrd); dialect guessed]\n", body);
+	} else {
+		snprintf(out, n, "%s\n", body);
+	}
+}
+
 /* The result of one message as the chosen format; the library writes
  * every part of it. */
 static char *
@@ -167,9 +195,9 @@ format_item(const struct run *r, const struct vouch_archive_msg *m,
 	}
 	if (body == NULL)
 		return NULL;
-	n = strlen(body) + 2;
+	n = strlen(body) + 128;
 	if ((out = malloc(n)) != NULL)
-		snprintf(out, n, "%s\n", body);
+		guessed_note(r, m, body, out, n);
 	vouch_free(body);
 	return out;
 }
@@ -360,6 +388,7 @@ static const struct option verify_longopts[] = {
 	{ "min-key-bits", required_argument, NULL, OPT_MINBITS },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "max-message-size", required_argument, NULL, OPT_MAXSIZE },
+	{ "mbox-format", required_argument, NULL, OPT_MBOXFMT },
 	{ "output", required_argument, NULL, 'o' },
 	CLI_DNS_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
@@ -372,6 +401,7 @@ struct vopts {
 	struct cli_dns dns;
 	unsigned long jobs, at, maxsigs, minbits;
 	size_t max_msg;
+	enum vouch_mbox_format mbox_format;
 	int sha1, at_date, addhdr, quiet, allowl, summary, help;
 	enum vouch_auth_require require;
 	enum fmt fmt;
@@ -396,6 +426,23 @@ parse_at(struct vopts *v, const char *arg)
 	}
 	v->at = (unsigned long)t;
 	return 0;
+}
+
+static int
+parse_mbox_format(struct vopts *v, const char *arg)
+{
+	static const char *names[] = { "auto", "mboxo", "mboxrd", "mboxcl",
+	    "mboxcl2" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(arg, names[i]) == 0) {
+			v->mbox_format = (enum vouch_mbox_format)i;
+			return 0;
+		}
+	cli_err("--mbox-format", "%s: expected auto, mboxo, mboxrd, mboxcl or "
+	    "mboxcl2", arg);
+	return -1;
 }
 
 static int
@@ -440,6 +487,7 @@ set_opt(struct vopts *v, int c, const char *arg)
 	case OPT_MAXSIGS:
 		return cli_parse_uint("--max-sigs", arg, 1000, &v->maxsigs);
 	case OPT_AT: return parse_at(v, arg);
+	case OPT_MBOXFMT: return parse_mbox_format(v, arg);
 	case 'h':
 	case OPT_HELP: v->help = 1; return 0;
 	default:
@@ -571,6 +619,7 @@ verify_all(const struct vopts *v, struct vouch_auth_ctx *actx, char **paths,
 		return EX_OSERR;
 	}
 	vouch_archive_set_max_message(ar, v->max_msg);
+	vouch_archive_set_mbox_format(ar, v->mbox_format);
 	add_paths(&r, ar, paths, n);
 	/* one message file: no thread to wait for */
 	vouch_archive_set_jobs(ar, vouch_archive_inputs(ar) == 1 &&

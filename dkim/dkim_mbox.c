@@ -139,9 +139,10 @@ vouch_mbox_next_ex(const void *data, size_t len, size_t *off,
 	return 1;
 }
 
-enum vouch_status
-vouch_dkim_verifier_feed_mboxrd(struct vouch_dkim_verifier *v,
-    const void *data, size_t n)
+/* mboxrd (">+From " loses one '>') or mboxo (only ">From " does). */
+static enum vouch_status
+feed_unquoted(struct vouch_dkim_verifier *v, const void *data, size_t n,
+    int rd)
 {
 	const unsigned char *p = data;
 	size_t i = 0, span = 0;
@@ -151,7 +152,7 @@ vouch_dkim_verifier_feed_mboxrd(struct vouch_dkim_verifier *v,
 		const unsigned char *nl = memchr(p + i, '\n', n - i);
 		size_t end = nl != NULL ? (size_t)(nl - p) + 1 : n, q = i;
 
-		while (q < end && p[q] == '>')
+		while (q < end && p[q] == '>' && (rd || q == i))
 			q++;
 		if (q > i && end - q >= 5 && memcmp(p + q, "From ", 5) == 0) {
 			st = vouch_dkim_verifier_feed(v, p + span, i - span);
@@ -162,6 +163,39 @@ vouch_dkim_verifier_feed_mboxrd(struct vouch_dkim_verifier *v,
 	if (st == VOUCH_OK)
 		st = vouch_dkim_verifier_feed(v, p + span, n - span);
 	return st;
+}
+
+enum vouch_status
+vouch_dkim_verifier_feed_mboxrd(struct vouch_dkim_verifier *v,
+    const void *data, size_t n)
+{
+	return feed_unquoted(v, data, n, 1);
+}
+
+enum vouch_status
+vouch_dkim_verifier_feed_mboxo(struct vouch_dkim_verifier *v,
+    const void *data, size_t n)
+{
+	return feed_unquoted(v, data, n, 0);
+}
+
+int
+vouch_mbox_has_quoted_from(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	size_t i = 0;
+
+	while (i < n) {
+		const unsigned char *nl = memchr(p + i, '\n', n - i);
+		size_t end = nl != NULL ? (size_t)(nl - p) + 1 : n, q = i;
+
+		while (q < end && p[q] == '>')
+			q++;
+		if (q > i && end - q >= 5 && memcmp(p + q, "From ", 5) == 0)
+			return 1;
+		i = end;
+	}
+	return 0;
 }
 
 int

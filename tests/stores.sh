@@ -106,4 +106,29 @@ expect_exit 65 "--add-header refuses a message over the bound" "$VOUCH" verify $
 [ -s "$tmp/out" ] && not_ok "--add-header wrote $(wc -c < "$tmp/out") bytes" || ok "--add-header wrote nothing"
 expect_grep 'over --max-message-size' "$tmp/err" "and says why"
 expect_exit 64 "--max-message-size must be a size" "$VOUCH" verify $V --max-message-size 12X big.eml
+# mbox dialects: Python's mailbox writes mboxo, where a body line that
+# was ">From ..." stays as it is; read as mboxrd it loses its '>' and the
+# body hash fails.  auto tries the lines as written and says so
+cp "$top_srcdir/testdata/keys/good.private" good.private; chmod 600 good.private
+printf 'From: a@dkim.example\r\nTo: b@example.net\r\nSubject: quoted\r\n\r\nAs you wrote:\r\n>From the archive, a line\r\n' > q.eml
+"$VOUCH" sign -d dkim.example -s good -k good.private q.eml > qs.eml
+printf 'From: a@dkim.example\r\nTo: b@example.net\r\nSubject: plain\r\n\r\nFrom here on, a line\r\n' > f.eml
+"$VOUCH" sign -d dkim.example -s good -k good.private f.eml > fs.eml
+/usr/bin/python3 -c '
+import mailbox, sys
+box = mailbox.mbox("py.mbox", create=True)
+for f in sys.argv[1:]:
+    box.add(open(f, "rb").read())
+box.flush()' qs.eml fs.eml
+"$VOUCH" verify $V --format json py.mbox > py.json
+sed -n 1p py.json | grep -q '"dkim":\[{[^]]*"result":"pass".*"mbox_unquoting":"none","mbox_guessed":true' &&
+	ok "mboxo (Python's mailbox): the '>From ' body verifies as written, marked guessed" || not_ok "mboxo guess: $(sed -n 1p py.json | cut -c1-300)"
+sed -n 2p py.json | grep -q '"result":"pass"' && ! sed -n 2p py.json | grep -q mbox_guessed &&
+	ok "mboxo: a quoted 'From ' body line verifies unquoted, nothing guessed" || not_ok "mboxo plain: $(sed -n 2p py.json | cut -c1-300)"
+"$VOUCH" verify $V py.mbox | head -1 | grep -q "dialect guessed" && ok "text says the dialect was guessed" || not_ok "text guess note"
+"$VOUCH" verify $V --mbox-format mboxrd --format json py.mbox | sed -n 1p | grep -q '"result":"fail","reason":"body hash mismatch' &&
+	ok "--mbox-format mboxrd: no second reading" || not_ok "--mbox-format mboxrd"
+"$VOUCH" verify $V --mbox-format mboxcl2 --format json py.mbox | sed -n 1p | grep -q '"result":"pass"' &&
+	ok "--mbox-format mboxcl2: nothing unquoted" || not_ok "--mbox-format mboxcl2"
+expect_exit 64 "--mbox-format other is usage" "$VOUCH" verify $V --mbox-format mbox py.mbox
 finish

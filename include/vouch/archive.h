@@ -36,6 +36,12 @@ struct vouch_archive_msg {
 					 * result callback only when it came
 					 * from a stream (NULL for a file) */
 	size_t len;
+	/* how ">From " lines of an mbox message were read: "mboxrd",
+	 * "mboxo" or "none" (NULL outside an mbox); guessed when the
+	 * dialect was guessed: in auto, the first reading failed a body hash
+	 * and this one verified */
+	const char *unquoting;
+	int guessed;
 	/* a source that could not be read: no verdict, and why */
 	enum vouch_status error;	/* VOUCH_OK, or NOTFOUND, IO, SYNTAX
 					 * (cannot decompress), NOMEM */
@@ -63,6 +69,12 @@ VOUCH_EXPORT enum vouch_status vouch_archive_new(struct vouch_auth_ctx *actx,
 /* Worker threads (default 1, at most 1024). */
 VOUCH_EXPORT void vouch_archive_set_jobs(struct vouch_archive *a,
     unsigned int jobs);
+/* The dialect of mboxes (default VOUCH_MBOX_AUTO: Content-Length when a
+ * message has a correct one, else mboxrd unquoting; when that fails a
+ * body hash and the message holds ">From " lines, the message is read
+ * again as written and, if that verifies, kept so, marked guessed). */
+VOUCH_EXPORT void vouch_archive_set_mbox_format(struct vouch_archive *a,
+    enum vouch_mbox_format format);
 /* Release what the verified callback kept, for results a stop left
  * undelivered (without it they are leaked when a run is stopped). */
 VOUCH_EXPORT void vouch_archive_set_discard(struct vouch_archive *a,

@@ -76,6 +76,9 @@ VOUCH_EXPORT enum vouch_status vouch_auth_feed(struct vouch_auth *auth,
 /* One mbox message, undoing mboxrd quoting. */
 VOUCH_EXPORT enum vouch_status vouch_auth_feed_mboxrd(struct vouch_auth *auth,
     const void *data, size_t len);
+/* One mbox message, undoing mboxo quoting (only ">From "). */
+VOUCH_EXPORT enum vouch_status vouch_auth_feed_mboxo(struct vouch_auth *auth,
+    const void *data, size_t len);
 /*
  * The message was larger than the caller's bound (vouch verify's
  * --max-message-size) and what was fed is only its start, cut at limit

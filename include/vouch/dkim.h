@@ -185,6 +185,10 @@ VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_feed(
 /* Feed one mbox message, undoing mboxrd quoting (">From " to "From "). */
 VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_feed_mboxrd(
     struct vouch_dkim_verifier *v, const void *data, size_t len);
+/* The same for an mboxo message: only ">From " (one '>') is unquoted;
+ * ">>From " stays as it is (mboxo quoting cannot be undone further). */
+VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_feed_mboxo(
+    struct vouch_dkim_verifier *v, const void *data, size_t len);
 /* Look up keys and check every signature.  Fails only for lack of memory;
  * a malformed message gives per-signature results. */
 VOUCH_EXPORT enum vouch_status vouch_dkim_verifier_finish(
@@ -210,6 +214,21 @@ VOUCH_EXPORT char *vouch_dkim_sig_ar(const struct vouch_dkim_sig *sig);
 VOUCH_EXPORT char *vouch_dkim_sig_json(const struct vouch_dkim_sig *sig);
 
 /* ---- mbox (RFC 4155) ------------------------------------------------------ */
+
+/* The mbox dialects (RFC 4155 and the usual practice): how messages are
+ * split and how "From " lines in bodies were quoted. */
+enum vouch_mbox_format {
+	VOUCH_MBOX_AUTO = 0,	/* Content-Length when a message has a
+				 * correct one, else mboxrd unquoting (and a
+				 * reader may try the others) */
+	VOUCH_MBOX_MBOXO,	/* ">From " unquoted; ">>From " kept */
+	VOUCH_MBOX_MBOXRD,	/* ">+From " loses one '>' */
+	VOUCH_MBOX_MBOXCL,	/* Content-Length, bodies quoted as mboxo */
+	VOUCH_MBOX_MBOXCL2	/* Content-Length, nothing quoted */
+};
+
+/* Does a message hold a quoted ">From " line (">" repeated)? */
+VOUCH_EXPORT int vouch_mbox_has_quoted_from(const void *data, size_t len);
 
 /* Does the data start like an mbox ("From " on the first line)? */
 VOUCH_EXPORT int vouch_mbox_is(const void *data, size_t len);
