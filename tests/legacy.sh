@@ -47,6 +47,7 @@ expect_exit 64 "--at nonsense is usage" "$VOUCH" verify $D --at 2019-13-01 olds.
 # --summary on a mixed set: counts, reasons, domains
 "$VOUCH" verify $Z --allow-sha1 --summary sha1.eml small.eml m.eml > /dev/null 2> sum.txt
 grep -q '^messages: 3$' sum.txt && ok "summary: messages" || not_ok "summary messages: $(cat sum.txt)"
+grep -q '^signatures: 2 (legacy pass 1)$' sum.txt && ok "summary: signatures counted apart, with legacy passes" || not_ok "summary signatures: $(cat sum.txt)"
 grep -q 'dkim pass 1' sum.txt && grep -q 'dkim permerror 1' sum.txt && grep -q 'dkim none 1' sum.txt &&
 	ok "summary: DKIM results" || not_ok "summary results: $(cat sum.txt)"
 grep -q 'key too small: 512 bits' sum.txt && ok "summary: the failure reason" || not_ok "summary reasons"
