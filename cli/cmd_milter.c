@@ -30,9 +30,7 @@ const char usage_milter[] =
 "Signals: SIGHUP reloads the configuration and keys (a reload that fails\n"
 "keeps the running one and logs why); SIGTERM stops.\n"
 "Exit: 0 stopped cleanly, 64 usage, 69 socket unavailable, 78 bad\n"
-"configuration.\n"
-"\n"
-CLI_DNS_HELP;
+"configuration.\n";
 
 enum { OPT_CHECK = OPT_FIRST_LOCAL, OPT_SENDER };
 

@@ -10,7 +10,7 @@ mkdir -p "$out" "$obj"
 CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 69; }
 SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -I$build -I$src -I$src/include $(pkg-config --cflags ldns libcrypto libpsl libidn2 libarchive)"
+CFLAGS="-g -O1 -I$build -I$build/include -I$src -I$src/include $(pkg-config --cflags ldns libcrypto libpsl libidn2 libarchive)"
 LIBS="$(pkg-config --libs ldns libcrypto libpsl libidn2 libarchive) -pthread"
 objs=""
 for f in common/buf.c common/util.c common/error.c common/json.c common/hdr.c \

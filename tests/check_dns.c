@@ -41,6 +41,23 @@ rcode_of(struct vouch_dns *d, const char *name, enum vouch_dns_type t)
 	return r;
 }
 
+/* The headers' version is the library's. */
+START_TEST(test_version_macros_match_the_library)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%d.%d.%d", VOUCH_VERSION_MAJOR,
+	    VOUCH_VERSION_MINOR, VOUCH_VERSION_PATCH);
+	ck_assert_str_eq(vouch_version(), VOUCH_VERSION_STRING);
+	ck_assert_str_eq(v, VOUCH_VERSION_STRING);
+	ck_assert_int_eq(VOUCH_VERSION_NUMBER, (VOUCH_VERSION_MAJOR << 16) |
+	    (VOUCH_VERSION_MINOR << 8) | VOUCH_VERSION_PATCH);
+#if VOUCH_VERSION_NUMBER < 0x000100
+#error "VOUCH_VERSION_NUMBER is usable in #if"
+#endif
+}
+END_TEST
+
 /* An answer with more records than are kept is malformed, never cut
  * short (a dropped record could turn two SPF records into one); and a name
  * that is no name is never asked. */
@@ -415,6 +432,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_dns_zone_txt_strings_are_joined_with_nothing);
 	tcase_add_test(tc, test_dns_too_many_records_and_non_names);
+	tcase_add_test(tc, test_version_macros_match_the_library);
 	tcase_add_test(tc,
 	    test_dns_absent_name_is_nxdomain_and_missing_type_is_nodata);
 	tcase_add_test(tc, test_dns_cname_is_followed_and_loop_is_tempfail);

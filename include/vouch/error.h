@@ -57,7 +57,8 @@ VOUCH_EXPORT void vouch_free(void *p);
  * U+FFFD.  Malloc'd; free with vouch_free().  NULL when out of memory. */
 VOUCH_EXPORT char *vouch_json_quote(const char *s, size_t n);
 
-/* Library version string such as "0.1.0"; static. */
+/* Library version string such as "0.1.0"; static.  The headers' version
+ * is VOUCH_VERSION_STRING and VOUCH_VERSION_NUMBER (<vouch/version.h>). */
 VOUCH_EXPORT const char *vouch_version(void);
 
 #ifdef __cplusplus

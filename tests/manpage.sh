@@ -1,0 +1,23 @@
+#!/bin/sh
+# Help and manual agree: every long option a command's --help shows is in
+# vouch(1), and every option vouch(1) names is one some command takes.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+man="$top_srcdir/doc/vouch.1"
+for c in dns spf sign keygen verify lint seal milter; do
+	"$VOUCH" $c --help 2>&1 | grep -o -- '--[a-z][a-z0-9-]*' | sort -u > "$tmp/help_$c"
+	[ -s "$tmp/help_$c" ] || { not_ok "$c --help names no option"; continue; }
+	missing=$(grep -o 'Fl -[a-z][a-z0-9-]*' "$man" | sed 's/^Fl /-/' | sort -u |
+		comm -23 "$tmp/help_$c" -)
+	[ -z "$missing" ] && ok "vouch $c: every option of --help is in vouch(1)" ||
+		not_ok "vouch $c: not in vouch(1): $(echo $missing)"
+done
+cat "$tmp"/help_* | sort -u > "$tmp/help_all"
+extra=$(grep -o 'Fl -[a-z][a-z0-9-]*' "$man" | sed 's/^Fl /-/' | sort -u |
+	grep -v -- '^--help$' | comm -23 - "$tmp/help_all")
+[ -z "$extra" ] && ok "vouch(1) names no option that no command takes" ||
+	not_ok "in vouch(1) but in no --help: $(echo $extra)"
+# the milter's --help prints the DNS options once
+n=$("$VOUCH" milter --help 2>&1 | grep -c -- '--dns-server')
+[ "$n" = 1 ] && ok "vouch milter --help: the DNS options once" || not_ok "milter --help shows --dns-server $n times"
+finish
