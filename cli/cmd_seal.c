@@ -196,8 +196,10 @@ cmd_seal(int argc, char **argv)
 	name = o.input == NULL || strcmp(o.input, "-") == 0 ? "stdin" : o.input;
 	ks.unsafe = o.unsafe;
 	if (o.keytable == NULL && (key = cli_keys_load(&ks, o.keyfile, &ex)) ==
-	    NULL)
+	    NULL) {
+		cli_keys_clear(&ks);
 		return ex;
+	}
 	if ((dns = cli_dns_setup(&o.dns, NULL, &ex)) == NULL)
 		goto out;
 	if ((actx = vouch_auth_ctx_new(dns, o.authserv != NULL ? o.authserv :
