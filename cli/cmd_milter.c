@@ -9,6 +9,10 @@
 #include "milter/milter.h"
 #endif
 
+#ifndef VOUCH_SYSCONFDIR
+#define VOUCH_SYSCONFDIR "/etc"
+#endif
+
 const char usage_milter[] =
 "usage: vouch milter [-c FILE] [-f] [--check-config [--sender ADDR]]\n"
 "                    [DNS options]\n"
@@ -19,7 +23,8 @@ const char usage_milter[] =
 "(SPF, DKIM, DMARC, ARC) and gets one Authentication-Results header.\n"
 "Authentication-Results headers that claim our authserv-id are removed.\n"
 "\n"
-"  -c, --config FILE   configuration (default /etc/vouch/milter.conf);\n"
+"  -c, --config FILE   configuration (default " VOUCH_SYSCONFDIR
+    "/vouch/milter.conf);\n"
 "                      see vouch-milter.conf(5)\n"
 "  -f, --foreground    stay in the foreground (systemd, tests); logs go to\n"
 "                      stderr unless the file says log = syslog\n"

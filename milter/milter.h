@@ -12,7 +12,12 @@
 
 #include "cli/cli.h"
 
-#define VM_DEFAULT_CONF "/etc/vouch/milter.conf"
+#ifndef VOUCH_SYSCONFDIR
+#define VOUCH_SYSCONFDIR "/etc"
+#endif
+/* the installed configuration (sysconfdir from configure: /etc for a /usr
+ * prefix) */
+#define VM_DEFAULT_CONF VOUCH_SYSCONFDIR "/vouch/milter.conf"
 #define VM_MAX_NETS 256
 
 enum vm_on { VM_ACCEPT = 0, VM_TEMPFAIL, VM_REJECT };
