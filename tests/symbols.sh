@@ -4,7 +4,7 @@
 for h in "$top_srcdir"/include/vouch/*.h; do
 	for lang in c c++; do
 		if ! echo "#include <vouch/$(basename "$h")>" |
-		    ${CC:-cc} -x $lang -fsyntax-only -Wall -Werror -I"$top_srcdir/include" - 2>/dev/null; then
+		    ${CC:-cc} -x $lang -fsyntax-only -Wall -Werror -I"$top_builddir/include" -I"$top_srcdir/include" - 2>/dev/null; then
 			[ $lang = c++ ] && ! command -v c++ >/dev/null && continue
 			echo "FAIL: $(basename "$h") does not compile alone as $lang"
 			exit 1
