@@ -219,189 +219,237 @@ with_eol(const struct vbuf *text, int lf_only)
 	return vbuf_take(&o, NULL);
 }
 
-enum vouch_status
-vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
-    const char *aar, char **headers, struct vouch_error *err)
-{
-	const struct dkim_field *faar[VOUCH_ARC_MAX_INSTANCES + 1] = { 0 };
-	const struct dkim_field *fams[VOUCH_ARC_MAX_INSTANCES + 1] = { 0 };
-	const struct dkim_field *fas[VOUCH_ARC_MAX_INSTANCES + 1] = { 0 };
-	unsigned char bh[32];
-	char *bh64 = NULL, *b64 = NULL, tag[6][600];
-	const char *amstags[9], *astags[7];
-	struct vbuf out, h, aarf, amsf, asf, data;
-	struct dkim_msg m2;
-	unsigned int top, i, j;
-	enum vouch_status st;
-	const char *alg;
+/* What one seal is built from and into. */
+struct seal_job {
+	const struct dkim_field *faar[VOUCH_ARC_MAX_INSTANCES + 1];
+	const struct dkim_field *fams[VOUCH_ARC_MAX_INSTANCES + 1];
+	const struct dkim_field *fas[VOUCH_ARC_MAX_INSTANCES + 1];
+	unsigned int top;		/* the highest instance found */
+	enum vouch_arc_result cv;
+	char tag[6][600];		/* a=, bh=/cv=, d=, i=, s=, t= */
+	struct vbuf h, aarf, amsf, asf, data;
+};
 
-	if (s->finished)
-		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
-		    "sealer already finished");
-	s->finished = 1;
+static void
+job_clear(struct seal_job *j)
+{
+	vbuf_clear(&j->h);
+	vbuf_clear(&j->aarf);
+	vbuf_clear(&j->amsf);
+	vbuf_clear(&j->asf);
+	vbuf_clear(&j->data);
+}
+
+/* The incoming chain: may a set be added, and with which cv? VOUCH_OK
+ * and *done when nothing is to be added (RFC 8617 5.1.1), an error when
+ * the message cannot be sealed. */
+static enum vouch_status
+chain_state(struct vouch_arc_sealer *s, struct seal_job *j, int *done,
+    char **headers, struct vouch_error *err)
+{
+	enum vouch_status st;
+	unsigned int k;
+
+	*done = 0;
 	if ((st = dkim_msg_end(&s->msg)) != VOUCH_OK)
 		return vouch__err(err, st, NULL, -1, "%s", vouch_strerror(st));
 	if (s->msg.error != NULL)
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 2.2", -1,
 		    "malformed header: %s", s->msg.error);
-	find_sets(&s->msg, faar, fams, fas, &top);
-	if (top > 0 && fas[top] != NULL && vouch__arc_cv(fas[top]) == 2) {
-		/* RFC 8617 5.1.1 step 1: a chain that already failed gets
-		 * no further set */
+	find_sets(&s->msg, j->faar, j->fams, j->fas, &j->top);
+	if (j->top > 0 && j->fas[j->top] != NULL &&
+	    vouch__arc_cv(j->fas[j->top]) == 2) {
+		/* step 1: a chain that already failed gets no further set */
 		if ((*headers = strdup("")) == NULL)
 			return vouch__err(err, VOUCH_E_NOMEM, NULL, -1,
 			    "out of memory");
+		*done = 1;
 		return vouch__err(err, VOUCH_OK, "RFC 8617 5.1.1", -1,
 		    "the chain already failed (cv=fail at i=%u): no new set",
-		    top);
+		    j->top);
 	}
-	if (top >= VOUCH_ARC_MAX_INSTANCES)
+	if (j->top >= VOUCH_ARC_MAX_INSTANCES)
 		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 8617 4.2.1", -1,
 		    "the chain already has %u instances, the most there may be",
 		    VOUCH_ARC_MAX_INSTANCES);
-	for (j = 1; j <= top; j++)
-		if (faar[j] == NULL || fams[j] == NULL || fas[j] == NULL)
-			cv = VOUCH_ARC_FAIL;	/* a broken chain is cv=fail */
-	if (top == 0)
-		cv = VOUCH_ARC_NONE;
-	i = top + 1;
-	alg = s->key->type == VOUCH_DKIM_RSA ? "rsa-sha256" : "ed25519-sha256";
-	if (dkim_body_final(&s->body, bh) != VOUCH_OK ||
-	    (bh64 = vouch__b64_encode(bh, 32)) == NULL)
-		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
-	vbuf_init(&out, VOUCH_DKIM_MAX_HEADER);
-	vbuf_init(&h, 1 << 20);
-	vbuf_init(&aarf, 1 << 20);
-	vbuf_init(&amsf, 1 << 20);
-	vbuf_init(&asf, 1 << 20);
-	vbuf_init(&data, VOUCH_DKIM_MAX_HEADER * 2);
-	dkim_msg_init(&m2, NULL, NULL);
-	/* this hop's AAR: "i=N; " and the results, CRLF line ends */
-	st = vbuf_printf(&aarf, "ARC-Authentication-Results: i=%u; ", i);
-	for (; st == VOUCH_OK && *aar; aar++)
-		st = *aar == '\n' ? vbuf_add(&aarf, "\r\n", 2) :
-		    *aar == '\r' ? VOUCH_OK : vbuf_addc(&aarf, (unsigned char)*aar);
-	if (st == VOUCH_OK)
-		st = vbuf_add(&aarf, "\r\n", 2);
-	/* the AMS: DKIM over the header as it leaves, with the new AAR */
-	if (st == VOUCH_OK)
-		st = header_list(s, &h);
-	snprintf(tag[0], sizeof(tag[0]), "a=%s", alg);
-	snprintf(tag[1], sizeof(tag[1]), "bh=%s", bh64);
-	snprintf(tag[2], sizeof(tag[2]), "d=%s", s->domain);
-	snprintf(tag[3], sizeof(tag[3]), "i=%u", i);
-	snprintf(tag[4], sizeof(tag[4]), "s=%s", s->selector);
-	snprintf(tag[5], sizeof(tag[5]), "t=%lld", (long long)s->t);
-	amstags[0] = tag[0];
-	amstags[1] = "b=";
-	amstags[2] = tag[1];
-	amstags[3] = "c=relaxed/relaxed";
-	amstags[4] = tag[2];
-	amstags[6] = tag[3];
-	amstags[7] = tag[4];
-	amstags[8] = tag[5];
-	{
-		char *hl = NULL;
+	for (k = 1; k <= j->top; k++)
+		if (j->faar[k] == NULL || j->fams[k] == NULL ||
+		    j->fas[k] == NULL)
+			j->cv = VOUCH_ARC_FAIL;	/* a broken chain is cv=fail */
+	if (j->top == 0)
+		j->cv = VOUCH_ARC_NONE;
+	return VOUCH_OK;
+}
 
-		if (st == VOUCH_OK && (hl = malloc(h.len + 3)) == NULL)
-			st = VOUCH_E_NOMEM;
-		if (st == VOUCH_OK) {
-			snprintf(hl, h.len + 3, "h=%s", vbuf_str(&h));
-			amstags[5] = hl;
-			/* m2: the header with the new AAR on top */
-			st = dkim_msg_feed(&m2, aarf.data, aarf.len);
-			if (st == VOUCH_OK)
-				st = dkim_msg_feed(&m2, s->msg.hdr.data,
-				    s->msg.hdr.len);
-			if (st == VOUCH_OK)
-				st = dkim_msg_feed(&m2, (const unsigned char *)
-				    "\r\n\r\n", 4);
-			if (st == VOUCH_OK)
-				st = dkim_msg_end(&m2);
-			if (st == VOUCH_OK)
-				st = build(&amsf, "ARC-Message-Signature",
-				    amstags, 9, NULL);
-			if (st == VOUCH_OK)
-				st = dkim_hash_headers(&m2, vbuf_str(&h) ,
-				    h.len, VOUCH_DKIM_RELAXED, &data);
-			if (st == VOUCH_OK)
-				st = dkim_canon_header(&data, amsf.data,
-				    amsf.len, VOUCH_DKIM_RELAXED, 1);
-			if (st == VOUCH_OK)
-				st = sign_b64(s->key, &data, &b64);
-			if (st == VOUCH_OK) {
-				vbuf_reset(&amsf);
-				st = build(&amsf, "ARC-Message-Signature",
-				    amstags, 9, b64);
-			}
-			if (st == VOUCH_OK)
-				st = vbuf_add(&amsf, "\r\n", 2);
-		}
-		free(hl);
-		free(b64);
-		b64 = NULL;
-	}
-	/* the AS: every set in order, this one last without b= */
-	snprintf(tag[1], sizeof(tag[1]), "cv=%s", vouch_arc_result_name(cv));
-	astags[0] = tag[0];
-	astags[1] = "b=";
-	astags[2] = tag[1];
-	astags[3] = tag[2];
-	astags[4] = tag[3];
-	astags[5] = tag[4];
-	astags[6] = tag[5];
-	vbuf_reset(&data);
-	/* a failed chain: the seal covers this set alone (what verifiers
-	 * and the suite's signer do; nothing below it can be trusted) */
-	for (j = 1; j <= top && st == VOUCH_OK && cv != VOUCH_ARC_FAIL; j++) {
-		if (faar[j] == NULL || fams[j] == NULL || fas[j] == NULL)
-			continue;
-		st = dkim_canon_header(&data, faar[j]->raw, faar[j]->len,
-		    VOUCH_DKIM_RELAXED, 0);
-		if (st == VOUCH_OK)
-			st = dkim_canon_header(&data, fams[j]->raw, fams[j]->len,
-			    VOUCH_DKIM_RELAXED, 0);
-		if (st == VOUCH_OK)
-			st = dkim_canon_header(&data, fas[j]->raw, fas[j]->len,
-			    VOUCH_DKIM_RELAXED, 0);
-	}
-	if (st == VOUCH_OK)
-		st = dkim_canon_header(&data, aarf.data, aarf.len,
-		    VOUCH_DKIM_RELAXED, 0);
-	if (st == VOUCH_OK)
-		st = dkim_canon_header(&data, amsf.data, amsf.len,
-		    VOUCH_DKIM_RELAXED, 0);
-	if (st == VOUCH_OK)
-		st = build(&asf, "ARC-Seal", astags, 7, NULL);
-	if (st == VOUCH_OK)
-		st = dkim_canon_header(&data, asf.data, asf.len,
-		    VOUCH_DKIM_RELAXED, 1);
-	if (st == VOUCH_OK)
-		st = sign_b64(s->key, &data, &b64);
+/* This hop's AAR: "i=N; " and the results, CRLF line ends. */
+static enum vouch_status
+make_aar(struct seal_job *j, const char *aar)
+{
+	enum vouch_status st = vbuf_printf(&j->aarf,
+	    "ARC-Authentication-Results: i=%u; ", j->top + 1);
+
+	for (; st == VOUCH_OK && *aar; aar++)
+		st = *aar == '\n' ? vbuf_add(&j->aarf, "\r\n", 2) :
+		    *aar == '\r' ? VOUCH_OK : vbuf_addc(&j->aarf,
+		    (unsigned char)*aar);
+	return st == VOUCH_OK ? vbuf_add(&j->aarf, "\r\n", 2) : st;
+}
+
+/* The AMS: DKIM over the header as it leaves, with the new AAR on top
+ * (m2), signed, into j->amsf with its CRLF. */
+static enum vouch_status
+make_ams(struct vouch_arc_sealer *s, struct seal_job *j, const char *bh64)
+{
+	const char *tags[9] = { j->tag[0], "b=", NULL, "c=relaxed/relaxed",
+	    j->tag[2], NULL, j->tag[3], j->tag[4], j->tag[5] };
+	struct dkim_msg m2;
+	char *hl = NULL, *b64 = NULL;
+	enum vouch_status st;
+
+	snprintf(j->tag[1], sizeof(j->tag[1]), "bh=%s", bh64);
+	tags[2] = j->tag[1];
+	dkim_msg_init(&m2, NULL, NULL);
+	if ((st = header_list(s, &j->h)) == VOUCH_OK &&
+	    (hl = malloc(j->h.len + 3)) == NULL)
+		st = VOUCH_E_NOMEM;
 	if (st == VOUCH_OK) {
-		vbuf_reset(&asf);
-		st = build(&asf, "ARC-Seal", astags, 7, b64);
+		snprintf(hl, j->h.len + 3, "h=%s", vbuf_str(&j->h));
+		tags[5] = hl;
+		st = dkim_msg_feed(&m2, j->aarf.data, j->aarf.len);
 	}
 	if (st == VOUCH_OK)
-		st = vbuf_add(&asf, "\r\n", 2);
+		st = dkim_msg_feed(&m2, s->msg.hdr.data, s->msg.hdr.len);
 	if (st == VOUCH_OK)
-		st = vbuf_add(&out, asf.data, asf.len);
+		st = dkim_msg_feed(&m2, (const unsigned char *)"\r\n\r\n", 4);
 	if (st == VOUCH_OK)
-		st = vbuf_add(&out, amsf.data, amsf.len);
+		st = dkim_msg_end(&m2);
 	if (st == VOUCH_OK)
-		st = vbuf_add(&out, aarf.data, aarf.len);
+		st = build(&j->amsf, "ARC-Message-Signature", tags, 9, NULL);
+	if (st == VOUCH_OK)
+		st = dkim_hash_headers(&m2, vbuf_str(&j->h), j->h.len,
+		    VOUCH_DKIM_RELAXED, &j->data);
+	if (st == VOUCH_OK)
+		st = dkim_canon_header(&j->data, j->amsf.data, j->amsf.len,
+		    VOUCH_DKIM_RELAXED, 1);
+	if (st == VOUCH_OK && (st = sign_b64(s->key, &j->data, &b64)) ==
+	    VOUCH_OK) {
+		vbuf_reset(&j->amsf);
+		st = build(&j->amsf, "ARC-Message-Signature", tags, 9, b64);
+	}
+	if (st == VOUCH_OK)
+		st = vbuf_add(&j->amsf, "\r\n", 2);
+	free(hl);
+	free(b64);
+	dkim_msg_clear(&m2);
+	return st;
+}
+
+/* The AS: every set in order, this one last without b=, signed.  A
+ * failed chain: the seal covers this set alone (what verifiers and the
+ * suite's signer do; nothing below it can be trusted). */
+static enum vouch_status
+make_as(struct vouch_arc_sealer *s, struct seal_job *j)
+{
+	const char *tags[7] = { j->tag[0], "b=", j->tag[1], j->tag[2],
+	    j->tag[3], j->tag[4], j->tag[5] };
+	enum vouch_status st = VOUCH_OK;
+	char *b64 = NULL;
+	unsigned int k;
+
+	snprintf(j->tag[1], sizeof(j->tag[1]), "cv=%s",
+	    vouch_arc_result_name(j->cv));
+	vbuf_reset(&j->data);
+	for (k = 1; k <= j->top && st == VOUCH_OK && j->cv != VOUCH_ARC_FAIL;
+	    k++) {
+		if (j->faar[k] == NULL || j->fams[k] == NULL ||
+		    j->fas[k] == NULL)
+			continue;
+		st = dkim_canon_header(&j->data, j->faar[k]->raw,
+		    j->faar[k]->len, VOUCH_DKIM_RELAXED, 0);
+		if (st == VOUCH_OK)
+			st = dkim_canon_header(&j->data, j->fams[k]->raw,
+			    j->fams[k]->len, VOUCH_DKIM_RELAXED, 0);
+		if (st == VOUCH_OK)
+			st = dkim_canon_header(&j->data, j->fas[k]->raw,
+			    j->fas[k]->len, VOUCH_DKIM_RELAXED, 0);
+	}
+	if (st == VOUCH_OK)
+		st = dkim_canon_header(&j->data, j->aarf.data, j->aarf.len,
+		    VOUCH_DKIM_RELAXED, 0);
+	if (st == VOUCH_OK)
+		st = dkim_canon_header(&j->data, j->amsf.data, j->amsf.len,
+		    VOUCH_DKIM_RELAXED, 0);
+	if (st == VOUCH_OK)
+		st = build(&j->asf, "ARC-Seal", tags, 7, NULL);
+	if (st == VOUCH_OK)
+		st = dkim_canon_header(&j->data, j->asf.data, j->asf.len,
+		    VOUCH_DKIM_RELAXED, 1);
+	if (st == VOUCH_OK && (st = sign_b64(s->key, &j->data, &b64)) ==
+	    VOUCH_OK) {
+		vbuf_reset(&j->asf);
+		st = build(&j->asf, "ARC-Seal", tags, 7, b64);
+	}
+	free(b64);
+	return st == VOUCH_OK ? vbuf_add(&j->asf, "\r\n", 2) : st;
+}
+
+enum vouch_status
+vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
+    const char *aar, char **headers, struct vouch_error *err)
+{
+	struct seal_job *j;
+	unsigned char bh[32];
+	char *bh64 = NULL;
+	struct vbuf out;
+	enum vouch_status st;
+	int done;
+
+	if (s->finished)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
+		    "sealer already finished");
+	s->finished = 1;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	j->cv = cv;
+	if ((st = chain_state(s, j, &done, headers, err)) != VOUCH_OK ||
+	    done) {
+		free(j);
+		return st;
+	}
+	if (dkim_body_final(&s->body, bh) != VOUCH_OK ||
+	    (bh64 = vouch__b64_encode(bh, 32)) == NULL) {
+		free(j);
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	}
+	vbuf_init(&out, VOUCH_DKIM_MAX_HEADER);
+	vbuf_init(&j->h, 1 << 20);
+	vbuf_init(&j->aarf, 1 << 20);
+	vbuf_init(&j->amsf, 1 << 20);
+	vbuf_init(&j->asf, 1 << 20);
+	vbuf_init(&j->data, VOUCH_DKIM_MAX_HEADER * 2);
+	snprintf(j->tag[0], sizeof(j->tag[0]), "a=%s", s->key->type ==
+	    VOUCH_DKIM_RSA ? "rsa-sha256" : "ed25519-sha256");
+	snprintf(j->tag[2], sizeof(j->tag[2]), "d=%s", s->domain);
+	snprintf(j->tag[3], sizeof(j->tag[3]), "i=%u", j->top + 1);
+	snprintf(j->tag[4], sizeof(j->tag[4]), "s=%s", s->selector);
+	snprintf(j->tag[5], sizeof(j->tag[5]), "t=%lld", (long long)s->t);
+	if ((st = make_aar(j, aar)) == VOUCH_OK &&
+	    (st = make_ams(s, j, bh64)) == VOUCH_OK)
+		st = make_as(s, j);
+	/* ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results */
+	if (st == VOUCH_OK)
+		st = vbuf_add(&out, j->asf.data, j->asf.len);
+	if (st == VOUCH_OK)
+		st = vbuf_add(&out, j->amsf.data, j->amsf.len);
+	if (st == VOUCH_OK)
+		st = vbuf_add(&out, j->aarf.data, j->aarf.len);
 	if (st == VOUCH_OK && (*headers = with_eol(&out, s->msg.lf_only)) ==
 	    NULL)
 		st = VOUCH_E_NOMEM;
-	free(b64);
 	free(bh64);
-	dkim_msg_clear(&m2);
 	vbuf_clear(&out);
-	vbuf_clear(&h);
-	vbuf_clear(&aarf);
-	vbuf_clear(&amsf);
-	vbuf_clear(&asf);
-	vbuf_clear(&data);
+	job_clear(j);
+	free(j);
 	if (st != VOUCH_OK)
 		return vouch__err(err, st, NULL, -1, "%s", st == VOUCH_E_LIMIT ?
 		    "header too large to seal" : vouch_strerror(st));
