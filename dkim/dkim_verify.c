@@ -545,6 +545,134 @@ bad:
 	return NULL;
 }
 
+/* Required tags, v=, d= and s= as names, a=: 0, or -1 (g failed). */
+static int
+sig_names(struct vouch_dkim_verifier *v, struct vsig *g,
+    const struct dkim_tags *tags)
+{
+	static const char *required[] = { "v", "a", "b", "bh", "d", "h", "s" };
+	const struct dkim_tag *t;
+	size_t k;
+
+	for (k = 0; k < sizeof(required) / sizeof(required[0]); k++)
+		if (dkim_tags_get(tags, required[k]) == NULL) {
+			sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag "
+			    "%s: required tag missing", required[k]);
+			return -1;
+		}
+	t = dkim_tags_get(tags, "v");
+	if (t->vlen != 1 || t->val[0] != '1') {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag v: "
+		    "version is not 1");
+		return -1;
+	}
+	/* names looked up and compared as A-labels, and only names that are
+	 * domain names (RFC 6376 3.5, RFC 8616 4): nothing else reaches DNS */
+	if (to_alabel(&g->d, 1) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag d: not "
+		    "a domain name");
+		return -1;
+	}
+	if (to_alabel(&g->s, 0) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag s: not "
+		    "a selector (RFC 6376 3.1)");
+		return -1;
+	}
+	if (strcmp(g->a, "rsa-sha256") == 0)
+		g->kt = VOUCH_DKIM_RSA;
+	else if (strcmp(g->a, "ed25519-sha256") == 0)
+		g->kt = VOUCH_DKIM_ED25519;
+	else if (strcmp(g->a, "rsa-sha1") == 0 && v->ctx->allow_sha1) {
+		g->kt = VOUCH_DKIM_RSA;
+		g->sha1 = 1;
+	} else {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, strcmp(g->a, "rsa-sha1") == 0 ?
+		    "rsa-sha1 refused by RFC 8301" : "syntax error in tag a: "
+		    "unknown algorithm");
+		return -1;
+	}
+	return 0;
+}
+
+/* c=, q=, h= and i=: 0, or -1 (g failed). */
+static int
+sig_scope(struct vsig *g, const struct dkim_tags *tags)
+{
+	const struct dkim_tag *t;
+
+	if ((t = dkim_tags_get(tags, "c")) != NULL &&
+	    parse_canon(t->val, t->vlen, g) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag c");
+		return -1;
+	}
+	if ((t = dkim_tags_get(tags, "q")) != NULL && !q_has_dns_txt(t)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag q: no "
+		    "dns/txt among the query methods (RFC 6376 3.5)");
+		return -1;
+	}
+	t = dkim_tags_get(tags, "h");
+	g->h = t->val;
+	g->hlen = t->vlen;
+	if (!h_has_from(g->h, g->hlen)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "From not signed: h= lacks "
+		    "from, RFC 6376 5.4");
+		return -1;
+	}
+	if ((t = dkim_tags_get(tags, "i")) == NULL) {
+		size_t n = strlen(g->d) + 2;
+
+		if ((g->i = malloc(n)) != NULL)
+			snprintf(g->i, n, "@%s", g->d);
+	} else if ((g->i = auid_decode(t)) == NULL) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: bad "
+		    "dkim-quoted-printable or domain (RFC 6376 2.11, 3.5)");
+		return -1;
+	} else if (!dkim_auid_in_domain(g->i, g->d, 0)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: not "
+		    "in d=%s", g->d);
+		return -1;
+	}
+	return 0;
+}
+
+/* l=, t=, x=, bh=, b= and expiry: 0, or -1 (g failed). */
+static int
+sig_values(struct vouch_dkim_verifier *v, struct vsig *g,
+    const struct dkim_tags *tags)
+{
+	int64_t l;
+
+	if (parse_num(tags, "l", &l) != 0 || parse_num(tags, "t", &g->t) != 0 ||
+	    parse_num(tags, "x", &g->x) != 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag %s",
+		    parse_num(tags, "l", &l) != 0 ? "l" : parse_num(tags, "t",
+		    &g->t) != 0 ? "t" : "x");
+		return -1;
+	}
+	if (l >= 0)
+		g->l = (uint64_t)l;
+	if (g->x >= 0 && g->t >= 0 && g->x < g->t) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag x: "
+		    "before t=");
+		return -1;
+	}
+	if ((g->bh = b64_tag(tags, "bh", &g->bhlen)) == NULL ||
+	    g->bhlen != (g->sha1 ? 20u : 32u)) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag bh");
+		return -1;
+	}
+	if ((g->sig = b64_tag(tags, "b", &g->siglen)) == NULL ||
+	    g->siglen == 0) {
+		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag b");
+		return -1;
+	}
+	if (g->x >= 0 && g->x < verifier_now(v)) {
+		sig_fail(g, VOUCH_DKIM_FAIL, "signature expired");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 {
@@ -553,8 +681,6 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	const unsigned char *val;
 	size_t vlen;
 	char why[128];
-	static const char *required[] = { "v", "a", "b", "bh", "d", "h", "s" };
-	size_t k;
 
 	g->l = UINT64_MAX;
 	val = dkim_field_value(g->field, &vlen);
@@ -568,114 +694,8 @@ parse_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	g->a = tag_str(&tags, "a");
 	if ((t = dkim_tags_get(&tags, "b")) != NULL)
 		g->b = dkim_tag_nows(t);
-	for (k = 0; k < sizeof(required) / sizeof(required[0]); k++)
-		if (dkim_tags_get(&tags, required[k]) == NULL) {
-			sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag "
-			    "%s: required tag missing", required[k]);
-			return;
-		}
-	t = dkim_tags_get(&tags, "v");
-	if (t->vlen != 1 || t->val[0] != '1') {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag v: "
-		    "version is not 1");
-		return;
-	}
-	/* names looked up and compared as A-labels, and only names that are
-	 * domain names (RFC 6376 3.5, RFC 8616 4): nothing else reaches DNS */
-	if (to_alabel(&g->d, 1) != 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag d: not "
-		    "a domain name");
-		return;
-	}
-	if (to_alabel(&g->s, 0) != 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag s: not "
-		    "a selector (RFC 6376 3.1)");
-		return;
-	}
-	if (strcmp(g->a, "rsa-sha256") == 0)
-		g->kt = VOUCH_DKIM_RSA;
-	else if (strcmp(g->a, "ed25519-sha256") == 0)
-		g->kt = VOUCH_DKIM_ED25519;
-	else if (strcmp(g->a, "rsa-sha1") == 0 && v->ctx->allow_sha1) {
-		g->kt = VOUCH_DKIM_RSA;
-		g->sha1 = 1;
-	} else if (strcmp(g->a, "rsa-sha1") == 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "rsa-sha1 refused by RFC 8301");
-		return;
-	} else {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag a: "
-		    "unknown algorithm");
-		return;
-	}
-	if ((t = dkim_tags_get(&tags, "c")) != NULL &&
-	    parse_canon(t->val, t->vlen, g) != 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag c");
-		return;
-	}
-	if ((t = dkim_tags_get(&tags, "q")) != NULL && !q_has_dns_txt(t)) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag q: no "
-		    "dns/txt among the query methods (RFC 6376 3.5)");
-		return;
-	}
-	t = dkim_tags_get(&tags, "h");
-	g->h = t->val;
-	g->hlen = t->vlen;
-	if (!h_has_from(g->h, g->hlen)) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "From not signed: h= lacks "
-		    "from, RFC 6376 5.4");
-		return;
-	}
-	if ((t = dkim_tags_get(&tags, "i")) == NULL) {
-		size_t n = strlen(g->d) + 2;
-
-		if ((g->i = malloc(n)) != NULL)
-			snprintf(g->i, n, "@%s", g->d);
-	} else if ((g->i = auid_decode(t)) == NULL) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: bad "
-		    "dkim-quoted-printable or domain (RFC 6376 2.11, 3.5)");
-		return;
-	} else if (!dkim_auid_in_domain(g->i, g->d, 0)) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag i: not "
-		    "in d=%s", g->d);
-		return;
-	}
-	{
-		int64_t l;
-
-		if (parse_num(&tags, "l", &l) != 0) {
-			sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag l");
-			return;
-		}
-		if (l >= 0)
-			g->l = (uint64_t)l;
-	}
-	if (parse_num(&tags, "t", &g->t) != 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag t");
-		return;
-	}
-	if (parse_num(&tags, "x", &g->x) != 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag x");
-		return;
-	}
-	if (g->x >= 0 && g->t >= 0 && g->x < g->t) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag x: "
-		    "before t=");
-		return;
-	}
-	if ((g->bh = b64_tag(&tags, "bh", &g->bhlen)) == NULL ||
-	    g->bhlen != (g->sha1 ? 20u : 32u)) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag bh");
-		return;
-	}
-	if ((g->sig = b64_tag(&tags, "b", &g->siglen)) == NULL ||
-	    g->siglen == 0) {
-		sig_fail(g, VOUCH_DKIM_PERMERROR, "syntax error in tag b");
-		return;
-	}
-	if (g->x >= 0 && g->x < verifier_now(v)) {
-		sig_fail(g, VOUCH_DKIM_FAIL, "signature expired");
-		return;
-	}
+	if (sig_names(v, g, &tags) == 0 && sig_scope(g, &tags) == 0)
+		(void)sig_values(v, g, &tags);
 }
 
 /* One hasher per distinct (body canonicalization, l=); -1 when no more
