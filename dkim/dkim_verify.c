@@ -876,44 +876,38 @@ dkim_strip_b(const struct dkim_field *f, struct vbuf *out)
 	return vbuf_add(out, p, f->len);
 }
 
-static void
-check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
+/* Is the key fit for this signature (RFC 6376 3.6.1, RFC 8301)? */
+static int
+key_fits(struct vouch_dkim_verifier *v, struct vsig *g,
+    const struct dkim_pubkey *k)
 {
-	struct keyent k;
-	struct vbuf data, sf;
-	struct dkim_body_hash *h;
-	enum vouch_status st;
-
-	fetch_key(v->ctx, g->s, g->d, &k);
-	if (k.fail != VOUCH_DKIM_PASS) {
-		sig_fail(g, k.fail, "%s", k.reason);
-		goto out;
-	}
-	g->pub.key_bits = k.key.bits;
-	g->pub.testing = k.key.testing;
-	if (k.key.type != g->kt) {
+	if (k->type != g->kt)
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "key type mismatch: a=%s, "
-		    "key is %s", g->a, k.key.type == VOUCH_DKIM_RSA ? "rsa" :
+		    "key is %s", g->a, k->type == VOUCH_DKIM_RSA ? "rsa" :
 		    "ed25519");
-		goto out;
-	}
-	if (g->sha1 ? !k.key.sha1_ok : !k.key.sha256_ok) {
+	else if (g->sha1 ? !k->sha1_ok : !k->sha256_ok)
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "hash not allowed by the "
 		    "key's h=");
-		goto out;
-	}
-	if (k.key.type == VOUCH_DKIM_RSA && k.key.bits < v->ctx->min_bits) {
+	else if (k->type == VOUCH_DKIM_RSA && k->bits < v->ctx->min_bits)
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "key too small: %u bits, "
-		    "RFC 8301 wants 1024 or more%s", k.key.bits,
+		    "RFC 8301 wants 1024 or more%s", k->bits,
 		    v->ctx->min_bits < VOUCH_DKIM_MIN_RSA_BITS ?
 		    " (and --min-key-bits is higher)" : "");
-		goto out;
-	}
-	if (k.key.strict && !dkim_auid_in_domain(g->i, g->d, 1)) {
+	else if (k->strict && !dkim_auid_in_domain(g->i, g->d, 1))
 		sig_fail(g, VOUCH_DKIM_PERMERROR, "i= is a subdomain but the "
 		    "key has t=s");
-		goto out;
-	}
+	return !g->bad;
+}
+
+/* The header hash (h= fields, then the signature without b=) checked
+ * against b= with the key. */
+static void
+check_header_sig(struct vouch_dkim_verifier *v, struct vsig *g,
+    const struct dkim_pubkey *k)
+{
+	struct vbuf data, sf;
+	enum vouch_status st;
+
 	vbuf_init(&data, VOUCH_DKIM_MAX_HEADER * 2);
 	vbuf_init(&sf, VOUCH_DKIM_MAX_HEADER);
 	/* room for the usual case in one allocation each */
@@ -927,38 +921,56 @@ check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
 	} else if (st != VOUCH_OK || dkim_strip_b(g->field, &sf) != VOUCH_OK ||
 	    dkim_canon_header(&data, sf.data, sf.len, g->hc, 1) != VOUCH_OK) {
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "out of memory");
-	} else if (g->sha1 ? !dkim_crypto_verify_sha1(k.key.pkey, data.data,
-	    data.len, g->sig, g->siglen) : !dkim_crypto_verify(k.key.pkey,
+	} else if (g->sha1 ? !dkim_crypto_verify_sha1(k->pkey, data.data,
+	    data.len, g->sig, g->siglen) : !dkim_crypto_verify(k->pkey,
 	    g->kt, data.data, data.len, g->sig, g->siglen)) {
 		sig_fail(g, VOUCH_DKIM_FAIL, "signature mismatch: headers "
 		    "changed, or another key signed");
 	}
 	vbuf_clear(&data);
 	vbuf_clear(&sf);
-	if (g->bad)
-		goto out;
-	h = v->hash[g->hasher];
-	if (!v->digest_ok[g->hasher]) {
+}
+
+/* The body hash against bh=, and l= (RFC 6376 3.5, 8.2). */
+static void
+check_body(struct vouch_dkim_verifier *v, struct vsig *g)
+{
+	struct dkim_body_hash *h = v->hash[g->hasher];
+
+	if (!v->digest_ok[g->hasher])
 		sig_fail(g, VOUCH_DKIM_TEMPERROR, "hash failure");
-		goto out;
-	}
-	if (g->l != UINT64_MAX && g->l > h->total) {
+	else if (g->l != UINT64_MAX && g->l > h->total)
 		sig_fail(g, VOUCH_DKIM_FAIL, "l=%llu is longer than the body "
 		    "(%llu bytes)", (unsigned long long)g->l,
 		    (unsigned long long)h->total);
-		goto out;
-	}
-	if (memcmp(v->digest[g->hasher], g->bh, g->bhlen) != 0) {
+	else if (memcmp(v->digest[g->hasher], g->bh, g->bhlen) != 0)
 		sig_fail(g, VOUCH_DKIM_FAIL, "body hash mismatch: the body "
 		    "changed");
-		goto out;
-	}
-	if (g->l != UINT64_MAX && g->l < h->total && !v->ctx->allow_l) {
+	else if (g->l != UINT64_MAX && g->l < h->total && !v->ctx->allow_l)
 		sig_fail(g, VOUCH_DKIM_POLICY, "l= covers %llu of %llu body "
 		    "bytes", (unsigned long long)g->l,
 		    (unsigned long long)h->total);
+}
+
+static void
+check_sig(struct vouch_dkim_verifier *v, struct vsig *g)
+{
+	struct keyent k;
+
+	fetch_key(v->ctx, g->s, g->d, &k);
+	if (k.fail != VOUCH_DKIM_PASS) {
+		sig_fail(g, k.fail, "%s", k.reason);
 		goto out;
 	}
+	g->pub.key_bits = k.key.bits;
+	g->pub.testing = k.key.testing;
+	if (!key_fits(v, g, &k.key))
+		goto out;
+	check_header_sig(v, g, &k.key);
+	if (!g->bad)
+		check_body(v, g);
+	if (g->bad)
+		goto out;
 	g->pub.result = VOUCH_DKIM_PASS;
 	snprintf(g->reason, sizeof(g->reason), "%s", k.key.testing ?
 	    "good signature, key in testing mode" : "good signature");
