@@ -302,81 +302,57 @@ dkim_pkey_from_der(const unsigned char *der, size_t n,
 	return pk;
 }
 
-enum vouch_status
-dkim_pubkey_parse(const char *rec, size_t len, struct dkim_pubkey *k,
-    char *why, size_t whylen)
+/* h=, t= and s= of a key record (RFC 6376 3.6.1). */
+static enum vouch_status
+key_flags(struct dkim_pubkey *k, const struct dkim_tags *tags, char *why,
+    size_t whylen)
 {
-	struct dkim_tags tags;
+	const struct dkim_tag *t;
+	const char *f;
+	size_t pos, fl;
+	int email = 0;
+
+	if ((t = dkim_tags_get(tags, "h")) != NULL) {
+		/* colon-separated hash names; sha256 must be one of them */
+		k->sha256_ok = k->sha1_ok = 0;
+		for (pos = 0; dkim_list_next(t->val, t->vlen, ':', &pos, &f,
+		    &fl);) {
+			k->sha256_ok |= fl == 6 && memcmp(f, "sha256", 6) == 0;
+			k->sha1_ok |= fl == 4 && memcmp(f, "sha1", 4) == 0;
+		}
+	}
+	/* key-t-tag: flags separated by ':' with FWS around them */
+	if ((t = dkim_tags_get(tags, "t")) != NULL)
+		for (pos = 0; dkim_list_next(t->val, t->vlen, ':', &pos, &f,
+		    &fl);) {
+			k->testing |= fl == 1 && *f == 'y';
+			k->strict |= fl == 1 && *f == 's';
+		}
+	if ((t = dkim_tags_get(tags, "s")) == NULL)
+		return VOUCH_OK;
+	/* key-s-tag: "email" or "*" must be listed */
+	for (pos = 0; dkim_list_next(t->val, t->vlen, ':', &pos, &f, &fl);)
+		email |= (fl == 1 && *f == '*') ||
+		    (fl == 5 && vouch__memcaseeq(f, "email", 5));
+	if (email)
+		return VOUCH_OK;
+	snprintf(why, whylen, "not a key for email: s=%.*s",
+	    (int)(t->vlen > 30 ? 30 : t->vlen), t->val);
+	return VOUCH_E_KEY;
+}
+
+/* p=: the public key (an empty one is revoked). */
+static enum vouch_status
+key_material(struct dkim_pubkey *k, const struct dkim_tags *tags, char *why,
+    size_t whylen)
+{
 	const struct dkim_tag *t;
 	unsigned char *der;
-	char *p;
-	size_t dl;
 	enum vouch_status st;
+	size_t dl;
+	char *p;
 
-	memset(k, 0, sizeof(*k));
-	k->sha256_ok = 1;
-	k->sha1_ok = 1;
-	if (dkim_tags_parse(rec, len, &tags, why, whylen) != VOUCH_OK)
-		return VOUCH_E_SYNTAX;
-	if ((t = dkim_tags_get(&tags, "v")) != NULL &&
-	    (tags.t != t || t->vlen != 5 || memcmp(t->val, "DKIM1", 5) != 0)) {
-		snprintf(why, whylen, "key record v= is not DKIM1 first");
-		return VOUCH_E_SYNTAX;
-	}
-	if ((t = dkim_tags_get(&tags, "k")) != NULL) {
-		if (t->vlen == 3 && memcmp(t->val, "rsa", 3) == 0)
-			k->type = VOUCH_DKIM_RSA;
-		else if (t->vlen == 7 && memcmp(t->val, "ed25519", 7) == 0)
-			k->type = VOUCH_DKIM_ED25519;
-		else {
-			snprintf(why, whylen, "unknown key type k=%.*s",
-			    (int)(t->vlen > 20 ? 20 : t->vlen), t->val);
-			return VOUCH_E_KEY;
-		}
-	}
-	if ((t = dkim_tags_get(&tags, "h")) != NULL) {
-		/* colon-separated hash names; sha256 must be one of them */
-		const char *h;
-		size_t pos = 0, hl;
-
-		k->sha256_ok = 0;
-		k->sha1_ok = 0;
-		while (dkim_list_next(t->val, t->vlen, ':', &pos, &h, &hl)) {
-			if (hl == 6 && memcmp(h, "sha256", 6) == 0)
-				k->sha256_ok = 1;
-			if (hl == 4 && memcmp(h, "sha1", 4) == 0)
-				k->sha1_ok = 1;
-		}
-	}
-	if ((t = dkim_tags_get(&tags, "t")) != NULL) {
-		/* key-t-tag: flags separated by ':' with FWS around them */
-		const char *f;
-		size_t pos = 0, fl;
-
-		while (dkim_list_next(t->val, t->vlen, ':', &pos, &f, &fl)) {
-			if (fl == 1 && *f == 'y')
-				k->testing = 1;
-			if (fl == 1 && *f == 's')
-				k->strict = 1;
-		}
-	}
-	if ((t = dkim_tags_get(&tags, "s")) != NULL) {
-		/* key-s-tag (RFC 6376 3.6.1): "email" or "*" must be listed */
-		const char *f;
-		size_t pos = 0, fl;
-		int email = 0;
-
-		while (dkim_list_next(t->val, t->vlen, ':', &pos, &f, &fl))
-			if ((fl == 1 && *f == '*') ||
-			    (fl == 5 && vouch__memcaseeq(f, "email", 5)))
-				email = 1;
-		if (!email) {
-			snprintf(why, whylen, "not a key for email: s=%.*s",
-			    (int)(t->vlen > 30 ? 30 : t->vlen), t->val);
-			return VOUCH_E_KEY;
-		}
-	}
-	if ((t = dkim_tags_get(&tags, "p")) == NULL) {
+	if ((t = dkim_tags_get(tags, "p")) == NULL) {
 		snprintf(why, whylen, "key record has no p= tag");
 		return VOUCH_E_SYNTAX;
 	}
@@ -403,6 +379,40 @@ dkim_pubkey_parse(const char *rec, size_t len, struct dkim_pubkey *k,
 	}
 	k->bits = (unsigned int)EVP_PKEY_get_bits(k->pkey);
 	return VOUCH_OK;
+}
+
+enum vouch_status
+dkim_pubkey_parse(const char *rec, size_t len, struct dkim_pubkey *k,
+    char *why, size_t whylen)
+{
+	struct dkim_tags tags;
+	const struct dkim_tag *t;
+	enum vouch_status st;
+
+	memset(k, 0, sizeof(*k));
+	k->sha256_ok = 1;
+	k->sha1_ok = 1;
+	if (dkim_tags_parse(rec, len, &tags, why, whylen) != VOUCH_OK)
+		return VOUCH_E_SYNTAX;
+	if ((t = dkim_tags_get(&tags, "v")) != NULL &&
+	    (tags.t != t || t->vlen != 5 || memcmp(t->val, "DKIM1", 5) != 0)) {
+		snprintf(why, whylen, "key record v= is not DKIM1 first");
+		return VOUCH_E_SYNTAX;
+	}
+	if ((t = dkim_tags_get(&tags, "k")) != NULL) {
+		if (t->vlen == 3 && memcmp(t->val, "rsa", 3) == 0)
+			k->type = VOUCH_DKIM_RSA;
+		else if (t->vlen == 7 && memcmp(t->val, "ed25519", 7) == 0)
+			k->type = VOUCH_DKIM_ED25519;
+		else {
+			snprintf(why, whylen, "unknown key type k=%.*s",
+			    (int)(t->vlen > 20 ? 20 : t->vlen), t->val);
+			return VOUCH_E_KEY;
+		}
+	}
+	if ((st = key_flags(k, &tags, why, whylen)) != VOUCH_OK)
+		return st;
+	return key_material(k, &tags, why, whylen);
 }
 
 void
