@@ -288,78 +288,91 @@ check_crypto(struct vouch_dkim_ctx *ctx, const struct sig *s,
 }
 
 /* RFC 8617 5.2 step 4-5: one AMS, verified like a DKIM signature. */
+/* h= and bh= present, ARC-Seal not signed (RFC 8617 4.1.2), c= exactly
+ * "header[/body]" of simple or relaxed: 0 (*hc set), or -1 with why. */
+static int
+ams_tags(const struct sig *s, enum vouch_dkim_canon *hc, char *why,
+    size_t wl)
+{
+	const struct dkim_tag *g = dkim_tags_get(&s->t, "h");
+	const char *nm, *sl;
+	size_t pos = 0, nl, hn, bn;
+
+	if (g == NULL || dkim_tags_get(&s->t, "bh") == NULL) {
+		snprintf(why, wl, "tag h= or bh= missing");
+		return -1;
+	}
+	while (dkim_list_next(g->val, g->vlen, ':', &pos, &nm, &nl))
+		if (nl == 8 && vouch__memcaseeq(nm, "arc-seal", 8)) {
+			snprintf(why, wl, "h= lists ARC-Seal (RFC 8617 4.1.2)");
+			return -1;
+		}
+	*hc = VOUCH_DKIM_SIMPLE;
+	if ((g = dkim_tags_get(&s->t, "c")) == NULL)
+		return 0;
+	/* no prefix is taken for a word (RFC 6376 3.5) */
+	sl = memchr(g->val, '/', g->vlen);
+	hn = sl != NULL ? (size_t)(sl - g->val) : g->vlen;
+	bn = sl != NULL ? g->vlen - hn - 1 : 0;
+	if (hn == 7 && memcmp(g->val, "relaxed", 7) == 0)
+		*hc = VOUCH_DKIM_RELAXED;
+	else if (!(hn == 6 && memcmp(g->val, "simple", 6) == 0))
+		hn = 0;
+	if (hn == 0 || (sl != NULL && !(bn == 7 && memcmp(sl + 1, "relaxed",
+	    7) == 0) && !(bn == 6 && memcmp(sl + 1, "simple", 6) == 0))) {
+		snprintf(why, wl, "bad c=");
+		return -1;
+	}
+	return 0;
+}
+
+/* bh= against the body hash of the one pass. */
+static enum vouch_dkim_result
+ams_body(const struct arc_hop *h, const struct sig *s,
+    struct vouch_dkim_verifier *v, char *why, size_t wl)
+{
+	const struct dkim_tag *g = dkim_tags_get(&s->t, "bh");
+	const unsigned char *digest;
+	enum vouch_dkim_result r = VOUCH_DKIM_PASS;
+	enum vouch_status st;
+	size_t bhlen = 0;
+	unsigned char *bh = vouch__b64_decode(g->val, g->vlen, &bhlen, &st);
+
+	if (bh == NULL || bhlen != 32) {
+		snprintf(why, wl, "bad bh=");
+		r = VOUCH_DKIM_PERMERROR;
+	} else if ((digest = vouch__dkim_body_digest(v, h->ams_hasher, NULL)) ==
+	    NULL) {
+		snprintf(why, wl, "no body hash");
+		r = VOUCH_DKIM_TEMPERROR;
+	} else if (memcmp(digest, bh, 32) != 0) {
+		snprintf(why, wl, "body hash mismatch: the body changed after "
+		    "instance %u", h->pub.instance);
+		r = VOUCH_DKIM_FAIL;
+	}
+	free(bh);
+	return r;
+}
+
 static enum vouch_dkim_result
 check_ams(struct arc_chain *c, struct arc_hop *h, struct vouch_dkim_verifier *v,
     struct vouch_dkim_ctx *ctx)
 {
 	struct sig s;
 	const struct dkim_tag *g;
-	enum vouch_dkim_canon hc = VOUCH_DKIM_SIMPLE;
+	enum vouch_dkim_canon hc;
 	struct vbuf data, sf;
-	const unsigned char *digest;
-	unsigned char *bh = NULL;
-	size_t bhlen = 0;
 	enum vouch_status st;
 	enum vouch_dkim_result r = VOUCH_DKIM_PERMERROR;
 	struct dkim_msg *m = (struct dkim_msg *)vouch__dkim_verifier_msg(v);
 	char *why = h->ams_reason;
+	size_t wl = sizeof(h->ams_reason);
 
 	(void)c;
-	if (parse_common(h->ams, &s, why, sizeof(h->ams_reason)) != NULL)
+	if (parse_common(h->ams, &s, why, wl) != NULL ||
+	    ams_tags(&s, &hc, why, wl) != 0 ||
+	    (r = ams_body(h, &s, v, why, wl)) != VOUCH_DKIM_PASS)
 		goto out;
-	if ((g = dkim_tags_get(&s.t, "h")) == NULL ||
-	    dkim_tags_get(&s.t, "bh") == NULL) {
-		snprintf(why, sizeof(h->ams_reason), "tag h= or bh= missing");
-		goto out;
-	}
-	{
-		/* RFC 8617 4.1.2: the AMS must not sign ARC-Seal */
-		const char *nm;
-		size_t pos = 0, nl;
-
-		while (dkim_list_next(g->val, g->vlen, ':', &pos, &nm, &nl))
-			if (nl == 8 && vouch__memcaseeq(nm, "arc-seal", 8)) {
-				snprintf(why, sizeof(h->ams_reason), "h= lists "
-				    "ARC-Seal (RFC 8617 4.1.2)");
-				goto out;
-			}
-	}
-	if ((g = dkim_tags_get(&s.t, "c")) != NULL) {
-		/* "header[/body]", each exactly simple or relaxed (RFC 6376
-		 * 3.5): no prefix is taken for a word */
-		const char *sl = memchr(g->val, '/', g->vlen);
-		size_t hn = sl != NULL ? (size_t)(sl - g->val) : g->vlen;
-		size_t bn = sl != NULL ? g->vlen - hn - 1 : 0;
-
-		if (hn == 7 && memcmp(g->val, "relaxed", 7) == 0)
-			hc = VOUCH_DKIM_RELAXED;
-		else if (!(hn == 6 && memcmp(g->val, "simple", 6) == 0))
-			hn = 0;
-		if (hn == 0 || (sl != NULL && !(bn == 7 && memcmp(sl + 1,
-		    "relaxed", 7) == 0) && !(bn == 6 && memcmp(sl + 1,
-		    "simple", 6) == 0))) {
-			snprintf(why, sizeof(h->ams_reason), "bad c=");
-			goto out;
-		}
-	}
-	bh = vouch__b64_decode(dkim_tags_get(&s.t, "bh")->val,
-	    dkim_tags_get(&s.t, "bh")->vlen, &bhlen, &st);
-	if (bh == NULL || bhlen != 32) {
-		snprintf(why, sizeof(h->ams_reason), "bad bh=");
-		goto out;
-	}
-	if ((digest = vouch__dkim_body_digest(v, h->ams_hasher, NULL)) ==
-	    NULL) {
-		snprintf(why, sizeof(h->ams_reason), "no body hash");
-		r = VOUCH_DKIM_TEMPERROR;
-		goto out;
-	}
-	if (memcmp(digest, bh, 32) != 0) {
-		snprintf(why, sizeof(h->ams_reason), "body hash mismatch: the "
-		    "body changed after instance %u", h->pub.instance);
-		r = VOUCH_DKIM_FAIL;
-		goto out;
-	}
 	g = dkim_tags_get(&s.t, "h");
 	vbuf_init(&data, VOUCH_DKIM_MAX_HEADER * 2);
 	vbuf_init(&sf, VOUCH_DKIM_MAX_HEADER);
@@ -369,19 +382,18 @@ check_ams(struct arc_chain *c, struct arc_hop *h, struct vouch_dkim_verifier *v,
 	if (st == VOUCH_OK)
 		st = dkim_canon_header(&data, sf.data, sf.len, hc, 1);
 	if (st != VOUCH_OK) {
-		snprintf(why, sizeof(h->ams_reason), "%s", st == VOUCH_E_LIMIT ?
+		snprintf(why, wl, "%s", st == VOUCH_E_LIMIT ?
 		    "h= lists too many fields" : "out of memory");
 		r = st == VOUCH_E_LIMIT ? VOUCH_DKIM_PERMERROR :
 		    VOUCH_DKIM_TEMPERROR;
 	} else {
-		r = check_crypto(ctx, &s, &data, why, sizeof(h->ams_reason));
+		r = check_crypto(ctx, &s, &data, why, wl);
 	}
 	vbuf_clear(&data);
 	vbuf_clear(&sf);
 out:
 	if (r == VOUCH_DKIM_PASS)
-		snprintf(why, sizeof(h->ams_reason), "good signature");
-	free(bh);
+		snprintf(why, wl, "good signature");
 	free(s.b);
 	return r;
 }
