@@ -88,136 +88,166 @@ write_new(const char *path, const char *text, mode_t mode)
 	return EX_OK;
 }
 
-int
-cmd_keygen(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "selector", required_argument, NULL, 's' },
-		{ "type", required_argument, NULL, 't' },
-		{ "bits", required_argument, NULL, 'b' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "testing", no_argument, NULL, OPT_TESTING },
-		{ "print-record", no_argument, NULL, OPT_PRINT },
-		{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *dom = NULL, *sel = NULL, *type = "rsa", *dir = ".";
-	const char *keyfile = NULL;
-	struct vouch_dkim_key *key = NULL;
-	struct vouch_error err = { 0 };
-	unsigned long bits = 0;
-	char *rec = NULL, *line = NULL, *pem = NULL, path[4096], *end;
-	int c, testing = 0, print = 0, unsafe = 0, ex = EX_OK;
+static const struct option keygen_longopts[] = {
+	{ "domain", required_argument, NULL, 'd' },
+	{ "selector", required_argument, NULL, 's' },
+	{ "type", required_argument, NULL, 't' },
+	{ "bits", required_argument, NULL, 'b' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "testing", no_argument, NULL, OPT_TESTING },
+	{ "print-record", no_argument, NULL, OPT_PRINT },
+	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
 
+struct kopts {
+	const char *dom, *sel, *type, *dir, *keyfile;
+	unsigned long bits;
+	int testing, print, unsafe, help;
+};
+
+/* The command line into o: 0, or an exit status (usage said). */
+static int
+keygen_args(int argc, char **argv, struct kopts *o)
+{
+	char *end;
+	int c;
+
+	o->type = "rsa";
+	o->dir = ".";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:t:b:o:k:h", longopts, NULL))
-	    != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:t:b:o:k:h", keygen_longopts,
+	    NULL)) != -1) {
 		switch (c) {
-		case 'd': dom = optarg; break;
-		case 's': sel = optarg; break;
-		case 't': type = optarg; break;
-		case 'o': dir = optarg; break;
-		case 'k': keyfile = optarg; break;
+		case 'd': o->dom = optarg; break;
+		case 's': o->sel = optarg; break;
+		case 't': o->type = optarg; break;
+		case 'o': o->dir = optarg; break;
+		case 'k': o->keyfile = optarg; break;
 		case 'b':
-			bits = strtoul(optarg, &end, 10);
+			o->bits = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0') {
 				cli_err("-b", "%s: not a number", optarg);
 				return EX_USAGE;
 			}
 			break;
-		case OPT_TESTING: testing = 1; break;
-		case OPT_PRINT: print = 1; break;
-		case OPT_UNSAFE: unsafe = 1; break;
+		case OPT_TESTING: o->testing = 1; break;
+		case OPT_PRINT: o->print = 1; break;
+		case OPT_UNSAFE: o->unsafe = 1; break;
 		case 'h':
-		case OPT_HELP:
-			fputs(usage_keygen, stdout);
-			return EX_OK;
-		default:
-			fprintf(stderr, "Try 'vouch keygen --help' for more.\n");
-			return EX_USAGE;
+		case OPT_HELP: o->help = 1; return EX_OK;
+		default: return cli_usage("keygen", usage_keygen, EX_USAGE);
 		}
 	}
-	if (dom == NULL || sel == NULL || optind != argc) {
+	if (o->dom == NULL || o->sel == NULL || optind != argc) {
 		cli_err("keygen", "-d DOMAIN and -s SELECTOR are required");
-		fprintf(stderr, "Try 'vouch keygen --help' for more.\n");
-		return EX_USAGE;
+		return cli_usage("keygen", usage_keygen, EX_USAGE);
 	}
-	if (!name_ok(sel) || !name_ok(dom) || strchr(dom, '.') == NULL) {
+	if (!name_ok(o->sel) || !name_ok(o->dom) || !strchr(o->dom, '.')) {
 		cli_err("keygen", "%s: not a %s (letters, digits, '-' and '_' "
-		    "in dot-separated labels, RFC 6376 3.1)", name_ok(sel) ?
-		    dom : sel, name_ok(sel) ? "domain" : "selector");
+		    "in dot-separated labels, RFC 6376 3.1)", name_ok(o->sel) ?
+		    o->dom : o->sel, name_ok(o->sel) ? "domain" : "selector");
 		return EX_USAGE;
 	}
-	if (print) {
-		if (keyfile == NULL) {
-			cli_err("keygen", "--print-record needs -k KEYFILE");
-			return EX_USAGE;
-		}
-		if (vouch_dkim_key_load(keyfile, unsafe, &key, &err) !=
-		    VOUCH_OK) {
-			cli_err("key", "%s", err.message);
-			return EX_CONFIG;
-		}
-	} else {
-		enum vouch_dkim_keytype kt;
+	if (o->print && o->keyfile == NULL) {
+		cli_err("keygen", "--print-record needs -k KEYFILE");
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
 
-		if (strcmp(type, "rsa") == 0) {
-			kt = VOUCH_DKIM_RSA;
-			bits = bits ? bits : 2048;
-		} else if (strcmp(type, "ed25519") == 0) {
-			kt = VOUCH_DKIM_ED25519;
-			if (bits != 0 && bits != 256) {
-				cli_err("-b", "Ed25519 keys have no size choice");
-				return EX_USAGE;
-			}
-			bits = 0;
-		} else {
-			cli_err("-t", "%s: expected rsa or ed25519", type);
+/* The key: loaded (--print-record) or made.  EX_OK, or the status. */
+static int
+keygen_key(struct kopts *o, struct vouch_dkim_key **key)
+{
+	struct vouch_error err = { 0 };
+	enum vouch_dkim_keytype kt;
+
+	if (o->print) {
+		if (vouch_dkim_key_load(o->keyfile, o->unsafe, key, &err) ==
+		    VOUCH_OK)
+			return EX_OK;
+		cli_err("key", "%s", err.message);
+		return EX_CONFIG;
+	}
+	if (strcmp(o->type, "rsa") == 0) {
+		kt = VOUCH_DKIM_RSA;
+		o->bits = o->bits ? o->bits : 2048;
+	} else if (strcmp(o->type, "ed25519") == 0) {
+		kt = VOUCH_DKIM_ED25519;
+		if (o->bits != 0 && o->bits != 256) {
+			cli_err("-b", "Ed25519 keys have no size choice");
 			return EX_USAGE;
 		}
-		if (vouch_dkim_key_generate(kt, (unsigned int)bits, &key, &err)
-		    != VOUCH_OK) {
-			cli_err("keygen", "%s", err.message);
-			return err.status == VOUCH_E_INVAL ? EX_USAGE :
-			    EX_SOFTWARE;
-		}
-		if (kt == VOUCH_DKIM_RSA && bits < VOUCH_DKIM_WARN_RSA_BITS)
-			cli_err("keygen", "warning: %lu-bit RSA; 2048 or more is "
-			    "recommended (RFC 8301 3.2)", bits);
+		o->bits = 0;
+	} else {
+		cli_err("-t", "%s: expected rsa or ed25519", o->type);
+		return EX_USAGE;
 	}
-	if ((rec = vouch_dkim_key_record(key, testing)) == NULL ||
-	    (line = zone_line(sel, dom, rec)) == NULL) {
-		ex = EX_SOFTWARE;
-		goto out;
+	if (vouch_dkim_key_generate(kt, (unsigned int)o->bits, key, &err) !=
+	    VOUCH_OK) {
+		cli_err("keygen", "%s", err.message);
+		return err.status == VOUCH_E_INVAL ? EX_USAGE : EX_SOFTWARE;
 	}
-	if (print) {
-		fputs(line, stdout);
-		goto out;
-	}
-	if ((pem = vouch_dkim_key_private_pem(key)) == NULL) {
-		ex = EX_SOFTWARE;
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/%s.private", dir, sel);
-	if ((ex = write_new(path, pem, 0600)) != EX_OK)
-		goto out;
-	snprintf(path, sizeof(path), "%s/%s.txt", dir, sel);
+	if (kt == VOUCH_DKIM_RSA && o->bits < VOUCH_DKIM_WARN_RSA_BITS)
+		cli_err("keygen", "warning: %lu-bit RSA; 2048 or more is "
+		    "recommended (RFC 8301 3.2)", o->bits);
+	return EX_OK;
+}
+
+/* DIR/SEL.private (0600) and DIR/SEL.txt, both or neither. */
+static int
+keygen_write(const struct kopts *o, const struct vouch_dkim_key *key,
+    const char *line)
+{
+	char path[4096], *pem;
+	int ex;
+
+	if ((pem = vouch_dkim_key_private_pem(key)) == NULL)
+		return EX_SOFTWARE;
+	snprintf(path, sizeof(path), "%s/%s.private", o->dir, o->sel);
+	ex = write_new(path, pem, 0600);
+	explicit_bzero(pem, strlen(pem));
+	vouch_free(pem);
+	if (ex != EX_OK)
+		return ex;
+	snprintf(path, sizeof(path), "%s/%s.txt", o->dir, o->sel);
 	if ((ex = write_new(path, line, 0644)) != EX_OK) {
-		snprintf(path, sizeof(path), "%s/%s.private", dir, sel);
+		snprintf(path, sizeof(path), "%s/%s.private", o->dir, o->sel);
 		unlink(path);
-		goto out;
+		return ex;
 	}
-	printf("wrote %s/%s.private and %s/%s.txt (%s, %u bits)\n", dir, sel,
-	    dir, sel, vouch_dkim_key_type(key) == VOUCH_DKIM_RSA ? "rsa" :
-	    "ed25519", vouch_dkim_key_bits(key));
-out:
-	if (pem != NULL) {
-		explicit_bzero(pem, strlen(pem));
-		vouch_free(pem);
+	printf("wrote %s/%s.private and %s/%s.txt (%s, %u bits)\n", o->dir,
+	    o->sel, o->dir, o->sel, vouch_dkim_key_type(key) ==
+	    VOUCH_DKIM_RSA ? "rsa" : "ed25519", vouch_dkim_key_bits(key));
+	return EX_OK;
+}
+
+int
+cmd_keygen(int argc, char **argv)
+{
+	struct kopts o;
+	struct vouch_dkim_key *key = NULL;
+	char *rec = NULL, *line = NULL;
+	int ex;
+
+	memset(&o, 0, sizeof(o));
+	if ((ex = keygen_args(argc, argv, &o)) != EX_OK || o.help) {
+		if (o.help)
+			fputs(usage_keygen, stdout);
+		return ex;
 	}
+	if ((ex = keygen_key(&o, &key)) != EX_OK)
+		return ex;
+	if ((rec = vouch_dkim_key_record(key, o.testing)) == NULL ||
+	    (line = zone_line(o.sel, o.dom, rec)) == NULL)
+		ex = EX_SOFTWARE;
+	else if (o.print)
+		fputs(line, stdout);
+	else
+		ex = keygen_write(&o, key, line);
 	vouch_free(rec);
 	free(line);
 	vouch_dkim_key_free(key);
