@@ -32,112 +32,138 @@ const char usage_spf[] =
 enum { OPT_IP = OPT_FIRST_LOCAL, OPT_MAILFROM, OPT_HELO, OPT_RECEIVER,
     OPT_FORMAT, OPT_AUTHSERV, OPT_MAXLOOK, OPT_MAXVOID, OPT_TIMEOUT };
 
-int
-cmd_spf(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "ip", required_argument, NULL, OPT_IP },
-		{ "mail-from", required_argument, NULL, OPT_MAILFROM },
-		{ "helo", required_argument, NULL, OPT_HELO },
-		{ "receiver", required_argument, NULL, OPT_RECEIVER },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
-		{ "max-lookups", required_argument, NULL, OPT_MAXLOOK },
-		{ "max-void", required_argument, NULL, OPT_MAXVOID },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		CLI_DNS_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct vouch_spf_request req = { 0 };
-	struct vouch_spf_verdict v;
-	struct vouch_error err = { 0 };
-	struct cli_dns o = { 0 };
-	struct vouch_dns *dns;
-	const char *format = "text", *authserv = NULL;
-	char *out = NULL;
-	unsigned long num;
-	int c, ex = EX_OK;
+static const struct option spf_longopts[] = {
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "mail-from", required_argument, NULL, OPT_MAILFROM },
+	{ "helo", required_argument, NULL, OPT_HELO },
+	{ "receiver", required_argument, NULL, OPT_RECEIVER },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
+	{ "max-lookups", required_argument, NULL, OPT_MAXLOOK },
+	{ "max-void", required_argument, NULL, OPT_MAXVOID },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	CLI_DNS_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
 
+struct sopts {
+	struct vouch_spf_request req;
+	struct cli_dns dns;
+	const char *format, *authserv;
+};
+
+/* One option into o: EX_OK, -1 for --help, or the exit status. */
+static int
+spf_opt(struct sopts *o, int c, const char *arg)
+{
+	unsigned long num;
+
+	switch (c) {
+	case OPT_IP: o->req.ip = arg; return EX_OK;
+	case OPT_MAILFROM: o->req.mail_from = arg; return EX_OK;
+	case OPT_HELO: o->req.helo = arg; return EX_OK;
+	case OPT_RECEIVER: o->req.receiver = arg; return EX_OK;
+	case OPT_FORMAT: o->format = arg; return EX_OK;
+	case OPT_AUTHSERV: o->authserv = arg; return EX_OK;
+	case OPT_MAXLOOK:
+	case OPT_MAXVOID:
+	case OPT_TIMEOUT:
+		if (cli_parse_uint(c == OPT_MAXLOOK ? "--max-lookups" :
+		    c == OPT_MAXVOID ? "--max-void" : "--timeout", arg,
+		    c == OPT_TIMEOUT ? 3600 : 1000, &num))
+			return EX_USAGE;
+		if (c == OPT_MAXLOOK)
+			o->req.max_dns_mech = (unsigned int)num;
+		else if (c == OPT_MAXVOID)
+			o->req.max_void = (unsigned int)num;
+		else
+			o->req.timeout_ms = (unsigned int)num * 1000;
+		return EX_OK;
+	case 'h':
+	case OPT_HELP: return -1;
+	default:
+		if (!cli_dns_option(&o->dns, c, arg))
+			return cli_usage("spf", usage_spf, EX_USAGE);
+		return o->dns.error;
+	}
+}
+
+/* The command line into o: EX_OK, -1 for --help, or the exit status. */
+static int
+spf_args(int argc, char **argv, struct sopts *o)
+{
+	int c, ex;
+
+	o->format = "text";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_IP: req.ip = optarg; break;
-		case OPT_MAILFROM: req.mail_from = optarg; break;
-		case OPT_HELO: req.helo = optarg; break;
-		case OPT_RECEIVER: req.receiver = optarg; break;
-		case OPT_FORMAT: format = optarg; break;
-		case OPT_AUTHSERV: authserv = optarg; break;
-		case OPT_MAXLOOK:
-			if (cli_parse_uint("--max-lookups", optarg, 1000, &num))
-				return EX_USAGE;
-			req.max_dns_mech = (unsigned int)num;
-			break;
-		case OPT_MAXVOID:
-			if (cli_parse_uint("--max-void", optarg, 1000, &num))
-				return EX_USAGE;
-			req.max_void = (unsigned int)num;
-			break;
-		case OPT_TIMEOUT:
-			if (cli_parse_uint("--timeout", optarg, 3600, &num))
-				return EX_USAGE;
-			req.timeout_ms = (unsigned int)num * 1000;
-			break;
-		case 'h':
-		case OPT_HELP:
-			return cli_usage("spf", usage_spf, EX_OK);
-		default:
-			if (!cli_dns_option(&o, c, optarg))
-				return cli_usage("spf", usage_spf, EX_USAGE);
-			if (o.error)
-				return o.error;
-		}
-	}
-	if (optind != argc) {
+	while ((c = getopt_long(argc, argv, "h", spf_longopts, NULL)) != -1)
+		if ((ex = spf_opt(o, c, optarg)) != EX_OK)
+			return ex;
+	if (optind != argc)
 		cli_err("spf", "%s: unexpected argument", argv[optind]);
-		return cli_usage("spf", usage_spf, EX_USAGE);
-	}
-	if (req.ip == NULL) {
+	else if (o->req.ip == NULL)
 		cli_err("spf", "--ip is required");
-		return cli_usage("spf", usage_spf, EX_USAGE);
-	}
-	if (req.mail_from == NULL && req.helo == NULL) {
+	else if (o->req.mail_from == NULL && o->req.helo == NULL)
 		cli_err("spf", "give --mail-from or --helo");
-		return cli_usage("spf", usage_spf, EX_USAGE);
-	}
-	if (strcmp(format, "text") && strcmp(format, "json") &&
-	    strcmp(format, "received-spf") && strcmp(format, "ar")) {
-		cli_err("--format", "%s: expected text, json, received-spf or ar",
-		    format);
+	else if (strcmp(o->format, "text") && strcmp(o->format, "json") &&
+	    strcmp(o->format, "received-spf") && strcmp(o->format, "ar")) {
+		cli_err("--format", "%s: expected text, json, received-spf or "
+		    "ar", o->format);
 		return EX_USAGE;
-	}
-	req.identity = req.mail_from == NULL ? VOUCH_SPF_HELO :
-	    VOUCH_SPF_MAILFROM;
-	if (req.receiver == NULL)
-		req.receiver = cli_host_name();
-	if ((dns = cli_dns_setup(&o, NULL, &ex)) == NULL)
-		return ex;
-	if (vouch_spf_check(dns, &req, &v, &err) != VOUCH_OK) {
-		cli_err("--ip", "%s", err.message);
-		vouch_dns_free(dns);
-		return cli_exit_for(err.status);
-	}
-	if (strcmp(format, "text") == 0) {
-		char *t = vouch_spf_verdict_text(&v);
+	} else
+		return EX_OK;
+	return cli_usage("spf", usage_spf, EX_USAGE);
+}
+
+/* The verdict as the format asks. */
+static void
+spf_print(const struct sopts *o, const struct vouch_spf_verdict *v)
+{
+	char *out = NULL;
+
+	if (strcmp(o->format, "text") == 0) {
+		char *t = vouch_spf_verdict_text(v);
 
 		if (t != NULL)
 			fputs(t, stdout);
 		vouch_free(t);
-	} else if (strcmp(format, "json") == 0) {
-		out = vouch_spf_verdict_json(&v);
-	} else if (strcmp(format, "received-spf") == 0) {
-		out = vouch_spf_received_spf(&req, &v);
+	} else if (strcmp(o->format, "json") == 0) {
+		out = vouch_spf_verdict_json(v);
+	} else if (strcmp(o->format, "received-spf") == 0) {
+		out = vouch_spf_received_spf(&o->req, v);
 	} else {
-		out = vouch_spf_ar_header(authserv != NULL ? authserv :
-		    req.receiver, &v);
+		out = vouch_spf_ar_header(o->authserv != NULL ? o->authserv :
+		    o->req.receiver, v);
 	}
 	if (out != NULL)
 		printf("%s\n", out);
 	vouch_free(out);
+}
+
+int
+cmd_spf(int argc, char **argv)
+{
+	struct sopts o;
+	struct vouch_spf_verdict v;
+	struct vouch_error err = { 0 };
+	struct vouch_dns *dns;
+	int ex;
+
+	memset(&o, 0, sizeof(o));
+	if ((ex = spf_args(argc, argv, &o)) != EX_OK)
+		return ex < 0 ? cli_usage("spf", usage_spf, EX_OK) : ex;
+	o.req.identity = o.req.mail_from == NULL ? VOUCH_SPF_HELO :
+	    VOUCH_SPF_MAILFROM;
+	if (o.req.receiver == NULL)
+		o.req.receiver = cli_host_name();
+	if ((dns = cli_dns_setup(&o.dns, NULL, &ex)) == NULL)
+		return ex;
+	if (vouch_spf_check(dns, &o.req, &v, &err) != VOUCH_OK) {
+		cli_err("--ip", "%s", err.message);
+		vouch_dns_free(dns);
+		return cli_exit_for(err.status);
+	}
+	spf_print(&o, &v);
 	ex = v.result == VOUCH_SPF_PASS ? EX_OK :
 	    v.result == VOUCH_SPF_TEMPERROR ? EX_TEMPFAIL : 1;
 	vouch_spf_verdict_clear(&v);
