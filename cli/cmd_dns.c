@@ -34,6 +34,46 @@ print_txt(const unsigned char *p, size_t n)
 	putchar('"');
 }
 
+/* The answer, one record a line; the exit status. */
+static int
+print_answer(const struct vouch_dns_answer *a, int type, const char *name)
+{
+	size_t i;
+
+	switch (vouch_dns_answer_rcode(a)) {
+	case VOUCH_DNS_ANSWER:
+		for (i = 0; i < vouch_dns_answer_count(a); i++) {
+			size_t n;
+			unsigned int pref;
+			const unsigned char *p = vouch_dns_answer_data(a, i, &n,
+			    &pref);
+			char buf[INET6_ADDRSTRLEN];
+
+			if (type == VOUCH_DNS_TXT)
+				print_txt(p, n);
+			else if (type == VOUCH_DNS_A || type == VOUCH_DNS_AAAA)
+				fputs(inet_ntop(type == VOUCH_DNS_A ? AF_INET :
+				    AF_INET6, p, buf, sizeof(buf)), stdout);
+			else if (type == VOUCH_DNS_MX)
+				printf("%u %s", pref, (const char *)p);
+			else
+				fputs((const char *)p, stdout);
+			putchar('\n');
+		}
+		return EX_OK;
+	case VOUCH_DNS_NXDOMAIN:
+	case VOUCH_DNS_NODATA:
+		cli_err(name, "%s", vouch_dns_answer_rcode(a) ==
+		    VOUCH_DNS_NXDOMAIN ? "no such name (NXDOMAIN)" :
+		    "no record of this type");
+		return 1;
+	default:
+		cli_err(name, "temporary DNS failure (%s)",
+		    vouch_dns_rcode_name(vouch_dns_answer_rcode(a)));
+		return EX_TEMPFAIL;
+	}
+}
+
 int
 cmd_dns(int argc, char **argv)
 {
@@ -44,8 +84,8 @@ cmd_dns(int argc, char **argv)
 	struct vouch_dns_answer *a = NULL;
 	struct vouch_error err = { 0 };
 	int c, type, ex = EX_OK;
-	size_t i;
 	char *rev = NULL;
+	const char *name;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -68,48 +108,14 @@ cmd_dns(int argc, char **argv)
 	if ((dns = cli_dns_setup(&o, NULL, &ex)) == NULL)
 		return ex;
 	/* PTR of an address: build the reverse name, as dig -x does */
-	if (type == VOUCH_DNS_PTR && (rev = vouch_dns_ptr_name(argv[optind +
-	    1])) != NULL)
-		argv[optind + 1] = rev;
-	if (vouch_dns_query(dns, argv[optind + 1], type, &a, &err) != VOUCH_OK) {
-		cli_err(argv[optind + 1], "%s", err.message);
-		vouch_dns_free(dns);
-		vouch_free(rev);
-		return cli_exit_for(err.status);
-	}
-	switch (vouch_dns_answer_rcode(a)) {
-	case VOUCH_DNS_ANSWER:
-		for (i = 0; i < vouch_dns_answer_count(a); i++) {
-			size_t n;
-			unsigned int pref;
-			const unsigned char *p = vouch_dns_answer_data(a, i, &n,
-			    &pref);
-			char buf[INET6_ADDRSTRLEN];
-
-			if (type == VOUCH_DNS_TXT)
-				print_txt(p, n);
-			else if (type == VOUCH_DNS_A || type == VOUCH_DNS_AAAA)
-				fputs(inet_ntop(type == VOUCH_DNS_A ? AF_INET :
-				    AF_INET6, p, buf, sizeof(buf)), stdout);
-			else if (type == VOUCH_DNS_MX)
-				printf("%u %s", pref, (const char *)p);
-			else
-				fputs((const char *)p, stdout);
-			putchar('\n');
-		}
-		break;
-	case VOUCH_DNS_NXDOMAIN:
-	case VOUCH_DNS_NODATA:
-		cli_err(argv[optind + 1], "%s",
-		    vouch_dns_answer_rcode(a) == VOUCH_DNS_NXDOMAIN ?
-		    "no such name (NXDOMAIN)" : "no record of this type");
-		ex = 1;
-		break;
-	default:
-		cli_err(argv[optind + 1], "temporary DNS failure (%s)",
-		    vouch_dns_rcode_name(vouch_dns_answer_rcode(a)));
-		ex = EX_TEMPFAIL;
-		break;
+	name = argv[optind + 1];
+	if (type == VOUCH_DNS_PTR && (rev = vouch_dns_ptr_name(name)) != NULL)
+		name = rev;
+	if (vouch_dns_query(dns, name, type, &a, &err) != VOUCH_OK) {
+		cli_err(name, "%s", err.message);
+		ex = cli_exit_for(err.status);
+	} else {
+		ex = print_answer(a, type, name);
 	}
 	vouch_dns_answer_free(a);
 	vouch_dns_free(dns);
