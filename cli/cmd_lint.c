@@ -111,120 +111,161 @@ print_text(const struct vouch_lint *l, int tree)
 	}
 }
 
-int
-cmd_lint(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "record", required_argument, NULL, OPT_RECORD },
-		{ "domain", required_argument, NULL, OPT_DOMAIN },
-		{ "tree", no_argument, NULL, OPT_TREE },
-		{ "key", required_argument, NULL, OPT_KEY },
-		{ "origin", required_argument, NULL, OPT_ORIGIN },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-		CLI_DNS_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_dns o = { 0 };
-	struct vouch_error err = { 0 };
-	struct vouch_dns *dns = NULL;
-	struct vouch_lint *l = NULL;
-	struct vouch_dkim_key *key = NULL;
-	const char *record = NULL, *domain = NULL, *keyfile = NULL;
-	const char *origin = NULL, *format = "text", *what;
-	char *soa = NULL;
-	enum vouch_status st = VOUCH_OK;
-	int c, tree = 0, unsafe = 0, ex = EX_OK, nargs;
-	size_t e, w, n;
+static const struct option lint_longopts[] = {
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "tree", no_argument, NULL, OPT_TREE },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "origin", required_argument, NULL, OPT_ORIGIN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
+	CLI_DNS_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
 
+struct lopts {
+	struct cli_dns dns;
+	const char *record, *domain, *keyfile, *origin, *format, *what;
+	char **args;		/* after the kind */
+	int nargs, tree, unsafe, help;
+};
+
+/* The command line into o: EX_OK, or the exit status (said). */
+static int
+lint_args(int argc, char **argv, struct lopts *o)
+{
+	int c;
+
+	o->format = "text";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lint_longopts, NULL)) != -1)
 		switch (c) {
-		case OPT_RECORD: record = optarg; break;
-		case OPT_DOMAIN: domain = optarg; break;
-		case OPT_TREE: tree = 1; break;
-		case OPT_KEY: keyfile = optarg; break;
-		case OPT_ORIGIN: origin = optarg; break;
-		case OPT_FORMAT: format = optarg; break;
-		case OPT_UNSAFE: unsafe = 1; break;
+		case OPT_RECORD: o->record = optarg; break;
+		case OPT_DOMAIN: o->domain = optarg; break;
+		case OPT_TREE: o->tree = 1; break;
+		case OPT_KEY: o->keyfile = optarg; break;
+		case OPT_ORIGIN: o->origin = optarg; break;
+		case OPT_FORMAT: o->format = optarg; break;
+		case OPT_UNSAFE: o->unsafe = 1; break;
 		case 'h':
-		case OPT_HELP:
-			return cli_usage("lint", usage_lint, EX_OK);
+		case OPT_HELP: o->help = 1; return EX_OK;
 		default:
-			if (!cli_dns_option(&o, c, optarg))
+			if (!cli_dns_option(&o->dns, c, optarg))
 				return cli_usage("lint", usage_lint, EX_USAGE);
-			if (o.error)
-				return o.error;
+			if (o->dns.error)
+				return o->dns.error;
 		}
-	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-		cli_err("--format", "%s: expected text or json", format);
+	if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0) {
+		cli_err("--format", "%s: expected text or json", o->format);
 		return EX_USAGE;
 	}
 	if (optind >= argc) {
 		cli_err("lint", "expected spf, dkim, dmarc or zone");
 		return cli_usage("lint", usage_lint, EX_USAGE);
 	}
-	what = argv[optind++];
-	nargs = argc - optind;
-	if (!((strcmp(what, "spf") == 0 && nargs == (record ? 0 : 1)) ||
-	    (strcmp(what, "dkim") == 0 && nargs == (record ? 0 : 2)) ||
-	    (strcmp(what, "dmarc") == 0 && nargs == (record ? 0 : 1)) ||
-	    (strcmp(what, "zone") == 0 && nargs == 1 && record == NULL))) {
+	o->what = argv[optind++];
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return EX_OK;
+}
+
+/* Arguments that fit the kind, and the key for --key: EX_OK or status. */
+static int
+lint_check(const struct lopts *o, struct vouch_dkim_key **key)
+{
+	struct vouch_error err = { 0 };
+	const char *w = o->what;
+	int r = o->record != NULL;
+
+	if (!((strcmp(w, "spf") == 0 && o->nargs == (r ? 0 : 1)) ||
+	    (strcmp(w, "dkim") == 0 && o->nargs == (r ? 0 : 2)) ||
+	    (strcmp(w, "dmarc") == 0 && o->nargs == (r ? 0 : 1)) ||
+	    (strcmp(w, "zone") == 0 && o->nargs == 1 && !r))) {
 		cli_err("lint", "%s: wrong arguments (see 'vouch lint --help')",
-		    what);
+		    w);
 		return EX_USAGE;
 	}
-	if (keyfile != NULL) {
-		if (strcmp(what, "dkim") != 0) {
-			cli_err("--key", "only for 'lint dkim'");
-			return EX_USAGE;
-		}
-		if (vouch_dkim_key_load(keyfile, unsafe, &key, &err) != VOUCH_OK) {
-			cli_err("--key", "%s", err.message);
-			return EX_CONFIG;
-		}
+	if (o->keyfile == NULL)
+		return EX_OK;
+	if (strcmp(w, "dkim") != 0) {
+		cli_err("--key", "only for 'lint dkim'");
+		return EX_USAGE;
 	}
-	if (strcmp(what, "zone") == 0 && origin == NULL &&
-	    vouch_dns_zone_relative(argv[optind]) == 1) {
+	if (vouch_dkim_key_load(o->keyfile, o->unsafe, key, &err) != VOUCH_OK) {
+		cli_err("--key", "%s", err.message);
+		return EX_CONFIG;
+	}
+	return EX_OK;
+}
+
+/* The one lint call the kind asks for. */
+static enum vouch_status
+lint_run(struct vouch_lint *l, const struct lopts *o,
+    const struct vouch_dkim_key *key, const char *origin,
+    struct vouch_error *err)
+{
+	const char *named = o->domain ? o->domain : "(record)";
+
+	if (strcmp(o->what, "spf") == 0)
+		return vouch_lint_spf(l, o->record ? named : o->args[0],
+		    o->record, err);
+	if (strcmp(o->what, "dkim") == 0)
+		return vouch_lint_dkim(l, o->record ? NULL : o->args[0],
+		    o->record ? NULL : o->args[1], o->record, key, err);
+	if (strcmp(o->what, "dmarc") == 0)
+		return vouch_lint_dmarc(l, o->record ? named : o->args[0],
+		    o->record, err);
+	return vouch_lint_zone(l, o->args[0], origin, err);
+}
+
+int
+cmd_lint(int argc, char **argv)
+{
+	struct lopts o;
+	struct vouch_error err = { 0 };
+	struct vouch_dns *dns = NULL;
+	struct vouch_lint *l = NULL;
+	struct vouch_dkim_key *key = NULL;
+	const char *origin;
+	char *soa = NULL;
+	int ex;
+	size_t e, w, n;
+
+	memset(&o, 0, sizeof(o));
+	if ((ex = lint_args(argc, argv, &o)) != EX_OK || o.help)
+		return o.help ? cli_usage("lint", usage_lint, EX_OK) : ex;
+	if ((ex = lint_check(&o, &key)) != EX_OK)
+		return ex;
+	origin = o.origin;
+	if (strcmp(o.what, "zone") == 0 && origin == NULL &&
+	    vouch_dns_zone_relative(o.args[0]) == 1) {
 		/* relative names need an origin: the SOA's owner when it is
 		 * written absolute, else the user must say */
-		soa = vouch_dns_zone_origin(argv[optind], NULL);
+		soa = vouch_dns_zone_origin(o.args[0], NULL);
 		if (soa == NULL || *soa == '\0' || strcmp(soa, ".") == 0) {
-			cli_err(argv[optind], "relative names and no origin: add "
+			cli_err(o.args[0], "relative names and no origin: add "
 			    "$ORIGIN to the file or give --origin DOMAIN");
 			ex = EX_USAGE;
 			goto out;
 		}
 		origin = soa;
 	}
-	if ((dns = cli_dns_setup(&o, origin, &ex)) == NULL)
+	if ((dns = cli_dns_setup(&o.dns, origin, &ex)) == NULL)
 		goto out;
 	if ((l = vouch_lint_new(dns)) == NULL) {
 		ex = EX_OSERR;
 		goto out;
 	}
-	if (strcmp(what, "spf") == 0)
-		st = vouch_lint_spf(l, record ? (domain ? domain : "(record)") :
-		    argv[optind], record, &err);
-	else if (strcmp(what, "dkim") == 0)
-		st = vouch_lint_dkim(l, record ? NULL : argv[optind],
-		    record ? NULL : argv[optind + 1], record, key, &err);
-	else if (strcmp(what, "dmarc") == 0)
-		st = vouch_lint_dmarc(l, record ? (domain ? domain :
-		    "(record)") : argv[optind], record, &err);
-	else
-		st = vouch_lint_zone(l, argv[optind], origin, &err);
-	if (st != VOUCH_OK) {
-		cli_err(strcmp(what, "zone") == 0 ? "zone" : what, "%s",
+	if (lint_run(l, &o, key, origin, &err) != VOUCH_OK) {
+		cli_err(strcmp(o.what, "zone") == 0 ? "zone" : o.what, "%s",
 		    err.message);
-		ex = cli_exit_for(st);
+		ex = cli_exit_for(err.status);
 		goto out;
 	}
-	if (strcmp(format, "json") == 0)
+	if (strcmp(o.format, "json") == 0)
 		print_json(l);
 	else
-		print_text(l, tree);
+		print_text(l, o.tree);
 	vouch_lint_summary(l, &e, &w, &n);
 	ex = vouch_lint_tempfail(l) ? EX_TEMPFAIL : e > 0 ? 1 : EX_OK;
 	if (cli_stdout_done() != EX_OK)
