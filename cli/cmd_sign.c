@@ -140,80 +140,119 @@ first_pass(int in, int spool, struct vouch_dkim_signer *s, char *head,
 	return 0;
 }
 
+static const struct option sign_longopts[] = {
+	{ "domain", required_argument, NULL, 'd' },
+	{ "selector", required_argument, NULL, 's' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "canon", required_argument, NULL, 'c' },
+	{ "headers", required_argument, NULL, 'H' },
+	{ "auid", required_argument, NULL, 'i' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "expire", required_argument, NULL, OPT_EXPIRE },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "key-table", required_argument, NULL, OPT_KEYTABLE },
+	{ "require-sign", no_argument, NULL, OPT_REQUIRE },
+	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
+	CLI_DNS_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+/* --expire / --timestamp: a positive number. */
+static int
+parse_time(const char *opt, const char *arg, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || *out <= 0) {
+		cli_err(opt, "%s: expected a positive number", arg);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+/* One option into o: 0, -1 for --help (printed), or the exit status. */
+static int
+sign_opt(struct sign_opts *o, struct cli_dns *dns, int c, const char *arg)
+{
+	switch (c) {
+	case 'd': o->cur_domain = arg; return 0;
+	case 's':
+		if (o->nsel == MAX_SIGS) {
+			cli_err("-s", "at most %d signatures", MAX_SIGS);
+			return EX_USAGE;
+		}
+		o->domain[o->nsel] = o->cur_domain;
+		o->selector[o->nsel++] = arg;
+		return 0;
+	case 'k':
+		if (o->nkey == MAX_SIGS) {
+			cli_err("-k", "at most %d keys", MAX_SIGS);
+			return EX_USAGE;
+		}
+		o->keyfile[o->nkey++] = arg;
+		return 0;
+	case 'c': o->canon = arg; return 0;
+	case 'H': o->headers = arg; return 0;
+	case 'i': o->auid = arg; return 0;
+	case 'o': o->output = arg; return 0;
+	case OPT_EXPIRE: return parse_time("--expire", arg, &o->expire);
+	case OPT_TIMESTAMP: return parse_time("--timestamp", arg, &o->timestamp);
+	case OPT_KEYTABLE: o->keytable = arg; return 0;
+	case OPT_REQUIRE: o->require = 1; return 0;
+	case OPT_UNSAFE: o->unsafe = 1; return 0;
+	case 'h':
+	case OPT_HELP:
+		cli_usage("sign", usage_sign, EX_OK);
+		return -1;
+	default:
+		if (!cli_dns_option(dns, c, arg))
+			return cli_usage("sign", usage_sign, EX_USAGE);
+		return dns->error;
+	}
+}
+
+/* -s/-k pairs, each after its -d, or a key table alone. */
+static int
+check_keys(const struct sign_opts *o)
+{
+	int c, k, any = 0;
+
+	if (o->keytable != NULL) {
+		if (o->nsel == 0 && o->nkey == 0)
+			return 0;
+		cli_err("sign", "--key-table and -s/-k exclude each other");
+		return EX_USAGE;
+	}
+	if (o->nsel == 0 || o->nsel != o->nkey) {
+		cli_err("sign", "give -s SELECTOR -k KEYFILE pairs (%d selector%s, "
+		    "%d key%s)", o->nsel, o->nsel == 1 ? "" : "s", o->nkey,
+		    o->nkey == 1 ? "" : "s");
+		return cli_usage("sign", usage_sign, EX_USAGE);
+	}
+	for (c = 0; c < o->nsel; c++)
+		if (o->domain[c] == NULL) {
+			for (k = 0; k < o->nsel; k++)
+				any |= o->domain[k] != NULL;
+			cli_err("sign", "%s", any ? "-d DOMAIN must come before "
+			    "the -s it applies to" : "-d DOMAIN is missing");
+			return EX_USAGE;
+		}
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct sign_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "selector", required_argument, NULL, 's' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "canon", required_argument, NULL, 'c' },
-		{ "headers", required_argument, NULL, 'H' },
-		{ "auid", required_argument, NULL, 'i' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "expire", required_argument, NULL, OPT_EXPIRE },
-		{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
-		{ "key-table", required_argument, NULL, OPT_KEYTABLE },
-		{ "require-sign", no_argument, NULL, OPT_REQUIRE },
-		{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-		CLI_DNS_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cli_dns dns = { 0 };
-	char *end;
-	int c;
+	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:k:c:H:i:o:h", longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'd': o->cur_domain = optarg; break;
-		case 's':
-			if (o->nsel == MAX_SIGS) {
-				cli_err("-s", "at most %d signatures", MAX_SIGS);
-				return EX_USAGE;
-			}
-			o->domain[o->nsel] = o->cur_domain;
-			o->selector[o->nsel++] = optarg;
-			break;
-		case 'k':
-			if (o->nkey == MAX_SIGS) {
-				cli_err("-k", "at most %d keys", MAX_SIGS);
-				return EX_USAGE;
-			}
-			o->keyfile[o->nkey++] = optarg;
-			break;
-		case 'c': o->canon = optarg; break;
-		case 'H': o->headers = optarg; break;
-		case 'i': o->auid = optarg; break;
-		case 'o': o->output = optarg; break;
-		case OPT_EXPIRE:
-		case OPT_TIMESTAMP:
-			errno = 0;
-			*(c == OPT_EXPIRE ? &o->expire : &o->timestamp) =
-			    strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
-			    (c == OPT_EXPIRE ? o->expire : o->timestamp) <= 0) {
-				cli_err(c == OPT_EXPIRE ? "--expire" :
-				    "--timestamp", "%s: expected a positive "
-				    "number", optarg);
-				return EX_USAGE;
-			}
-			break;
-		case OPT_KEYTABLE: o->keytable = optarg; break;
-		case OPT_REQUIRE: o->require = 1; break;
-		case OPT_UNSAFE: o->unsafe = 1; break;
-		case 'h':
-		case OPT_HELP:
-			cli_usage("sign", usage_sign, EX_OK);
-			return -1;
-		default:
-			if (!cli_dns_option(&dns, c, optarg))
-				return cli_usage("sign", usage_sign, EX_USAGE);
-			if (dns.error)
-				return dns.error;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "d:s:k:c:H:i:o:h", sign_longopts,
+	    NULL)) != -1)
+		if ((r = sign_opt(o, &dns, c, optarg)) != 0)
+			return r;
 	if (argc - optind > 1) {
 		cli_err("sign", "one message at a time (got %d inputs)",
 		    argc - optind);
@@ -221,29 +260,7 @@ parse_args(int argc, char **argv, struct sign_opts *o)
 	}
 	o->input = optind < argc ? argv[optind] : "-";
 	o->name = strcmp(o->input, "-") == 0 ? "stdin" : o->input;
-	if (o->keytable == NULL) {
-		if (o->nsel == 0 || o->nsel != o->nkey) {
-			cli_err("sign", "give -s SELECTOR -k KEYFILE pairs "
-			    "(%d selector%s, %d key%s)", o->nsel, o->nsel == 1 ?
-			    "" : "s", o->nkey, o->nkey == 1 ? "" : "s");
-			return cli_usage("sign", usage_sign, EX_USAGE);
-		}
-		for (c = 0; c < o->nsel; c++)
-			if (o->domain[c] == NULL) {
-				int any = 0, k;
-
-				for (k = 0; k < o->nsel; k++)
-					any |= o->domain[k] != NULL;
-				cli_err("sign", "%s", any ? "-d DOMAIN must come "
-				    "before the -s it applies to" : "-d DOMAIN "
-				    "is missing");
-				return EX_USAGE;
-			}
-	} else if (o->nsel > 0 || o->nkey > 0) {
-		cli_err("sign", "--key-table and -s/-k exclude each other");
-		return EX_USAGE;
-	}
-	return 0;
+	return check_keys(o);
 }
 
 static void
