@@ -288,126 +288,141 @@ warn_unaligned(const struct sign_opts *o, const struct vouch_dkim_signer *s,
 			    p[i].domain, at + 1, at + 1);
 }
 
+/* A read error of a pass, said; the exit status. */
+static int
+pass_error(const struct sign_opts *o, int r)
+{
+	if (r == -3) {
+		cli_err(o->name, "header section larger than %u bytes: not "
+		    "signed", VOUCH_DKIM_MAX_HEADER);
+		return EX_DATAERR;
+	}
+	cli_err(r == -2 ? "spool" : o->name, "%s", strerror(errno));
+	return EX_IOERR;
+}
+
+/* The keys the table gives the message's From (the message is read and
+ * spooled first): 0 and *n, or the exit status. */
+static int
+table_keys(struct sign_opts *o, int in, int spool,
+    struct vouch_dkim_sign_params *p, size_t *n)
+{
+	struct vouch_error err = { 0 };
+	char *head, *from = NULL;
+	size_t headlen = 0;
+	int r, ex = EX_OK;
+
+	if ((head = malloc(VOUCH_DKIM_MAX_HEADER)) == NULL)
+		return EX_OSERR;
+	if ((r = first_pass(in, spool, NULL, head, &headlen,
+	    VOUCH_DKIM_MAX_HEADER)) != 0)
+		ex = pass_error(o, r == -3 ? -1 : r);
+	else if (vouch_dkim_header_from(head, headlen, &from, &err) !=
+	    VOUCH_OK) {
+		cli_err(o->name, "%s", err.message);
+		ex = EX_DATAERR;
+	} else if (key_table(o, from, p, n, &ex) == 0 && *n == 0 &&
+	    o->require) {
+		cli_err(o->name, "no --key-table line matches the sender");
+		ex = 1;
+	}
+	vouch_free(from);
+	free(head);
+	return ex;
+}
+
+/* What every signature shares: h=, i=, times, canonicalization. */
+static int
+common_params(const struct sign_opts *o, struct vouch_dkim_sign_params *p,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i].headers = o->headers;
+		p[i].auid = o->auid;
+		p[i].expire = o->expire;
+		p[i].timestamp = o->timestamp;
+		p[i].header_canon = p[i].body_canon = VOUCH_DKIM_RELAXED;
+		if (o->canon != NULL && parse_canon(o->canon, &p[i]) != 0) {
+			cli_err("-c", "%s: expected simple or relaxed, as "
+			    "HEADER/BODY", o->canon);
+			return EX_USAGE;
+		}
+	}
+	return EX_OK;
+}
+
+/* Sign: the message fed (again from the spool when the table was read
+ * first); the headers in *headers. */
+static int
+sign_pass(const struct sign_opts *o, const struct vouch_dkim_sign_params *p,
+    size_t n, int in, int spool, int again, char **headers)
+{
+	struct vouch_dkim_signer *signer = NULL;
+	struct vouch_error err = { 0 };
+	int r, ex = EX_OK, src = spool >= 0 ? spool : in;
+
+	if (vouch_dkim_signer_new(p, n, &signer, &err) != VOUCH_OK) {
+		cli_err("sign", "%s", err.message);
+		return EX_USAGE;
+	}
+	if (again && lseek(src, 0, SEEK_SET) == (off_t)-1)
+		ex = EX_IOERR;
+	else if ((r = again ? first_pass(src, -1, signer, NULL, NULL, 0) :
+	    first_pass(in, spool, signer, NULL, NULL, 0)) != 0)
+		ex = pass_error(o, r);
+	else if (vouch_dkim_signer_finish(signer, headers, &err) !=
+	    VOUCH_OK) {
+		cli_err(o->name, "%s", err.message);
+		ex = err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
+		    cli_exit_for(err.status);
+	} else {
+		warn_unaligned(o, signer, p, n);
+	}
+	vouch_dkim_signer_free(signer);
+	return ex;
+}
+
 int
 cmd_sign(int argc, char **argv)
 {
 	struct sign_opts o;
 	struct vouch_dkim_sign_params p[MAX_SIGS];
-	struct vouch_dkim_signer *signer = NULL;
-	struct vouch_error err = { 0 };
-	char *headers = NULL, *head = NULL;
-	size_t n = 0, headlen = 0, i;
-	int ex = EX_OK, in = -1, spool = -1, r, from_table = 0;
+	char *headers = NULL;
+	size_t n = 0, i;
+	int ex = EX_OK, in = -1, spool = -1, r;
 
 	memset(&o, 0, sizeof(o));
 	memset(p, 0, sizeof(p));
 	if ((r = parse_args(argc, argv, &o)) != 0)
 		return r < 0 ? EX_OK : r;
 	cli_ignore_sigpipe();
-	if (o.keytable == NULL) {
-		for (i = 0; i < (size_t)o.nsel; i++) {
-			p[i].domain = o.domain[i];
-			p[i].selector = o.selector[i];
-			if ((p[i].key = load_key(&o, o.keyfile[i], &ex)) == NULL)
-				goto out;
-		}
-		n = (size_t)o.nsel;
+	for (i = 0; o.keytable == NULL && i < (size_t)o.nsel; i++, n++) {
+		p[i].domain = o.domain[i];
+		p[i].selector = o.selector[i];
+		if ((p[i].key = load_key(&o, o.keyfile[i], &ex)) == NULL)
+			goto out;
 	}
 	if ((in = cli_input_open(o.input, &spool, &ex)) < 0)
 		goto out;
-	if (o.keytable != NULL) {
-		/* Read it all first: the From decides the keys. */
-		char *from = NULL;
-
-		if ((head = malloc(VOUCH_DKIM_MAX_HEADER)) == NULL) {
-			ex = EX_OSERR;
-			goto out;
-		}
-		r = first_pass(in, spool, NULL, head, &headlen,
-		    VOUCH_DKIM_MAX_HEADER);
-		if (r != 0) {
-			cli_err(r == -2 ? "spool" : o.name, "%s", strerror(errno));
-			ex = EX_IOERR;
-			goto out;
-		}
-		if (vouch_dkim_header_from(head, headlen, &from, &err) !=
-		    VOUCH_OK) {
-			cli_err(o.name, "%s", err.message);
-			ex = EX_DATAERR;
-			goto out;
-		}
-		r = key_table(&o, from, p, &n, &ex);
-		vouch_free(from);
-		from_table = 1;
-		if (r != 0)
-			goto out;
-		if (n == 0 && o.require) {
-			cli_err(o.name, "no --key-table line matches the sender");
-			ex = 1;
-			goto out;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		p[i].headers = o.headers;
-		p[i].auid = o.auid;
-		p[i].expire = o.expire;
-		p[i].timestamp = o.timestamp;
-		p[i].header_canon = p[i].body_canon = VOUCH_DKIM_RELAXED;
-		if (o.canon != NULL && parse_canon(o.canon, &p[i]) != 0) {
-			cli_err("-c", "%s: expected simple or relaxed, as "
-			    "HEADER/BODY", o.canon);
-			ex = EX_USAGE;
-			goto out;
-		}
-	}
-	if (n > 0) {
-		if (vouch_dkim_signer_new(p, n, &signer, &err) != VOUCH_OK) {
-			cli_err("sign", "%s", err.message);
-			ex = EX_USAGE;
-			goto out;
-		}
-		if (from_table) {
-			/* second pass over the spooled copy: feed only */
-			if (lseek(spool >= 0 ? spool : in, 0, SEEK_SET) ==
-			    (off_t)-1) {
-				ex = EX_IOERR;
-				goto out;
-			}
-			r = first_pass(spool >= 0 ? spool : in, -1, signer,
-			    NULL, NULL, 0);
-		} else {
-			r = first_pass(in, spool, signer, NULL, NULL, 0);
-		}
-		if (r == -3) {
-			cli_err(o.name, "header section larger than %u bytes: "
-			    "not signed", VOUCH_DKIM_MAX_HEADER);
-			ex = EX_DATAERR;
-			goto out;
-		}
-		if (r != 0) {
-			cli_err(r == -2 ? "spool" : o.name, "%s",
-			    strerror(errno));
-			ex = EX_IOERR;
-			goto out;
-		}
-		if (vouch_dkim_signer_finish(signer, &headers, &err) !=
-		    VOUCH_OK) {
-			cli_err(o.name, "%s", err.message);
-			ex = err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
-			    cli_exit_for(err.status);
-			goto out;
-		}
-		warn_unaligned(&o, signer, p, n);
-	} else if (!from_table) {
+	/* the From decides the keys: read it all first */
+	if (o.keytable != NULL && (ex = table_keys(&o, in, spool, p, &n)) !=
+	    EX_OK)
+		goto out;
+	if ((ex = common_params(&o, p, n)) != EX_OK)
+		goto out;
+	if (n > 0 && (ex = sign_pass(&o, p, n, in, spool, o.keytable != NULL,
+	    &headers)) != EX_OK)
+		goto out;
+	if (n == 0 && o.keytable == NULL) {
 		ex = EX_SOFTWARE;
 		goto out;
 	}
 	/* everything is known: now, and only now, write */
 	ex = cli_write_prepended(o.output, headers, spool >= 0 ? spool : in);
 out:
-	free(head);
 	vouch_free(headers);
-	vouch_dkim_signer_free(signer);
 	if (in > STDIN_FILENO)
 		close(in);
 	if (spool >= 0)
