@@ -59,78 +59,86 @@ struct seal_opts {
 	struct cli_dns dns;
 };
 
+static const struct option seal_longopts[] = {
+	{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "mail-from", required_argument, NULL, OPT_MAILFROM },
+	{ "helo", required_argument, NULL, OPT_HELO },
+	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "key-table", required_argument, NULL, OPT_KEYTABLE },
+	{ "output", required_argument, NULL, 'o' },
+	CLI_DNS_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One option into o: EX_OK, -1 for --help, or EX_USAGE. */
+static int
+seal_opt(struct seal_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'd': o->domain = arg; break;
+	case 's': o->selector = arg; break;
+	case 'k': o->keyfile = arg; break;
+	case 'H': o->headers = arg; break;
+	case 'o': o->output = arg; break;
+	case OPT_AUTHSERV: o->authserv = arg; break;
+	case OPT_IP: o->conn.ip = arg; break;
+	case OPT_MAILFROM: o->conn.mail_from = arg; break;
+	case OPT_HELO: o->conn.helo = arg; break;
+	case OPT_UNSAFE: o->unsafe = 1; break;
+	case OPT_KEYTABLE: o->keytable = arg; break;
+	case OPT_AT:
+		return cli_parse_uint("--at", arg, 0xffffffffffUL, &o->at) ?
+		    EX_USAGE : EX_OK;
+	case 'h':
+	case OPT_HELP:
+		return -1;
+	default:
+		if (!cli_dns_option(&o->dns, c, arg) || o->dns.error)
+			return EX_USAGE;
+	}
+	return EX_OK;
+}
+
+/* Options that only make sense together: EX_OK or EX_USAGE (said). */
+static int
+seal_check(const struct seal_opts *o)
+{
+	int table = o->keytable != NULL;
+
+	if (table && (o->domain || o->selector || o->keyfile))
+		cli_err("seal", "--key-table and -d/-s/-k exclude each other");
+	else if (!table && (!o->domain || !o->selector || !o->keyfile))
+		cli_err("seal", "give -d DOMAIN, -s SELECTOR and -k KEYFILE, or "
+		    "--key-table FILE");
+	else if (o->conn.ip != NULL && !cli_ip_ok(o->conn.ip))
+		cli_err("--ip", "%s: not an IPv4 or IPv6 address", o->conn.ip);
+	else if ((o->conn.mail_from != NULL || o->conn.helo != NULL) &&
+	    o->conn.ip == NULL)
+		cli_err("seal", "--mail-from and --helo need --ip");
+	else
+		return EX_OK;
+	return EX_USAGE;
+}
+
 static int
 parse(int argc, char **argv, struct seal_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
-		{ "ip", required_argument, NULL, OPT_IP },
-		{ "mail-from", required_argument, NULL, OPT_MAILFROM },
-		{ "helo", required_argument, NULL, OPT_HELO },
-		{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-		{ "at", required_argument, NULL, OPT_AT },
-		{ "key-table", required_argument, NULL, OPT_KEYTABLE },
-		{ "output", required_argument, NULL, 'o' },
-		CLI_DNS_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
+	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:k:H:o:h", longopts, NULL)) !=
-	    -1) {
-		switch (c) {
-		case 'd': o->domain = optarg; break;
-		case 's': o->selector = optarg; break;
-		case 'k': o->keyfile = optarg; break;
-		case 'H': o->headers = optarg; break;
-		case 'o': o->output = optarg; break;
-		case OPT_AUTHSERV: o->authserv = optarg; break;
-		case OPT_IP: o->conn.ip = optarg; break;
-		case OPT_MAILFROM: o->conn.mail_from = optarg; break;
-		case OPT_HELO: o->conn.helo = optarg; break;
-		case OPT_UNSAFE: o->unsafe = 1; break;
-		case OPT_KEYTABLE: o->keytable = optarg; break;
-		case OPT_AT:
-			if (cli_parse_uint("--at", optarg, 0xffffffffffUL,
-			    &o->at))
-				return EX_USAGE;
-			break;
-		case 'h':
-		case OPT_HELP:
-			return -1;
-		default:
-			if (!cli_dns_option(&o->dns, c, optarg) || o->dns.error)
-				return EX_USAGE;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "d:s:k:H:o:h", seal_longopts,
+	    NULL)) != -1)
+		if ((r = seal_opt(o, c, optarg)) != EX_OK)
+			return r;
 	if (optind < argc)
 		o->input = argv[optind++];
 	if (optind < argc) {
 		cli_err("seal", "%s: one message at a time", argv[optind]);
 		return EX_USAGE;
 	}
-	if (o->keytable != NULL && (o->domain != NULL || o->selector !=
-	    NULL || o->keyfile != NULL)) {
-		cli_err("seal", "--key-table and -d/-s/-k exclude each other");
-		return EX_USAGE;
-	}
-	if (o->keytable == NULL && (o->domain == NULL || o->selector == NULL ||
-	    o->keyfile == NULL)) {
-		cli_err("seal", "give -d DOMAIN, -s SELECTOR and -k KEYFILE, or "
-		    "--key-table FILE");
-		return EX_USAGE;
-	}
-	if (o->conn.ip != NULL && !cli_ip_ok(o->conn.ip)) {
-		cli_err("--ip", "%s: not an IPv4 or IPv6 address", o->conn.ip);
-		return EX_USAGE;
-	}
-	if ((o->conn.mail_from != NULL || o->conn.helo != NULL) &&
-	    o->conn.ip == NULL) {
-		cli_err("seal", "--mail-from and --helo need --ip");
-		return EX_USAGE;
-	}
-	return EX_OK;
+	return seal_check(o);
 }
 
 /* Read all of in, feeding both, keeping a copy in spool when piped. */
@@ -171,136 +179,156 @@ read_all(int in, int spool, struct vouch_auth *a, struct vouch_arc_sealer *s,
 	return ex;
 }
 
+/* One run of vouch seal. */
+struct seal_run {
+	struct seal_opts o;
+	struct cli_keys ks;
+	const struct vouch_dkim_key *key;
+	struct vouch_auth *a;
+	struct vouch_arc_sealer *s;
+	const char *name;
+	int in, spool, finished, passed;
+};
+
+/* Verified before sealing, when the key table chooses the key by the
+ * sender: the key, or r->passed for a sender no line matches. */
+static int
+seal_table_key(struct seal_run *r)
+{
+	struct vouch_error err = { 0 };
+	struct cli_keysel sel[1];
+	size_t n = 0;
+	int ex;
+
+	if ((ex = read_all(r->in, r->spool, r->a, NULL, r->name)) != EX_OK)
+		return ex;
+	if (vouch_auth_finish(r->a, &err) != VOUCH_OK) {
+		cli_err(r->name, "%s", err.message);
+		return cli_exit_for(err.status);
+	}
+	r->finished = 1;
+	if (vouch_auth_from(r->a) == NULL) {
+		cli_err(r->name, "no usable From: the key table cannot choose "
+		    "a key");
+		return EX_DATAERR;
+	}
+	if (cli_key_table(&r->ks, r->o.keytable, vouch_auth_from(r->a), sel,
+	    1, &n, &ex) != 0)
+		return ex;
+	if (n == 0) {
+		/* as vouch sign: an unmatched sender passes */
+		r->passed = 1;
+		return cli_write_prepended(r->o.output, NULL, r->spool >= 0 ?
+		    r->spool : r->in);
+	}
+	r->o.domain = sel[0].domain;
+	r->o.selector = sel[0].selector;
+	r->key = sel[0].key;
+	return EX_OK;
+}
+
+/* The sealer, fed the message (verified on the way unless it was). */
+static int
+seal_feed(struct seal_run *r)
+{
+	struct vouch_arc_seal_params p = { 0 };
+	struct vouch_error err = { 0 };
+	int src = r->spool >= 0 ? r->spool : r->in, ex;
+
+	p.domain = r->o.domain;
+	p.selector = r->o.selector;
+	p.key = r->key;
+	p.headers = r->o.headers;
+	p.timestamp = (int64_t)r->o.at;
+	if (vouch_arc_sealer_new(&p, &r->s, &err) != VOUCH_OK) {
+		cli_err("seal", "%s", err.message);
+		return err.status == VOUCH_E_INVAL ? EX_USAGE : EX_OSERR;
+	}
+	if (r->finished) {
+		if (lseek(src, 0, SEEK_SET) == (off_t)-1) {
+			cli_err(r->name, "%s", strerror(errno));
+			return EX_IOERR;
+		}
+		return read_all(src, -1, NULL, r->s, r->name);
+	}
+	if ((ex = read_all(r->in, r->spool, r->a, r->s, r->name)) != EX_OK)
+		return ex;
+	if (vouch_auth_finish(r->a, &err) != VOUCH_OK) {
+		cli_err(r->name, "%s", err.message);
+		return cli_exit_for(err.status);
+	}
+	return EX_OK;
+}
+
+/* The seal of the verdict, written before the message. */
+static int
+seal_write(struct seal_run *r)
+{
+	struct vouch_error err = { 0 };
+	char *headers = NULL;
+	int ex;
+
+	if (vouch_auth_spf(r->a) != NULL &&
+	    vouch_auth_spf(r->a)->result == VOUCH_SPF_TEMPERROR) {
+		cli_err(r->name, "SPF: DNS failure; try again later");
+		return EX_TEMPFAIL;
+	}
+	if (vouch_auth_seal(r->a, r->s, &headers, &err) != VOUCH_OK) {
+		cli_err(r->name, "%s", err.message);
+		return err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
+		    cli_exit_for(err.status);
+	}
+	if (*headers == '\0')
+		cli_err(r->name, "%s; passed through unchanged", err.message);
+	/* everything is known: now, and only now, write */
+	ex = cli_write_prepended(r->o.output, headers, r->spool >= 0 ?
+	    r->spool : r->in);
+	vouch_free(headers);
+	return ex;
+}
+
 int
 cmd_seal(int argc, char **argv)
 {
-	struct seal_opts o;
-	struct vouch_arc_seal_params p = { 0 };
-	struct vouch_error err = { 0 };
-	const struct vouch_dkim_key *key = NULL;
-	struct cli_keys ks;
-	int finished = 0;
+	struct seal_run r;
 	struct vouch_dns *dns = NULL;
 	struct vouch_auth_ctx *actx = NULL;
-	struct vouch_auth *a = NULL;
-	struct vouch_arc_sealer *s = NULL;
-	char *headers = NULL;
-	const char *name;
-	int ex, in = -1, spool = -1;
+	int ex;
 
-	memset(&o, 0, sizeof(o));
-	memset(&ks, 0, sizeof(ks));
-	if ((ex = parse(argc, argv, &o)) != EX_OK)
-		return ex < 0 ? cli_usage("seal", usage_seal, EX_OK) :
-		    cli_usage("seal", usage_seal, ex);
-	name = o.input == NULL || strcmp(o.input, "-") == 0 ? "stdin" : o.input;
-	ks.unsafe = o.unsafe;
-	if (o.keytable == NULL && (key = cli_keys_load(&ks, o.keyfile, &ex)) ==
-	    NULL) {
-		cli_keys_clear(&ks);
-		return ex;
-	}
-	if ((dns = cli_dns_setup(&o.dns, NULL, &ex)) == NULL)
+	memset(&r, 0, sizeof(r));
+	r.in = r.spool = -1;
+	if ((ex = parse(argc, argv, &r.o)) != EX_OK)
+		return cli_usage("seal", usage_seal, ex < 0 ? EX_OK : ex);
+	r.name = r.o.input == NULL || strcmp(r.o.input, "-") == 0 ? "stdin" :
+	    r.o.input;
+	r.ks.unsafe = r.o.unsafe;
+	if (r.o.keytable == NULL && (r.key = cli_keys_load(&r.ks, r.o.keyfile,
+	    &ex)) == NULL)
 		goto out;
-	if ((actx = vouch_auth_ctx_new(dns, o.authserv != NULL ? o.authserv :
-	    cli_host_name())) == NULL) {
+	if ((dns = cli_dns_setup(&r.o.dns, NULL, &ex)) == NULL)
+		goto out;
+	if ((actx = vouch_auth_ctx_new(dns, r.o.authserv != NULL ?
+	    r.o.authserv : cli_host_name())) == NULL ||
+	    vouch_auth_new(actx, &r.o.conn, &r.a) != VOUCH_OK) {
 		ex = EX_OSERR;
 		goto out;
 	}
-	if (vouch_auth_new(actx, &o.conn, &a) != VOUCH_OK) {
-		ex = EX_OSERR;
+	if ((r.in = cli_input_open(r.o.input, &r.spool, &ex)) < 0)
 		goto out;
-	}
-	if ((in = cli_input_open(o.input, &spool, &ex)) < 0)
+	if (r.o.keytable != NULL && ((ex = seal_table_key(&r)) != EX_OK ||
+	    r.passed))
 		goto out;
-	if (o.keytable != NULL) {
-		/* the sender chooses the key: verify first, then seal from
-		 * the spooled copy */
-		struct cli_keysel sel[1];
-		size_t n = 0;
-
-		if ((ex = read_all(in, spool, a, NULL, name)) != EX_OK)
-			goto out;
-		if (vouch_auth_finish(a, &err) != VOUCH_OK) {
-			cli_err(name, "%s", err.message);
-			ex = cli_exit_for(err.status);
-			goto out;
-		}
-		finished = 1;
-		if (vouch_auth_from(a) == NULL) {
-			cli_err(name, "no usable From: the key table cannot "
-			    "choose a key");
-			ex = EX_DATAERR;
-			goto out;
-		}
-		if (cli_key_table(&ks, o.keytable, vouch_auth_from(a), sel, 1,
-		    &n, &ex) != 0)
-			goto out;
-		if (n == 0) {
-			/* as vouch sign: an unmatched sender passes */
-			ex = cli_write_prepended(o.output, NULL, spool >= 0 ?
-			    spool : in);
-			goto out;
-		}
-		o.domain = sel[0].domain;
-		o.selector = sel[0].selector;
-		key = sel[0].key;
-	}
-	p.domain = o.domain;
-	p.selector = o.selector;
-	p.key = key;
-	p.headers = o.headers;
-	p.timestamp = (int64_t)o.at;
-	if (vouch_arc_sealer_new(&p, &s, &err) != VOUCH_OK) {
-		cli_err("seal", "%s", err.message);
-		ex = err.status == VOUCH_E_INVAL ? EX_USAGE : EX_OSERR;
-		goto out;
-	}
-	if (finished) {
-		int src = spool >= 0 ? spool : in;
-
-		if (lseek(src, 0, SEEK_SET) == (off_t)-1) {
-			cli_err(name, "%s", strerror(errno));
-			ex = EX_IOERR;
-			goto out;
-		}
-		if ((ex = read_all(src, -1, NULL, s, name)) != EX_OK)
-			goto out;
-	} else {
-		if ((ex = read_all(in, spool, a, s, name)) != EX_OK)
-			goto out;
-		if (vouch_auth_finish(a, &err) != VOUCH_OK) {
-			cli_err(name, "%s", err.message);
-			ex = cli_exit_for(err.status);
-			goto out;
-		}
-	}
-	if (vouch_auth_spf(a) != NULL &&
-	    vouch_auth_spf(a)->result == VOUCH_SPF_TEMPERROR) {
-		cli_err(name, "SPF: DNS failure; try again later");
-		ex = EX_TEMPFAIL;
-		goto out;
-	}
-	if (vouch_auth_seal(a, s, &headers, &err) != VOUCH_OK) {
-		cli_err(name, "%s", err.message);
-		ex = err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
-		    cli_exit_for(err.status);
-		goto out;
-	}
-	if (*headers == '\0')
-		cli_err(name, "%s; passed through unchanged", err.message);
-	/* everything is known: now, and only now, write */
-	ex = cli_write_prepended(o.output, headers, spool >= 0 ? spool : in);
+	if ((ex = seal_feed(&r)) == EX_OK)
+		ex = seal_write(&r);
 out:
-	vouch_free(headers);
-	vouch_arc_sealer_free(s);
-	vouch_auth_free(a);
+	vouch_arc_sealer_free(r.s);
+	vouch_auth_free(r.a);
 	vouch_auth_ctx_free(actx);
 	vouch_dns_free(dns);
-	cli_keys_clear(&ks);
-	if (in > STDIN_FILENO)
-		close(in);
-	if (spool >= 0)
-		close(spool);
+	cli_keys_clear(&r.ks);
+	if (r.in > STDIN_FILENO)
+		close(r.in);
+	if (r.spool >= 0)
+		close(r.spool);
 	return ex;
 }
