@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -155,130 +156,182 @@ socket_ok(const char *s)
 }
 
 /* One setting; NULL when fine, else the problem. */
+/* ---- settings: one small function each, found through the table ---- */
+
+typedef const char *(*set_fn)(struct vm_conf *c, const char *v, size_t off);
+
+/* a string field of struct vm_conf, at offset off */
+static const char *
+s_string(struct vm_conf *c, const char *v, size_t off)
+{
+	return set_str((char **)((char *)c + off), v) ? "out of memory" : NULL;
+}
+
+/* an int field set by yes or no */
+static const char *
+s_yesno(struct vm_conf *c, const char *v, size_t off)
+{
+	return yesno(v, (int *)((char *)c + off)) ? "expected yes or no" : NULL;
+}
+
+static const char *
+s_socket(struct vm_conf *c, const char *v, size_t off)
+{
+	if (!socket_ok(v))
+		return "expected inet:PORT@ADDR, inet6:PORT@ADDR or unix:/PATH";
+	return s_string(c, v, off);
+}
+
+static const char *
+s_authserv(struct vm_conf *c, const char *v, size_t off)
+{
+	const char *p;
+
+	/* a token of RFC 8601 2.2: it is written into headers */
+	for (p = v; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr(".-_", *p) == NULL)
+			return "expected a host name (letters, digits, '.', "
+			    "'-', '_')";
+	return s_string(c, v, off);
+}
+
+static const char *
+s_networks(struct vm_conf *c, const char *v, size_t off)
+{
+	char buf[8192], *tok, *save = NULL;
+
+	(void)off;
+	if (strlen(v) >= sizeof(buf))
+		return "too long";
+	snprintf(buf, sizeof(buf), "%s", v);
+	c->nnets = 0;
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (c->nnets == VM_MAX_NETS)
+			return "more than 256 networks";
+		if (net_parse(tok, &c->nets[c->nnets]) != 0)
+			return "expected addresses or CIDR networks "
+			    "(192.0.2.0/24, 2001:db8::/32), separated by commas";
+		c->nnets++;
+	}
+	return NULL;
+}
+
+/* on-temperror (accept, tempfail) and on-sign-error (and reject) */
+static const char *
+s_on(struct vm_conf *c, const char *v, size_t off)
+{
+	enum vm_on *f = (enum vm_on *)((char *)c + off);
+	int sign = off == offsetof(struct vm_conf, on_sign_error);
+
+	if (strcmp(v, "accept") == 0)
+		*f = VM_ACCEPT;
+	else if (strcmp(v, "tempfail") == 0)
+		*f = VM_TEMPFAIL;
+	else if (sign && strcmp(v, "reject") == 0)
+		*f = VM_REJECT;
+	else
+		return sign ? "expected accept, tempfail or reject" :
+		    "expected accept or tempfail";
+	return NULL;
+}
+
+static const char *
+s_canon(struct vm_conf *c, const char *v, size_t off)
+{
+	const char *sl = strchr(v, '/');
+	size_t hl = sl != NULL ? (size_t)(sl - v) : strlen(v);
+	const char *b = sl != NULL ? sl + 1 : "simple";
+
+	(void)off;
+	if (hl == 7 && strncmp(v, "relaxed", 7) == 0)
+		c->hcanon = VOUCH_DKIM_RELAXED;
+	else if (hl == 6 && strncmp(v, "simple", 6) == 0)
+		c->hcanon = VOUCH_DKIM_SIMPLE;
+	else
+		b = "";
+	if (strcmp(b, "relaxed") == 0)
+		c->bcanon = VOUCH_DKIM_RELAXED;
+	else if (strcmp(b, "simple") == 0)
+		c->bcanon = VOUCH_DKIM_SIMPLE;
+	else
+		return "expected relaxed/relaxed, relaxed/simple, "
+		    "simple/relaxed or simple/simple";
+	return NULL;
+}
+
+static const char *
+s_log(struct vm_conf *c, const char *v, size_t off)
+{
+	if (strcmp(v, "syslog") != 0 && strcmp(v, "stderr") != 0)
+		return "expected syslog or stderr";
+	return s_string(c, v, off);
+}
+
+static const char *
+s_dns_timeout(struct vm_conf *c, const char *v, size_t off)
+{
+	char *end;
+	double t = strtod(v, &end);
+
+	(void)off;
+	if (*end != '\0' || !(t > 0) || t > 3600)
+		return "expected seconds (0 < N <= 3600)";
+	c->dnsopt.timeout = t;
+	return NULL;
+}
+
+static const char *
+s_dns_zone(struct vm_conf *c, const char *v, size_t off)
+{
+	(void)off;
+	if (c->ndns_zones == 64)
+		return "more than 64 zone files";
+	if ((c->dns_zones[c->ndns_zones] = strdup(v)) == NULL)
+		return "out of memory";
+	c->ndns_zones++;
+	return NULL;
+}
+
+#define OFF(f) offsetof(struct vm_conf, f)
+
+/* Every setting of vouch-milter.conf(5); alt is the OpenDKIM name. */
+static const struct {
+	const char *key, *alt;
+	set_fn fn;
+	size_t off;
+} settings[] = {
+	{ "socket", NULL, s_socket, OFF(socket) },
+	{ "authserv-id", NULL, s_authserv, OFF(authserv) },
+	{ "key-table", NULL, s_string, OFF(key_table) },
+	{ "opendkim-key-table", "KeyTable", s_string, OFF(odkim_keys) },
+	{ "opendkim-signing-table", "SigningTable", s_string,
+	    OFF(odkim_signing) },
+	{ "internal-networks", NULL, s_networks, 0 },
+	{ "sign-authenticated", NULL, s_yesno, OFF(sign_auth) },
+	{ "dmarc-reject", NULL, s_yesno, OFF(dmarc_reject) },
+	{ "on-temperror", NULL, s_on, OFF(on_temperror) },
+	{ "on-sign-error", NULL, s_on, OFF(on_sign_error) },
+	{ "canonicalization", NULL, s_canon, 0 },
+	{ "sign-headers", NULL, s_string, OFF(sign_headers) },
+	{ "user", NULL, s_string, OFF(user) },
+	{ "log", NULL, s_log, OFF(log) },
+	{ "syslog-facility", NULL, s_string, OFF(facility) },
+	{ "pid-file", NULL, s_string, OFF(pidfile) },
+	{ "dns-server", NULL, s_string, OFF(dns_server) },
+	{ "dns-timeout", NULL, s_dns_timeout, 0 },
+	{ "dns-zone", NULL, s_dns_zone, 0 },
+};
+
 static const char *
 setting(struct vm_conf *c, const char *k, const char *v)
 {
-	if (strcmp(k, "socket") == 0) {
-		if (!socket_ok(v))
-			return "expected inet:PORT@ADDR, inet6:PORT@ADDR or "
-			    "unix:/PATH";
-		return set_str(&c->socket, v) ? "out of memory" : NULL;
-	}
-	if (strcmp(k, "authserv-id") == 0) {
-		const char *p;
+	size_t i;
 
-		/* a token of RFC 8601 2.2: it is written into headers */
-		for (p = v; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) && strchr(".-_", *p) ==
-			    NULL)
-				return "expected a host name (letters, digits, "
-				    "'.', '-', '_')";
-		return set_str(&c->authserv, v) ? "out of memory" : NULL;
-	}
-	if (strcmp(k, "key-table") == 0)
-		return set_str(&c->key_table, v) ? "out of memory" : NULL;
-	if (strcmp(k, "opendkim-key-table") == 0 || strcasecmp(k, "KeyTable")
-	    == 0)
-		return set_str(&c->odkim_keys, v) ? "out of memory" : NULL;
-	if (strcmp(k, "opendkim-signing-table") == 0 ||
-	    strcasecmp(k, "SigningTable") == 0)
-		return set_str(&c->odkim_signing, v) ? "out of memory" : NULL;
-	if (strcmp(k, "internal-networks") == 0) {
-		char buf[8192], *tok, *save = NULL;
-
-		if (strlen(v) >= sizeof(buf))
-			return "too long";
-		snprintf(buf, sizeof(buf), "%s", v);
-		c->nnets = 0;
-		for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
-		    tok = strtok_r(NULL, ", \t", &save)) {
-			if (c->nnets == VM_MAX_NETS)
-				return "more than 256 networks";
-			if (net_parse(tok, &c->nets[c->nnets]) != 0)
-				return "expected addresses or CIDR networks "
-				    "(192.0.2.0/24, 2001:db8::/32), separated "
-				    "by commas";
-			c->nnets++;
-		}
-		return NULL;
-	}
-	if (strcmp(k, "sign-authenticated") == 0)
-		return yesno(v, &c->sign_auth) ? "expected yes or no" : NULL;
-	if (strcmp(k, "dmarc-reject") == 0)
-		return yesno(v, &c->dmarc_reject) ? "expected yes or no" : NULL;
-	if (strcmp(k, "on-temperror") == 0) {
-		if (strcmp(v, "accept") == 0)
-			c->on_temperror = VM_ACCEPT;
-		else if (strcmp(v, "tempfail") == 0)
-			c->on_temperror = VM_TEMPFAIL;
-		else
-			return "expected accept or tempfail";
-		return NULL;
-	}
-	if (strcmp(k, "on-sign-error") == 0) {
-		if (strcmp(v, "accept") == 0)
-			c->on_sign_error = VM_ACCEPT;
-		else if (strcmp(v, "tempfail") == 0)
-			c->on_sign_error = VM_TEMPFAIL;
-		else if (strcmp(v, "reject") == 0)
-			c->on_sign_error = VM_REJECT;
-		else
-			return "expected accept, tempfail or reject";
-		return NULL;
-	}
-	if (strcmp(k, "canonicalization") == 0) {
-		const char *sl = strchr(v, '/');
-		size_t hl = sl != NULL ? (size_t)(sl - v) : strlen(v);
-		const char *b = sl != NULL ? sl + 1 : "simple";
-
-		if (hl == 7 && strncmp(v, "relaxed", 7) == 0)
-			c->hcanon = VOUCH_DKIM_RELAXED;
-		else if (hl == 6 && strncmp(v, "simple", 6) == 0)
-			c->hcanon = VOUCH_DKIM_SIMPLE;
-		else
-			return "expected relaxed/relaxed, relaxed/simple, "
-			    "simple/relaxed or simple/simple";
-		if (strcmp(b, "relaxed") == 0)
-			c->bcanon = VOUCH_DKIM_RELAXED;
-		else if (strcmp(b, "simple") == 0)
-			c->bcanon = VOUCH_DKIM_SIMPLE;
-		else
-			return "expected relaxed/relaxed, relaxed/simple, "
-			    "simple/relaxed or simple/simple";
-		return NULL;
-	}
-	if (strcmp(k, "sign-headers") == 0)
-		return set_str(&c->sign_headers, v) ? "out of memory" : NULL;
-	if (strcmp(k, "user") == 0)
-		return set_str(&c->user, v) ? "out of memory" : NULL;
-	if (strcmp(k, "log") == 0) {
-		if (strcmp(v, "syslog") != 0 && strcmp(v, "stderr") != 0)
-			return "expected syslog or stderr";
-		return set_str(&c->log, v) ? "out of memory" : NULL;
-	}
-	if (strcmp(k, "syslog-facility") == 0)
-		return set_str(&c->facility, v) ? "out of memory" : NULL;
-	if (strcmp(k, "pid-file") == 0)
-		return set_str(&c->pidfile, v) ? "out of memory" : NULL;
-	if (strcmp(k, "dns-server") == 0)
-		return set_str(&c->dns_server, v) ? "out of memory" : NULL;
-	if (strcmp(k, "dns-timeout") == 0) {
-		char *end;
-		double t = strtod(v, &end);
-
-		if (*end != '\0' || !(t > 0) || t > 3600)
-			return "expected seconds (0 < N <= 3600)";
-		c->dnsopt.timeout = t;
-		return NULL;
-	}
-	if (strcmp(k, "dns-zone") == 0) {
-		if (c->ndns_zones == 64)
-			return "more than 64 zone files";
-		if ((c->dns_zones[c->ndns_zones] = strdup(v)) == NULL)
-			return "out of memory";
-		c->ndns_zones++;
-		return NULL;
-	}
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (strcmp(k, settings[i].key) == 0 || (settings[i].alt != NULL &&
+		    strcasecmp(k, settings[i].alt) == 0))
+			return settings[i].fn(c, v, settings[i].off);
 	return "unknown setting (see vouch-milter.conf(5))";
 }
 
