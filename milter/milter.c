@@ -968,15 +968,107 @@ daemonize(void)
 	return 0;
 }
 
+/* --check-config: the file, its keys and its user; the exit status. */
+static int
+vm_check(const struct vm_opts *o, struct vm_conf *c)
+{
+	int ex = EX_OK;
+
+	if (c->user != NULL && getpwnam(c->user) == NULL) {
+		cli_err(o->conf, "user: %s: no such user", c->user);
+		ex = EX_CONFIG;
+	} else {
+		vm_conf_explain(c, o->sender);
+	}
+	vm_conf_free(c);
+	return ex;
+}
+
+/* libmilter on the configured socket; a unix socket for the daemon's
+ * user and group (put postfix in that group), nobody else. */
+static int
+vm_listen(const struct vm_conf *c)
+{
+	const char *path;
+	struct passwd *pw;
+
+	if (smfi_register(desc) != MI_SUCCESS ||
+	    smfi_setconn(c->socket) != MI_SUCCESS) {
+		cli_err("milter", "cannot set up libmilter for %s", c->socket);
+		return EX_SOFTWARE;
+	}
+	if (smfi_opensocket(1) != MI_SUCCESS) {
+		cli_err(c->socket, "cannot listen (in use, or no permission)");
+		return EX_UNAVAILABLE;
+	}
+	if (strncmp(c->socket, "unix:", 5) != 0 &&
+	    strncmp(c->socket, "local:", 6) != 0)
+		return EX_OK;
+	path = strchr(c->socket, ':') + 1;
+	pw = c->user != NULL ? getpwnam(c->user) : NULL;
+	if ((pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0) ||
+	    chmod(path, 0660) != 0) {
+		cli_err(path, "cannot set the socket's owner and mode: %s",
+		    strerror(errno));
+		return EX_OSERR;
+	}
+	return EX_OK;
+}
+
+/* Detached (unless -f), the pid file as root (in a directory the user
+ * owns, it can be removed at exit), then the user, then the log. */
+static int
+vm_become(const struct vm_opts *o, const struct vm_conf *c, int fac)
+{
+	if (!o->foreground && daemonize() != 0) {
+		cli_err("milter", "cannot become a daemon: %s",
+		    strerror(errno));
+		return EX_OSERR;
+	}
+	if (write_pidfile(c->pidfile) != 0)
+		return EX_CANTCREAT;
+	if (drop_privileges(c->user) != 0)
+		return EX_CONFIG;
+	log_syslog = c->log == NULL ? !o->foreground :
+	    strcmp(c->log, "syslog") == 0;
+	if (log_syslog)
+		openlog("vouch-milter", LOG_PID, fac);
+	cli_err_hook = err_to_log;
+	return EX_OK;
+}
+
+/* This thread takes the signals: the kernel gives a process signal to
+ * the main thread first when it waits for it, so libmilter's own signal
+ * thread never sees SIGHUP.  Returns at SIGTERM or SIGINT. */
+static void
+vm_signals(const sigset_t *set)
+{
+	for (;;) {
+		int sig = 0;
+		pthread_t rt;
+
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP) {
+			vm_log(LOG_INFO, "event=stop signal=%d", sig);
+			smfi_stop();
+			return;
+		}
+		/* reloaded on its own thread: this one goes straight back to
+		 * waiting, so a second SIGHUP is ours too */
+		if (pthread_create(&rt, NULL, reload_thread, NULL) == 0)
+			pthread_detach(rt);
+	}
+}
+
 int
 vm_main(struct vm_opts *o)
 {
+	static char conf_abs[PATH_MAX];
 	struct vm_conf *c;
 	pthread_t th;
 	sigset_t set;
-	int rc = 0, fac;
-
-	static char conf_abs[PATH_MAX];
+	int rc = 0, fac, ex;
 
 	/* the daemon changes to /: a reload must still find the file */
 	if (realpath(o->conf, conf_abs) != NULL)
@@ -994,59 +1086,12 @@ vm_main(struct vm_opts *o)
 		vm_conf_free(c);
 		return EX_CONFIG;
 	}
-	if (o->check) {
-		if (c->user != NULL && getpwnam(c->user) == NULL) {
-			cli_err(o->conf, "user: %s: no such user", c->user);
-			vm_conf_free(c);
-			return EX_CONFIG;
-		}
-		vm_conf_explain(c, o->sender);
-		vm_conf_free(c);
-		return EX_OK;
-	}
+	if (o->check)
+		return vm_check(o, c);
 	conf_cur = c;
-	if (smfi_register(desc) != MI_SUCCESS ||
-	    smfi_setconn(c->socket) != MI_SUCCESS) {
-		cli_err("milter", "cannot set up libmilter for %s", c->socket);
-		return EX_SOFTWARE;
-	}
-	if (smfi_opensocket(1) != MI_SUCCESS) {
-		cli_err(c->socket, "cannot listen (in use, or no permission)");
-		return EX_UNAVAILABLE;
-	}
-	/* a unix socket: for the daemon's user and group (put postfix in
-	 * that group), nobody else */
-	if (strncmp(c->socket, "unix:", 5) == 0 || strncmp(c->socket, "local:",
-	    6) == 0) {
-		const char *path = strchr(c->socket, ':') + 1;
-		struct passwd *pw = c->user != NULL ? getpwnam(c->user) : NULL;
-
-		if ((pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) != 0) ||
-		    chmod(path, 0660) != 0) {
-			cli_err(path, "cannot set the socket's owner and mode: "
-			    "%s", strerror(errno));
-			return EX_OSERR;
-		}
-	}
-	if (!o->foreground && daemonize() != 0) {
-		cli_err("milter", "cannot become a daemon: %s",
-		    strerror(errno));
-		return EX_OSERR;
-	}
-	/* the pid file as root (in a directory the user owns, it can be
-	 * removed at exit), then the user */
-	if (write_pidfile(c->pidfile) != 0)
-		return EX_CANTCREAT;
-	if (drop_privileges(c->user) != 0)
-		return EX_CONFIG;
-	log_syslog = c->log == NULL ? !o->foreground :
-	    strcmp(c->log, "syslog") == 0;
-	if (log_syslog)
-		openlog("vouch-milter", LOG_PID, fac);
-	cli_err_hook = err_to_log;
-	/* this thread takes the signals: the kernel gives a process signal
-	 * to the main thread first when it waits for it, so libmilter's
-	 * own signal thread never sees SIGHUP */
+	if ((ex = vm_listen(c)) != EX_OK || (ex = vm_become(o, c, fac)) !=
+	    EX_OK)
+		return ex;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
@@ -1060,24 +1105,7 @@ vm_main(struct vm_opts *o)
 	vm_log(LOG_INFO, "event=start socket=%s authserv_id=%s keys=%zu "
 	    "pid=%ld", c->socket, c->authserv, vouch_keytab_nkeys(c->ks.t),
 	    (long)getpid());
-	for (;;) {
-		int sig = 0;
-
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			pthread_t rt;
-
-			/* reloaded on its own thread: this one goes straight
-			 * back to waiting, so a second SIGHUP is ours too */
-			if (pthread_create(&rt, NULL, reload_thread, NULL) == 0)
-				pthread_detach(rt);
-			continue;
-		}
-		vm_log(LOG_INFO, "event=stop signal=%d", sig);
-		smfi_stop();
-		break;
-	}
+	vm_signals(&set);
 	pthread_join(th, NULL);
 	if (conf_cur->pidfile != NULL)
 		unlink(conf_cur->pidfile);
