@@ -510,12 +510,61 @@ refuse_unsigned(SMFICTX *ctx, const struct vm_conf *c, const char *rejtext,
 	return rej ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
 
+/* End of header, signing: the From picks the keys, the signer takes the
+ * header.  SMFIS_CONTINUE (s->mode M_NONE when nothing is signed, with
+ * why), or the refusal on-sign-error asks for. */
+static sfsistat
+eoh_sign(SMFICTX *ctx, struct sess *s, struct vm_conf *c)
+{
+	struct vouch_dkim_sign_params p[VM_MAX_SIGN];
+	struct vouch_error err = { 0 };
+	size_t i;
+
+	memset(p, 0, sizeof(p));
+	if (vouch_dkim_header_from(s->hdr, s->hdrlen, &s->from, &err) !=
+	    VOUCH_OK) {
+		snprintf(s->why, sizeof(s->why), "cannot sign: %.300s",
+		    err.message);
+		s->mode = M_NONE;
+		if (c->on_sign_error == VM_ACCEPT)
+			return SMFIS_CONTINUE;
+		vm_log(LOG_NOTICE, "queue=%s action=%s reason=\"%s\"",
+		    queue_id(ctx), c->on_sign_error == VM_REJECT ? "reject" :
+		    "tempfail", "no single From address");
+		msg_reset(s);
+		return refuse_unsigned(ctx, c, "message cannot be signed: no "
+		    "single From address", "message cannot be signed now");
+	}
+	s->nkeys = c->have_kt ? vouch_keytab_lookup(c->ks.t, s->from, s->keys,
+	    VM_MAX_SIGN) : 0;
+	if (s->nkeys == 0) {
+		snprintf(s->why, sizeof(s->why), "no key for the sender");
+		s->mode = M_NONE;
+		return SMFIS_CONTINUE;
+	}
+	for (i = 0; i < s->nkeys; i++) {
+		p[i].domain = s->keys[i]->domain;
+		p[i].selector = s->keys[i]->selector;
+		p[i].key = s->keys[i]->key;
+		p[i].header_canon = c->hcanon;
+		p[i].body_canon = c->bcanon;
+		p[i].headers = c->sign_headers;
+	}
+	if (vouch_dkim_signer_new(p, s->nkeys, &s->signer, &err) != VOUCH_OK ||
+	    vouch_dkim_signer_feed(s->signer, s->hdr, s->hdrlen) != VOUCH_OK) {
+		snprintf(s->why, sizeof(s->why), "cannot sign: %.300s",
+		    err.message[0] ? err.message : "out of memory");
+		s->mode = M_NONE;
+	}
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat
 vm_eoh(SMFICTX *ctx)
 {
 	struct sess *s = smfi_getpriv(ctx);
 	struct vm_conf *c;
-	struct vouch_error err = { 0 };
+	sfsistat r;
 
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
@@ -527,53 +576,9 @@ vm_eoh(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	}
 	hdr_add(s, "\r\n", 2);
-	if (s->mode == M_SIGN) {
-		struct vouch_dkim_sign_params p[VM_MAX_SIGN];
-		size_t i;
-
-		memset(p, 0, sizeof(p));
-		if (vouch_dkim_header_from(s->hdr, s->hdrlen, &s->from, &err) !=
-		    VOUCH_OK) {
-			snprintf(s->why, sizeof(s->why), "cannot sign: %.300s",
-			    err.message);
-			s->mode = M_NONE;
-			if (c->on_sign_error != VM_ACCEPT) {
-				vm_log(LOG_NOTICE, "queue=%s action=%s "
-				    "reason=\"%s\"", queue_id(ctx),
-				    c->on_sign_error == VM_REJECT ? "reject" :
-				    "tempfail", "no single From address");
-				msg_reset(s);
-				return refuse_unsigned(ctx, c, "message cannot "
-				    "be signed: no single From address",
-				    "message cannot be signed now");
-			}
-			return SMFIS_CONTINUE;
-		}
-		s->nkeys = c->have_kt ? vouch_keytab_lookup(c->ks.t, s->from,
-		    s->keys, VM_MAX_SIGN) : 0;
-		if (s->nkeys == 0) {
-			snprintf(s->why, sizeof(s->why), "no key for the "
-			    "sender");
-			s->mode = M_NONE;
-			return SMFIS_CONTINUE;
-		}
-		for (i = 0; i < s->nkeys; i++) {
-			p[i].domain = s->keys[i]->domain;
-			p[i].selector = s->keys[i]->selector;
-			p[i].key = s->keys[i]->key;
-			p[i].header_canon = c->hcanon;
-			p[i].body_canon = c->bcanon;
-			p[i].headers = c->sign_headers;
-		}
-		if (vouch_dkim_signer_new(p, s->nkeys, &s->signer, &err) !=
-		    VOUCH_OK || vouch_dkim_signer_feed(s->signer, s->hdr,
-		    s->hdrlen) != VOUCH_OK) {
-			snprintf(s->why, sizeof(s->why), "cannot sign: %.300s",
-			    err.message[0] ? err.message : "out of memory");
-			s->mode = M_NONE;
-			return SMFIS_CONTINUE;
-		}
-	} else if (s->mode == M_VERIFY) {
+	if (s->mode == M_SIGN && (r = eoh_sign(ctx, s, c)) != SMFIS_CONTINUE)
+		return r;
+	if (s->mode == M_VERIFY) {
 		struct vouch_auth_conn conn = { 0 };
 
 		conn.ip = s->have_ip ? s->ip : NULL;
@@ -590,8 +595,7 @@ vm_eoh(SMFICTX *ctx)
 	/* nothing to add and nothing to remove: skip the body */
 	if (s->mode == M_NONE && s->nforged == 0) {
 		vm_log(LOG_INFO, "queue=%s action=none reason=\"%s\"",
-		    queue_id(ctx),
-		    s->why);
+		    queue_id(ctx), s->why);
 		msg_reset(s);
 		return SMFIS_ACCEPT;
 	}
