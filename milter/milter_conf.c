@@ -388,12 +388,72 @@ parse_file(struct vm_conf *c, const char *path)
 	return bad ? -1 : 0;
 }
 
+/* The key table (vouch's or OpenDKIM's), and sign-headers judged once
+ * by the signer: 0, or -1 said. */
+static int
+load_keys(struct vm_conf *c, const char *path)
+{
+	struct vouch_dkim_sign_params p = { 0 };
+	struct vouch_dkim_signer *sg;
+	struct vouch_error err = { 0 };
+	const struct vouch_keytab_entry *e0;
+	int ex = EX_OK;
+
+	if (c->key_table != NULL && (c->odkim_keys || c->odkim_signing)) {
+		cli_err(path, "key-table and the OpenDKIM tables: give one");
+		return -1;
+	}
+	if ((c->odkim_keys != NULL) != (c->odkim_signing != NULL)) {
+		cli_err(path, "opendkim-key-table and opendkim-signing-table "
+		    "go together");
+		return -1;
+	}
+	if (c->key_table != NULL || c->odkim_keys != NULL) {
+		if (cli_keys_table(&c->ks, c->key_table != NULL ? c->key_table :
+		    c->odkim_keys, c->key_table != NULL ? NULL :
+		    c->odkim_signing, &ex) != 0)
+			return -1;
+		c->have_kt = 1;
+		if (vouch_keytab_count(c->ks.t) == 0)
+			cli_err(path, "warning: the key table is empty: nothing "
+			    "will be signed");
+	}
+	if (c->sign_headers == NULL || !c->have_kt ||
+	    (e0 = vouch_keytab_entry(c->ks.t, 0)) == NULL)
+		return 0;
+	p.domain = e0->domain;
+	p.selector = e0->selector;
+	p.key = e0->key;
+	p.headers = c->sign_headers;
+	if (vouch_dkim_signer_new(&p, 1, &sg, &err) != VOUCH_OK) {
+		cli_err(path, "sign-headers: %s", err.message);
+		return -1;
+	}
+	vouch_dkim_signer_free(sg);
+	return 0;
+}
+
+/* DNS: the command line's options win over the file's. */
+static int
+load_dns(struct vm_conf *c, const struct cli_dns *cli)
+{
+	struct cli_dns d = *cli;
+	int ex = EX_OK, i;
+
+	if (d.server == NULL)
+		d.server = c->dns_server;
+	if (d.timeout == 0)
+		d.timeout = c->dnsopt.timeout;
+	if (d.nzones == 0)
+		for (i = 0; i < c->ndns_zones; i++)
+			d.zones[d.nzones++] = c->dns_zones[i];
+	return (c->dns = cli_dns_setup(&d, NULL, &ex)) == NULL ? -1 : 0;
+}
+
 struct vm_conf *
 vm_conf_load(const char *path, const struct cli_dns *cli)
 {
 	struct vm_conf *c = calloc(1, sizeof(*c));
-	struct cli_dns d;
-	int ex = EX_OK, i;
 
 	if (c == NULL) {
 		cli_err(path, "out of memory");
@@ -413,61 +473,7 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 	if (c->authserv == NULL && (c->authserv = strdup(cli_host_name())) ==
 	    NULL)
 		goto fail;
-	/* keys */
-	if (c->key_table != NULL && (c->odkim_keys != NULL ||
-	    c->odkim_signing != NULL)) {
-		cli_err(path, "key-table and the OpenDKIM tables: give one");
-		goto fail;
-	}
-	if ((c->odkim_keys != NULL) != (c->odkim_signing != NULL)) {
-		cli_err(path, "opendkim-key-table and opendkim-signing-table "
-		    "go together");
-		goto fail;
-	}
-	if (c->key_table != NULL) {
-		if (cli_keys_table(&c->ks, c->key_table, NULL, &ex) != 0)
-			goto fail;
-		c->have_kt = 1;
-	} else if (c->odkim_keys != NULL) {
-		if (cli_keys_table(&c->ks, c->odkim_keys, c->odkim_signing,
-		    &ex) != 0)
-			goto fail;
-		c->have_kt = 1;
-	}
-	if (c->have_kt && vouch_keytab_count(c->ks.t) == 0)
-		cli_err(path, "warning: the key table is empty: nothing will "
-		    "be signed");
-	if (c->sign_headers != NULL) {
-		struct vouch_dkim_sign_params p = { 0 };
-		struct vouch_dkim_signer *s;
-		struct vouch_error err = { 0 };
-
-		/* let the signer judge the list once, now */
-		if (c->have_kt && vouch_keytab_count(c->ks.t) > 0) {
-			const struct vouch_keytab_entry *e0 =
-			    vouch_keytab_entry(c->ks.t, 0);
-
-			p.domain = e0->domain;
-			p.selector = e0->selector;
-			p.key = e0->key;
-			p.headers = c->sign_headers;
-			if (vouch_dkim_signer_new(&p, 1, &s, &err) != VOUCH_OK) {
-				cli_err(path, "sign-headers: %s", err.message);
-				goto fail;
-			}
-			vouch_dkim_signer_free(s);
-		}
-	}
-	/* DNS: the command line's options win over the file's */
-	d = *cli;
-	if (d.server == NULL)
-		d.server = c->dns_server;
-	if (d.timeout == 0)
-		d.timeout = c->dnsopt.timeout;
-	if (d.nzones == 0)
-		for (i = 0; i < c->ndns_zones; i++)
-			d.zones[d.nzones++] = c->dns_zones[i];
-	if ((c->dns = cli_dns_setup(&d, NULL, &ex)) == NULL)
+	if (load_keys(c, path) != 0 || load_dns(c, cli) != 0)
 		goto fail;
 	if ((c->actx = vouch_auth_ctx_new(c->dns, c->authserv)) == NULL) {
 		cli_err(path, "out of memory");
