@@ -116,14 +116,134 @@ check_uris(struct vouch_lint *l, const char *name, const char *domain,
 	}
 }
 
+/* The policy tags: p=, sp=, np=, adkim=, aspf=, fo=, and what p= says
+ * about reports. */
+static void
+dmarc_policy_tags(struct vouch_lint *l, const char *name,
+    const struct dkim_tags *t)
+{
+	const struct dkim_tag *g;
+	size_t i, k;
+
+	if ((g = dkim_tags_get(t, "p")) != NULL && eq(g, "none") &&
+	    dkim_tags_get(t, "rua") == NULL)
+		lint_add(l, VOUCH_LINT_WARNING, "dmarc-none-without-rua", name,
+		    "RFC 9989 4.7", -1, "p=none without rua=: a monitoring "
+		    "policy that asks for no reports tells you nothing");
+	if ((g = dkim_tags_get(t, "p")) != NULL && eq(g, "none") &&
+	    dkim_tags_get(t, "rua") != NULL)
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-monitoring", name,
+		    "RFC 9989 4.7", -1, "p=none: monitoring only; reports "
+		    "arrive, nothing is held back.  Next: once the reports show "
+		    "every source of your mail aligned, p=quarantine, then "
+		    "p=reject");
+	if ((g = dkim_tags_get(t, "p")) != NULL && !eq(g, "none") &&
+	    dkim_tags_get(t, "rua") == NULL)
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-no-rua", name,
+		    "RFC 9989 4.7", -1, "no rua=: nobody sends you aggregate "
+		    "reports, so mail your policy refuses goes unseen");
+	if (dkim_tags_get(t, "ruf") != NULL)
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-ruf-rarely-sent", name,
+		    "RFC 7489 7.3", -1, "ruf=: failure reports are rarely sent "
+		    "(most large receivers never send them, for privacy); rely "
+		    "on rua= aggregate reports");
+	if ((g = dkim_tags_get(t, "p")) == NULL)
+		lint_add(l, VOUCH_LINT_ERROR, "dmarc-no-policy", name,
+		    "RFC 7489 6.3", -1, "p= is required");
+	else if (!one_of(g, "none", "quarantine", "reject"))
+		lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-policy", name,
+		    "RFC 7489 6.3", -1, "p=%.*s is not none, quarantine or "
+		    "reject", (int)g->vlen, g->val);
+	for (k = 0; k < 2; k++)
+		if ((g = dkim_tags_get(t, k ? "np" : "sp")) != NULL &&
+		    !one_of(g, "none", "quarantine", "reject"))
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-policy", name,
+			    "RFC 7489 6.3", -1, "%s=%.*s is not none, "
+			    "quarantine or reject", k ? "np" : "sp",
+			    (int)g->vlen, g->val);
+	for (k = 0; k < 2; k++)
+		if ((g = dkim_tags_get(t, k ? "aspf" : "adkim")) != NULL &&
+		    !one_of(g, "r", "s", NULL))
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-alignment", name,
+			    "RFC 7489 6.3", -1, "%s=%.*s is not r or s",
+			    k ? "aspf" : "adkim", (int)g->vlen, g->val);
+	if ((g = dkim_tags_get(t, "fo")) != NULL) {
+		for (i = 0; i < g->vlen; i++)
+			if (strchr("01ds: ", g->val[i]) == NULL) {
+				lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-fo", name,
+				    "RFC 7489 6.3", -1, "fo=%.*s: options are "
+				    "0, 1, d and s, separated by ':'",
+				    (int)g->vlen, g->val);
+				break;
+			}
+	}
+}
+
+/* The report tags: pct=, ri=, rf= (gone in RFC 9989), rua=, ruf=. */
+static void
+dmarc_report_tags(struct vouch_lint *l, const char *name, const char *domain,
+    const struct dkim_tags *t)
+{
+	const struct dkim_tag *g;
+
+	if ((g = dkim_tags_get(t, "pct")) != NULL) {
+		uint64_t v;
+
+		if (vouch__parse_u64(g->val, g->vlen, 1000, &v) != 0 || v > 100)
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-pct", name,
+			    "RFC 7489 6.3", -1, "pct=%.*s is not 0 to 100",
+			    (int)g->vlen, g->val);
+		lint_add(l, VOUCH_LINT_WARNING, "dmarc-pct-removed", name,
+		    "RFC 9989", -1, "pct= was removed by RFC 9989; receivers "
+		    "following it ignore the tag (use t=y to test)");
+	}
+	if ((g = dkim_tags_get(t, "ri")) != NULL) {
+		uint64_t v;
+
+		if (vouch__parse_u64(g->val, g->vlen, 0xffffffffULL, &v) != 0)
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-ri", name,
+			    "RFC 7489 6.3", -1, "ri= is not a number of seconds");
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-tag-removed", name,
+		    "RFC 9989", -1, "ri= was removed by RFC 9989");
+	}
+	if ((g = dkim_tags_get(t, "rf")) != NULL) {
+		if (!eq(g, "afrf"))
+			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-rf", name,
+			    "RFC 7489 6.3", -1, "rf=%.*s: only afrf is defined",
+			    (int)g->vlen, g->val);
+		lint_add(l, VOUCH_LINT_INFO, "dmarc-tag-removed", name,
+		    "RFC 9989", -1, "rf= was removed by RFC 9989");
+	}
+	if ((g = dkim_tags_get(t, "rua")) != NULL)
+		check_uris(l, name, domain, g);
+	if ((g = dkim_tags_get(t, "ruf")) != NULL)
+		check_uris(l, name, domain, g);
+}
+
+static void
+dmarc_unknown_tags(struct vouch_lint *l, const char *name,
+    const struct dkim_tags *t)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->n; i++) {
+		for (k = 0; known[k] != NULL; k++)
+			if (t->t[i].nlen == strlen(known[k]) &&
+			    memcmp(t->t[i].name, known[k], t->t[i].nlen) == 0)
+				break;
+		if (known[k] == NULL)
+			lint_add(l, VOUCH_LINT_WARNING, "dmarc-unknown-tag", name,
+			    "RFC 7489 6.3", -1, "unknown tag %.*s= is ignored",
+			    (int)t->t[i].nlen, t->t[i].name);
+	}
+}
+
 static void
 lint_dmarc_record_body(struct vouch_lint *l, const char *name, const char *domain,
     const char *txt, size_t len, size_t longest)
 {
 	struct dkim_tags t;
-	const struct dkim_tag *g;
 	char why[160];
-	size_t i, k;
 
 	lint_checked(l, "DMARC", domain, strlen(domain));
 	lint_string_lengths(l, "dmarc-string-too-long", name, len, longest,
@@ -146,100 +266,9 @@ lint_dmarc_record_body(struct vouch_lint *l, const char *name, const char *domai
 	    t.t[0].name[0] != 'v')
 		lint_add(l, VOUCH_LINT_ERROR, "dmarc-version", name,
 		    "RFC 7489 6.4", -1, "v=DMARC1 must be the first tag");
-	if ((g = dkim_tags_get(&t, "p")) != NULL && eq(g, "none") &&
-	    dkim_tags_get(&t, "rua") == NULL)
-		lint_add(l, VOUCH_LINT_WARNING, "dmarc-none-without-rua", name,
-		    "RFC 9989 4.7", -1, "p=none without rua=: a monitoring "
-		    "policy that asks for no reports tells you nothing");
-	if ((g = dkim_tags_get(&t, "p")) != NULL && eq(g, "none") &&
-	    dkim_tags_get(&t, "rua") != NULL)
-		lint_add(l, VOUCH_LINT_INFO, "dmarc-monitoring", name,
-		    "RFC 9989 4.7", -1, "p=none: monitoring only; reports "
-		    "arrive, nothing is held back.  Next: once the reports show "
-		    "every source of your mail aligned, p=quarantine, then "
-		    "p=reject");
-	if ((g = dkim_tags_get(&t, "p")) != NULL && !eq(g, "none") &&
-	    dkim_tags_get(&t, "rua") == NULL)
-		lint_add(l, VOUCH_LINT_INFO, "dmarc-no-rua", name,
-		    "RFC 9989 4.7", -1, "no rua=: nobody sends you aggregate "
-		    "reports, so mail your policy refuses goes unseen");
-	if (dkim_tags_get(&t, "ruf") != NULL)
-		lint_add(l, VOUCH_LINT_INFO, "dmarc-ruf-rarely-sent", name,
-		    "RFC 7489 7.3", -1, "ruf=: failure reports are rarely sent "
-		    "(most large receivers never send them, for privacy); rely "
-		    "on rua= aggregate reports");
-	if ((g = dkim_tags_get(&t, "p")) == NULL)
-		lint_add(l, VOUCH_LINT_ERROR, "dmarc-no-policy", name,
-		    "RFC 7489 6.3", -1, "p= is required");
-	else if (!one_of(g, "none", "quarantine", "reject"))
-		lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-policy", name,
-		    "RFC 7489 6.3", -1, "p=%.*s is not none, quarantine or "
-		    "reject", (int)g->vlen, g->val);
-	for (k = 0; k < 2; k++)
-		if ((g = dkim_tags_get(&t, k ? "np" : "sp")) != NULL &&
-		    !one_of(g, "none", "quarantine", "reject"))
-			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-policy", name,
-			    "RFC 7489 6.3", -1, "%s=%.*s is not none, "
-			    "quarantine or reject", k ? "np" : "sp",
-			    (int)g->vlen, g->val);
-	for (k = 0; k < 2; k++)
-		if ((g = dkim_tags_get(&t, k ? "aspf" : "adkim")) != NULL &&
-		    !one_of(g, "r", "s", NULL))
-			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-alignment", name,
-			    "RFC 7489 6.3", -1, "%s=%.*s is not r or s",
-			    k ? "aspf" : "adkim", (int)g->vlen, g->val);
-	if ((g = dkim_tags_get(&t, "fo")) != NULL) {
-		for (i = 0; i < g->vlen; i++)
-			if (strchr("01ds: ", g->val[i]) == NULL) {
-				lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-fo", name,
-				    "RFC 7489 6.3", -1, "fo=%.*s: options are "
-				    "0, 1, d and s, separated by ':'",
-				    (int)g->vlen, g->val);
-				break;
-			}
-	}
-	if ((g = dkim_tags_get(&t, "pct")) != NULL) {
-		uint64_t v;
-
-		if (vouch__parse_u64(g->val, g->vlen, 1000, &v) != 0 || v > 100)
-			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-pct", name,
-			    "RFC 7489 6.3", -1, "pct=%.*s is not 0 to 100",
-			    (int)g->vlen, g->val);
-		lint_add(l, VOUCH_LINT_WARNING, "dmarc-pct-removed", name,
-		    "RFC 9989", -1, "pct= was removed by RFC 9989; receivers "
-		    "following it ignore the tag (use t=y to test)");
-	}
-	if ((g = dkim_tags_get(&t, "ri")) != NULL) {
-		uint64_t v;
-
-		if (vouch__parse_u64(g->val, g->vlen, 0xffffffffULL, &v) != 0)
-			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-ri", name,
-			    "RFC 7489 6.3", -1, "ri= is not a number of seconds");
-		lint_add(l, VOUCH_LINT_INFO, "dmarc-tag-removed", name,
-		    "RFC 9989", -1, "ri= was removed by RFC 9989");
-	}
-	if ((g = dkim_tags_get(&t, "rf")) != NULL) {
-		if (!eq(g, "afrf"))
-			lint_add(l, VOUCH_LINT_ERROR, "dmarc-bad-rf", name,
-			    "RFC 7489 6.3", -1, "rf=%.*s: only afrf is defined",
-			    (int)g->vlen, g->val);
-		lint_add(l, VOUCH_LINT_INFO, "dmarc-tag-removed", name,
-		    "RFC 9989", -1, "rf= was removed by RFC 9989");
-	}
-	if ((g = dkim_tags_get(&t, "rua")) != NULL)
-		check_uris(l, name, domain, g);
-	if ((g = dkim_tags_get(&t, "ruf")) != NULL)
-		check_uris(l, name, domain, g);
-	for (i = 0; i < t.n; i++) {
-		for (k = 0; known[k] != NULL; k++)
-			if (t.t[i].nlen == strlen(known[k]) &&
-			    memcmp(t.t[i].name, known[k], t.t[i].nlen) == 0)
-				break;
-		if (known[k] == NULL)
-			lint_add(l, VOUCH_LINT_WARNING, "dmarc-unknown-tag", name,
-			    "RFC 7489 6.3", -1, "unknown tag %.*s= is ignored",
-			    (int)t.t[i].nlen, t.t[i].name);
-	}
+	dmarc_policy_tags(l, name, &t);
+	dmarc_report_tags(l, name, domain, &t);
+	dmarc_unknown_tags(l, name, &t);
 }
 
 /*
