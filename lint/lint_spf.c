@@ -298,88 +298,65 @@ walk_child(struct walk *w, const struct spf_term *t, const char *domain,
 }
 
 /* Worst-case lookups below (and including) this record. */
+/* The domain's record from DNS, said when absent or doubled: malloc'd, or
+ * NULL (*bad set when that is an error). */
+static char *
+walk_fetch(struct walk *w, const char *domain, size_t *len, int *bad)
+{
+	int count = 1, temp = 0;
+	char *copy = answer_txt_spf(w, domain, len, &count, &temp);
+
+	if (temp) {
+		free(copy);
+		w->l->temp = 1;
+		w->note = "DNS failure";
+		return NULL;
+	}
+	if (copy == NULL && w->depth > 0 && well_known(domain) &&
+	    vouch_dns_is_live(w->l->dns))
+		lint_add(w->l, VOUCH_LINT_WARNING, "resolver-suspect", domain,
+		    "RFC 7208 5.2", -1, "the resolver says %s has no SPF "
+		    "record, but that provider publishes one for its customers: "
+		    "the resolver, not your zone, looks wrong (filtering or "
+		    "broken?); try another with --dns-server", domain);
+	if (copy == NULL) {
+		lint_add(w->l, VOUCH_LINT_ERROR, w->depth == 0 ? "spf-no-record" :
+		    "spf-include-no-record", w->depth == 0 ? domain : w->top,
+		    w->depth == 0 ? "RFC 7208 4.5" : "RFC 7208 5.2", -1,
+		    w->depth == 0 ? "%s has no SPF record" : "%s has no SPF "
+		    "record: the include or redirect gives permerror", domain);
+		w->note = "no SPF record";
+		++w->voids;
+		*bad = 1;
+		return NULL;
+	}
+	if (count > 1) {
+		lint_add(w->l, VOUCH_LINT_ERROR, "spf-multiple-records", domain,
+		    "RFC 7208 4.5", -1, "%d v=spf1 records: evaluation gives "
+		    "permerror", count);
+		*bad = 1;
+	}
+	return copy;
+}
+
+/* Every term that costs a lookup, in evaluation order: includes and
+ * redirects walked, void lookups said; the cost. */
 static unsigned int
-walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
+walk_terms(struct walk *w, const struct spf_record *r, const char *domain,
     struct vbuf *tree, int indent, int *bad)
 {
-	struct spf_record r;
-	struct vouch_error err = { 0 };
 	unsigned int cost = 0;
-	int count = 1, temp = 0;
-	size_t i, prevlen;
-	const char *prev;
-	char *copy;
+	size_t i;
 
-	if (txt == NULL) {
-		copy = answer_txt_spf(w, domain, &len, &count, &temp);
-		if (temp) {
-			free(copy);
-			w->l->temp = 1;
-			w->note = "DNS failure";
-			return 0;
-		}
-		if (copy == NULL && w->depth > 0 && well_known(domain) &&
-		    vouch_dns_is_live(w->l->dns))
-			lint_add(w->l, VOUCH_LINT_WARNING, "resolver-suspect",
-			    domain, "RFC 7208 5.2", -1, "the resolver says %s "
-			    "has no SPF record, but that provider publishes one "
-			    "for its customers: the resolver, not your zone, "
-			    "looks wrong (filtering or broken?); try another "
-			    "with --dns-server", domain);
-		if (copy == NULL) {
-			lint_add(w->l, VOUCH_LINT_ERROR, w->depth == 0 ?
-			    "spf-no-record" : "spf-include-no-record",
-			    w->depth == 0 ? domain : w->top, w->depth == 0 ?
-			    "RFC 7208 4.5" : "RFC 7208 5.2", -1, w->depth == 0 ?
-			    "%s has no SPF record" : "%s has no SPF record: "
-			    "the include or redirect gives permerror", domain);
-			w->note = "no SPF record";
-			++w->voids;
-			*bad = 1;
-			return 0;
-		}
-		if (count > 1) {
-			lint_add(w->l, VOUCH_LINT_ERROR, "spf-multiple-records",
-			    domain, "RFC 7208 4.5", -1, "%d v=spf1 records: "
-			    "evaluation gives permerror", count);
-			*bad = 1;
-		}
-	} else {
-		copy = strndup(txt, len);
-	}
-	if ((txt = copy) == NULL)
-		return 0;
-	lint_record_begin(w->l, txt, len, &prev, &prevlen);
-	if (spf_record_parse(txt, len, &r, &err) != VOUCH_OK) {
-		int macro = err.offset >= 0 && (size_t)err.offset < len &&
-		    memchr(txt + err.offset, '%', strcspn(txt + err.offset,
-		    " ")) != NULL;
-
-		lint_add(w->l, VOUCH_LINT_ERROR, w->depth > 0 ?
-		    "spf-include-permerror" : macro ? "spf-invalid-macro" :
-		    "spf-syntax", w->depth > 0 ? w->top : domain,
-		    macro ? "RFC 7208 7.1" : err.spec, err.offset,
-		    "%s%s at byte %ld: %s", w->depth > 0 ? domain : "",
-		    w->depth > 0 ? "'s record" : "record", err.offset,
-		    err.message);
-		w->note = "syntax error";
-		*bad = 1;
-		lint_record_end(w->l, prev, prevlen);
-		free(copy);
-		return 0;
-	}
-	if (w->depth == 0)
-		style(w, &r, domain);
-	w->stack[w->depth++] = (char *)domain;
-	for (i = 0; i < r.n; i++) {
-		const struct spf_term *t = &r.terms[i];
+	for (i = 0; i < r->n; i++) {
+		const struct spf_term *t = &r->terms[i];
 		char *name;
 
 		if (!spf_term_queries(t->kind))
 			continue;
-		if (t->kind == SPF_REDIRECT && r.all >= 0)
+		if (t->kind == SPF_REDIRECT && r->all >= 0)
 			continue;	/* never evaluated */
-		if (r.all >= 0 && i > (size_t)r.all)
+		if (r->all >= 0 && i > (size_t)r->all)
 			continue;	/* after all: never evaluated either */
 		cost++;
 		if (t->kind == SPF_INCLUDE || t->kind == SPF_REDIRECT) {
@@ -404,8 +381,47 @@ walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
 		}
 		free(name);
 	}
-	w->depth--;
-	spf_record_clear(&r);
+	return cost;
+}
+
+static unsigned int
+walk_domain(struct walk *w, const char *domain, const char *txt, size_t len,
+    struct vbuf *tree, int indent, int *bad)
+{
+	struct spf_record r;
+	struct vouch_error err = { 0 };
+	unsigned int cost = 0;
+	size_t prevlen;
+	const char *prev;
+	char *copy;
+
+	copy = txt == NULL ? walk_fetch(w, domain, &len, bad) :
+	    strndup(txt, len);
+	if ((txt = copy) == NULL)
+		return 0;
+	lint_record_begin(w->l, txt, len, &prev, &prevlen);
+	if (spf_record_parse(txt, len, &r, &err) != VOUCH_OK) {
+		int macro = err.offset >= 0 && (size_t)err.offset < len &&
+		    memchr(txt + err.offset, '%', strcspn(txt + err.offset,
+		    " ")) != NULL;
+
+		lint_add(w->l, VOUCH_LINT_ERROR, w->depth > 0 ?
+		    "spf-include-permerror" : macro ? "spf-invalid-macro" :
+		    "spf-syntax", w->depth > 0 ? w->top : domain,
+		    macro ? "RFC 7208 7.1" : err.spec, err.offset,
+		    "%s%s at byte %ld: %s", w->depth > 0 ? domain : "",
+		    w->depth > 0 ? "'s record" : "record", err.offset,
+		    err.message);
+		w->note = "syntax error";
+		*bad = 1;
+	} else {
+		if (w->depth == 0)
+			style(w, &r, domain);
+		w->stack[w->depth++] = (char *)domain;
+		cost = walk_terms(w, &r, domain, tree, indent, bad);
+		w->depth--;
+		spf_record_clear(&r);
+	}
 	lint_record_end(w->l, prev, prevlen);
 	free(copy);
 	return cost;
