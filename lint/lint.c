@@ -453,6 +453,76 @@ zone_target_dot(struct vouch_lint *l, const struct zrec *r, const char *org)
 			    (int)(tl + ol + 1), t, (int)tl, t);
 }
 
+/* A name that receives mail (MX) but says nothing about senders. */
+static void
+zone_mx_without_spf(struct vouch_lint *l, const struct zwalk *w)
+{
+	size_t i, j;
+
+	for (i = 0; i < w->n; i++) {
+		int has = 0, dup = 0;
+
+		if (w->r[i].type != VOUCH_DNS_MX)
+			continue;
+		for (j = 0; j < i; j++)
+			dup |= w->r[j].type == VOUCH_DNS_MX &&
+			    strcasecmp(w->r[j].name, w->r[i].name) == 0;
+		for (j = 0; j < w->n; j++)
+			has |= w->r[j].type == VOUCH_DNS_TXT &&
+			    strcasecmp(w->r[j].name, w->r[i].name) == 0 &&
+			    has_prefix(w->r[j].data, w->r[j].len, "v=spf1");
+		if (!has && !dup)
+			lint_add(l, VOUCH_LINT_WARNING, "spf-mx-without-spf",
+			    w->r[i].name, "RFC 7208 2.1", -1, "the name has MX "
+			    "records but no SPF record");
+	}
+}
+
+/* The origin without a DMARC record. */
+static void
+zone_dmarc_missing(struct vouch_lint *l, const struct zwalk *w,
+    const char *org)
+{
+	char want[600];
+	size_t i;
+
+	snprintf(want, sizeof(want), "_dmarc.%s", org);
+	for (i = 0; i < w->n; i++)
+		if ((w->r[i].type == VOUCH_DNS_TXT ||
+		    w->r[i].type == VOUCH_DNS_CNAME) &&
+		    strcasecmp(w->r[i].name, want) == 0)
+			return;
+	lint_add(l, VOUCH_LINT_WARNING, "dmarc-missing", org, "RFC 7489 6.1",
+	    -1, "no DMARC record at %s", want);
+}
+
+/* Every TXT record linted; the summary's SPF counts are the origin's. */
+static void
+zone_txt_records(struct vouch_lint *l, struct zwalk *w, const char *org)
+{
+	unsigned int spf_lookups = 0, spf_voids = 0;
+	int have_spf = 0;
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		int had = l->have_spf;
+
+		if (w->r[i].type != VOUCH_DNS_TXT)
+			continue;
+		zone_record(l, w, &w->r[i]);
+		if (l->have_spf && !had && (org == NULL ||
+		    strcasecmp(w->r[i].name, org) == 0)) {
+			spf_lookups = l->spf_lookups;
+			spf_voids = l->spf_voids;
+			have_spf = 1;
+		}
+		l->have_spf = had;
+	}
+	l->have_spf = have_spf;
+	l->spf_lookups = spf_lookups;
+	l->spf_voids = spf_voids;
+}
+
 enum vouch_status
 vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
     struct vouch_error *err)
@@ -460,9 +530,7 @@ vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
 	struct zwalk w = { NULL, 0, 0 };
 	enum vouch_status st;
 	char *org = NULL;
-	size_t i, j;
-	unsigned int spf_lookups = 0, spf_voids = 0;
-	int have_spf = 0;
+	size_t i;
 
 	if ((st = lint_zone_text(l, path, err)) != VOUCH_OK ||
 	    (st = vouch_dns_zone_foreach(path, origin, collect, &w, err)) !=
@@ -481,57 +549,10 @@ vouch_lint_zone(struct vouch_lint *l, const char *path, const char *origin,
 		    w.r[i].type == VOUCH_DNS_MX))
 			zone_target_dot(l, &w.r[i], org);
 	}
-	for (i = 0; i < w.n; i++)
-		if (w.r[i].type == VOUCH_DNS_TXT) {
-			int had = l->have_spf;
-
-			zone_record(l, &w, &w.r[i]);
-			/* the summary counts are the origin's SPF record */
-			if (l->have_spf && !had && (org == NULL ||
-			    strcasecmp(w.r[i].name, org) == 0)) {
-				spf_lookups = l->spf_lookups;
-				spf_voids = l->spf_voids;
-				have_spf = 1;
-			}
-			l->have_spf = had;
-		}
-	l->have_spf = have_spf;
-	l->spf_lookups = spf_lookups;
-	l->spf_voids = spf_voids;
-	/* a name that receives mail (MX) but says nothing about senders */
-	for (i = 0; i < w.n; i++) {
-		int has = 0, dup = 0;
-
-		if (w.r[i].type != VOUCH_DNS_MX)
-			continue;
-		for (j = 0; j < i; j++)
-			if (w.r[j].type == VOUCH_DNS_MX &&
-			    strcasecmp(w.r[j].name, w.r[i].name) == 0)
-				dup = 1;
-		for (j = 0; j < w.n; j++)
-			if (w.r[j].type == VOUCH_DNS_TXT &&
-			    strcasecmp(w.r[j].name, w.r[i].name) == 0 &&
-			    has_prefix(w.r[j].data, w.r[j].len, "v=spf1"))
-				has = 1;
-		if (!has && !dup)
-			lint_add(l, VOUCH_LINT_WARNING, "spf-mx-without-spf",
-			    w.r[i].name, "RFC 7208 2.1", -1, "the name has MX "
-			    "records but no SPF record");
-	}
-	if (org != NULL) {
-		int has = 0;
-		char want[600];
-
-		snprintf(want, sizeof(want), "_dmarc.%s", org);
-		for (i = 0; i < w.n; i++)
-			if ((w.r[i].type == VOUCH_DNS_TXT ||
-			    w.r[i].type == VOUCH_DNS_CNAME) &&
-			    strcasecmp(w.r[i].name, want) == 0)
-				has = 1;
-		if (!has)
-			lint_add(l, VOUCH_LINT_WARNING, "dmarc-missing", org,
-			    "RFC 7489 6.1", -1, "no DMARC record at %s", want);
-	}
+	zone_txt_records(l, &w, org);
+	zone_mx_without_spf(l, &w);
+	if (org != NULL)
+		zone_dmarc_missing(l, &w, org);
 out:
 	for (i = 0; i < w.n; i++) {
 		free(w.r[i].name);
