@@ -587,12 +587,57 @@ apply_policy(struct dmarc_eval *e, const struct vouch_dmarc_discovery *d)
 	e->which = which;
 }
 
+/* Alignment of the passing DKIM d= and of SPF's domain (RFC 7489 3.1);
+ * e->temp when an organizational domain could not be found. */
+static void
+align_identifiers(struct dmarc_eval *e, const struct vouch_dmarc_discovery *d)
+{
+	size_t i;
+	int r;
+
+	/* DKIM: the d= of any passing signature (3.1.1) */
+	for (i = 0; i < e->ndkim && e->pub.dkim_aligned == NULL; i++) {
+		if ((r = aligned(e, e->dkim[i], d->rec.adkim_strict)) == 1)
+			e->pub.dkim_aligned = e->dkim_aligned =
+			    strdup(e->dkim[i]);
+		else if (r < 0)
+			e->temp = 1;
+	}
+	/* SPF: the domain it authenticated, when it passed (3.1.2) */
+	if (e->spf_domain != NULL) {
+		if ((r = aligned(e, e->spf_domain, d->rec.aspf_strict)) == 1)
+			e->pub.spf_aligned = 1;
+		else if (r < 0)
+			e->temp = 1;
+	}
+}
+
+/* Nothing aligned: fail, and what the policy asks (t=y and pct= one level
+ * lower, each in its mode). */
+static void
+failed(struct dmarc_eval *e, const struct vouch_dmarc_discovery *d,
+    const char *from)
+{
+	e->pub.result = VOUCH_DMARC_FAIL;
+	e->pub.disposition = e->pub.policy;
+	reason(e, "no DKIM%s pass aligned with From %s (%s=%s from %s)",
+	    e->spf_checked ? " or SPF" : "", from, e->which,
+	    vouch_dmarc_policy_name(e->pub.policy), e->policy_domain);
+	if (e->mode == VOUCH_DMARC_ORG_TREEWALK && d->rec.testing) {
+		e->pub.disposition = lower(e->pub.policy);
+		reason(e, "; t=y: testing, policy applied one level lower");
+	} else if (e->mode == VOUCH_DMARC_ORG_PSL && d->rec.pct < 100) {
+		if (d->rec.pct == 0)
+			e->pub.disposition = lower(e->pub.policy);
+		reason(e, "; pct=%u: the policy applies to %u%% of messages",
+		    d->rec.pct, d->rec.pct);
+	}
+}
+
 void
 vouch__dmarc_eval(struct dmarc_eval *e, const char *from)
 {
 	struct vouch_dmarc_discovery d;
-	size_t i;
-	int r;
 
 	e->pub.from_domain = e->from = strdup(from);
 	if (e->from == NULL || vouch__dmarc_discover(e->dns, e->psl, from,
@@ -620,21 +665,7 @@ vouch__dmarc_eval(struct dmarc_eval *e, const char *from)
 	e->pub.has_policy = 1;
 	e->pub.testing = d.rec.testing;
 	apply_policy(e, &d);
-	/* DKIM: the d= of any passing signature (RFC 7489 3.1.1) */
-	for (i = 0; i < e->ndkim && e->pub.dkim_aligned == NULL; i++) {
-		if ((r = aligned(e, e->dkim[i], d.rec.adkim_strict)) == 1)
-			e->pub.dkim_aligned = e->dkim_aligned =
-			    strdup(e->dkim[i]);
-		else if (r < 0)
-			e->temp = 1;
-	}
-	/* SPF: the domain it authenticated, when it passed (3.1.2) */
-	if (e->spf_domain != NULL) {
-		if ((r = aligned(e, e->spf_domain, d.rec.aspf_strict)) == 1)
-			e->pub.spf_aligned = 1;
-		else if (r < 0)
-			e->temp = 1;
-	}
+	align_identifiers(e, &d);
 	if (e->pub.dkim_aligned != NULL || e->pub.spf_aligned) {
 		e->pub.result = VOUCH_DMARC_PASS;
 		e->pub.disposition = VOUCH_DMARC_P_NONE;
@@ -644,26 +675,11 @@ vouch__dmarc_eval(struct dmarc_eval *e, const char *from)
 		else
 			reason(e, "SPF %s aligned with From %s", e->spf_domain,
 			    from);
-		goto out;
-	}
-	if (e->temp) {
+	} else if (e->temp) {
 		e->pub.result = VOUCH_DMARC_TEMPERROR;
 		reason(e, "DNS failure finding an organizational domain");
-		goto out;
-	}
-	e->pub.result = VOUCH_DMARC_FAIL;
-	e->pub.disposition = e->pub.policy;
-	reason(e, "no DKIM%s pass aligned with From %s (%s=%s from %s)",
-	    e->spf_checked ? " or SPF" : "", from, e->which,
-	    vouch_dmarc_policy_name(e->pub.policy), e->policy_domain);
-	if (e->mode == VOUCH_DMARC_ORG_TREEWALK && d.rec.testing) {
-		e->pub.disposition = lower(e->pub.policy);
-		reason(e, "; t=y: testing, policy applied one level lower");
-	} else if (e->mode == VOUCH_DMARC_ORG_PSL && d.rec.pct < 100) {
-		if (d.rec.pct == 0)
-			e->pub.disposition = lower(e->pub.policy);
-		reason(e, "; pct=%u: the policy applies to %u%% of messages",
-		    d.rec.pct, d.rec.pct);
+	} else {
+		failed(e, &d, from);
 	}
 out:
 	if (!e->spf_checked)
