@@ -285,15 +285,53 @@ dmarc_setup(struct vouch_auth *a, struct dmarc_eval *e, const char **dkim,
 	e->spf_checked = a->has_spf;
 }
 
+/* The author domains of the one From field into doms: their count, or
+ * 0 with the permerror's reason written (disposition reject, RFC 7489
+ * 6.6.1: mail whose author cannot be told SHOULD be rejected). */
+static int
+author_domains(struct vouch_auth *a, char **doms)
+{
+	const char *malformed = vouch__dkim_verifier_malformed(a->dkim);
+	const unsigned char *from = NULL;
+	size_t flen = 0, nfrom;
+	char *r = a->dmarc.reason;
+	size_t rl = sizeof(a->dmarc.reason);
+	int nd;
+
+	a->dmarc.pub.result = VOUCH_DMARC_PERMERROR;
+	a->dmarc.pub.reason = r;
+	a->dmarc.pub.disposition = VOUCH_DMARC_P_REJECT;
+	nfrom = vouch__dkim_verifier_field(a->dkim, "from", &from, &flen);
+	if (malformed != NULL) {
+		snprintf(r, rl, "malformed message: %s", malformed);
+		return 0;
+	}
+	if (nfrom != 1) {
+		snprintf(r, rl, "%s", nfrom == 0 ? "no From header field" :
+		    "several From header fields");
+		return 0;
+	}
+	nd = vouch_dmarc_from_domains((const char *)from, flen, doms,
+	    VOUCH_DMARC_MAX_FROM);
+	if (nd > 0 && nd <= VOUCH_DMARC_MAX_FROM) {
+		a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
+		return nd;
+	}
+	snprintf(r, rl, "%s", nd < 0 ? "out of memory" : nd == 0 ?
+	    "From has no usable domain" : "From has more than 8 addresses");
+	if (nd < 0) {
+		a->dmarc.pub.result = VOUCH_DMARC_TEMPERROR;
+		a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
+	}
+	return 0;
+}
+
 static void
 check_dmarc(struct vouch_auth *a)
 {
-	const unsigned char *from = NULL;
-	const char *malformed = vouch__dkim_verifier_malformed(a->dkim);
 	const char *dkim[VOUCH_DKIM_MAX_SIGS * 100], *spf_domain = NULL;
 	char *doms[VOUCH_DMARC_MAX_FROM];
-	size_t i, n = vouch_dkim_verifier_count(a->dkim), nd = 0, nfrom;
-	size_t flen = 0;
+	size_t i, n = vouch_dkim_verifier_count(a->dkim), nd = 0;
 	int k, nd_from;
 
 	for (i = 0; i < n && nd < sizeof(dkim) / sizeof(dkim[0]); i++) {
@@ -310,39 +348,7 @@ check_dmarc(struct vouch_auth *a)
 		spf_domain = at != NULL ? at + 1 : a->spf.sender;
 	}
 	dmarc_setup(a, &a->dmarc, dkim, nd, spf_domain);
-	a->dmarc.pub.result = VOUCH_DMARC_PERMERROR;
-	a->dmarc.pub.reason = a->dmarc.reason;
-	/* RFC 7489 6.6.1: mail whose author cannot be told SHOULD be
-	 * rejected; a receiver that acts on DMARC refuses it (the returns
-	 * below, until a domain is evaluated) */
-	a->dmarc.pub.disposition = VOUCH_DMARC_P_REJECT;
-	nfrom = vouch__dkim_verifier_field(a->dkim, "from", &from, &flen);
-	/* RFC 7489 6.6.1: exactly one From with a usable domain */
-	if (malformed != NULL) {
-		snprintf(a->dmarc.reason, sizeof(a->dmarc.reason),
-		    "malformed message: %s", malformed);
-		return;
-	}
-	if (nfrom != 1) {
-		snprintf(a->dmarc.reason, sizeof(a->dmarc.reason), "%s",
-		    nfrom == 0 ? "no From header field" :
-		    "several From header fields");
-		return;
-	}
-	nd_from = vouch_dmarc_from_domains((const char *)from, flen, doms,
-	    VOUCH_DMARC_MAX_FROM);
-	if (nd_from <= 0 || nd_from > VOUCH_DMARC_MAX_FROM) {
-		snprintf(a->dmarc.reason, sizeof(a->dmarc.reason), "%s",
-		    nd_from < 0 ? "out of memory" : nd_from == 0 ?
-		    "From has no usable domain" : "From has more than "
-		    "8 addresses");
-		if (nd_from < 0) {
-			a->dmarc.pub.result = VOUCH_DMARC_TEMPERROR;
-			a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
-		}
-		return;
-	}
-	a->dmarc.pub.disposition = VOUCH_DMARC_P_NONE;
+	nd_from = author_domains(a, doms);
 	/* several authors: each domain evaluated, the strictest kept */
 	for (k = 0; k < nd_from; k++) {
 		struct dmarc_eval e;
