@@ -215,6 +215,33 @@ name_syntax_ok(const char *d, int domain)
 	return lab > 0 && (!domain || dots > 0);
 }
 
+/* The one key record of an answer, parsed into out. */
+static void
+key_from_answer(const struct vouch_dns_answer *a, struct keyent *out)
+{
+	char m[sizeof(out->reason)];
+	const char *txt;
+	size_t n = 0;
+
+	if (vouch_dns_answer_count(a) > 1) {
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason),
+		    "several key records at the selector");
+		return;
+	}
+	txt = (const char *)vouch_dns_answer_data(a, 0, &n, NULL);
+	if (dkim_pubkey_parse(txt, n, &out->key, out->reason,
+	    sizeof(out->reason)) != VOUCH_OK) {
+		dkim_pubkey_clear(&out->key);
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(m, sizeof(m), "bad key record: %.78s", out->reason);
+		memcpy(out->reason, m, sizeof(m));
+	} else if (out->key.revoked) {
+		out->fail = VOUCH_DKIM_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason), "key revoked");
+	}
+}
+
 /* Fetch and parse the key of selector s in domain d (RFC 6376 6.1.2). */
 static void
 fetch_key(struct vouch_dkim_ctx *c, const char *s, const char *d,
@@ -222,8 +249,6 @@ fetch_key(struct vouch_dkim_ctx *c, const char *s, const char *d,
 {
 	struct vouch_dns_answer *a = NULL;
 	char name[600];
-	size_t n = 0;
-	const char *txt;
 	uint32_t ttl = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -261,25 +286,7 @@ fetch_key(struct vouch_dkim_ctx *c, const char *s, const char *d,
 		ttl = 0;
 		goto done;
 	}
-	if (vouch_dns_answer_count(a) > 1) {
-		out->fail = VOUCH_DKIM_PERMERROR;
-		snprintf(out->reason, sizeof(out->reason),
-		    "several key records at the selector");
-		goto done;
-	}
-	txt = (const char *)vouch_dns_answer_data(a, 0, &n, NULL);
-	if (dkim_pubkey_parse(txt, n, &out->key, out->reason,
-	    sizeof(out->reason)) != VOUCH_OK) {
-		char m[sizeof(out->reason)];
-
-		dkim_pubkey_clear(&out->key);
-		out->fail = VOUCH_DKIM_PERMERROR;
-		snprintf(m, sizeof(m), "bad key record: %.78s", out->reason);
-		memcpy(out->reason, m, sizeof(m));
-	} else if (out->key.revoked) {
-		out->fail = VOUCH_DKIM_PERMERROR;
-		snprintf(out->reason, sizeof(out->reason), "key revoked");
-	}
+	key_from_answer(a, out);
 done:
 	vouch_dns_answer_free(a);
 	cache_put(c, name, out, ttl);
