@@ -544,13 +544,38 @@ fill_sets(struct arc_chain *c)
 	}
 }
 
+/* Step 2: cv= of every AS (RFC 8617 5.2, 4.1.3); 0 when it failed. */
+static int
+cv_chain_ok(struct arc_chain *c)
+{
+	unsigned int i;
+	int cv;
+
+	for (i = 1; i <= c->n; i++) {
+		cv = vouch__arc_cv(c->hop[i].as);
+		if (cv == 2) {
+			c->last_cv_fail = i == c->n;
+			fail(c, "instance %u's ARC-Seal says cv=fail: the chain "
+			    "had already failed", i);
+			return 0;
+		}
+		if (cv < 0 || (i == 1 && cv != 0) || (i > 1 && cv != 1)) {
+			fail(c, "instance %u's ARC-Seal has cv=%s where %s is "
+			    "required (RFC 8617 5.2)", i, cv < 0 ? "(bad)" :
+			    cv == 0 ? "none" : "pass", i == 1 ? "none" :
+			    "pass");
+			return 0;
+		}
+	}
+	return 1;
+}
+
 void
 vouch__arc_validate(struct arc_chain *c, struct vouch_dkim_verifier *v,
     struct vouch_dkim_ctx *ctx)
 {
 	unsigned int i;
 	char why[160];
-	int cv;
 
 	c->pub.reason = c->reason;
 	c->pub.instances = c->n;
@@ -568,23 +593,8 @@ vouch__arc_validate(struct arc_chain *c, struct vouch_dkim_verifier *v,
 		c->sets[i - 1] = c->hop[i].pub;
 	c->pub.sets = c->sets;
 	c->pub.nsets = c->n;
-	/* step 2: cv= of every AS (RFC 8617 5.2, 4.1.3) */
-	for (i = 1; i <= c->n; i++) {
-		cv = vouch__arc_cv(c->hop[i].as);
-		if (cv == 2) {
-			c->last_cv_fail = i == c->n;
-			fail(c, "instance %u's ARC-Seal says cv=fail: the chain "
-			    "had already failed", i);
-			return;
-		}
-		if (cv < 0 || (i == 1 && cv != 0) || (i > 1 && cv != 1)) {
-			fail(c, "instance %u's ARC-Seal has cv=%s where %s is "
-			    "required (RFC 8617 5.2)", i, cv < 0 ? "(bad)" :
-			    cv == 0 ? "none" : "pass", i == 1 ? "none" :
-			    "pass");
-			return;
-		}
-	}
+	if (!cv_chain_ok(c))
+		return;
 	/* steps 3-5: the newest AMS must pass; older ones give oldest-pass */
 	for (i = c->n; i >= 1; i--) {
 		struct arc_hop *h = &c->hop[i];
