@@ -59,6 +59,26 @@ check_tags(struct vouch_lint *l, const char *name, const struct dkim_tags *t)
 	}
 }
 
+/* RFC 8301 key sizes, and a key left in testing mode. */
+static void
+key_strength(struct vouch_lint *l, const char *name,
+    const struct dkim_pubkey *pk)
+{
+	if (pk->type == VOUCH_DKIM_RSA && pk->bits < VOUCH_DKIM_MIN_RSA_BITS)
+		lint_add(l, VOUCH_LINT_ERROR, "dkim-rsa-too-small", name,
+		    "RFC 8301 3.2", -1, "RSA key of %u bits: verifiers refuse "
+		    "under 1024", pk->bits);
+	else if (pk->type == VOUCH_DKIM_RSA &&
+	    pk->bits < VOUCH_DKIM_WARN_RSA_BITS)
+		lint_add(l, VOUCH_LINT_WARNING, "dkim-rsa-weak", name,
+		    "RFC 8301 3.2", -1, "RSA key of %u bits: use 2048 or more",
+		    pk->bits);
+	if (pk->testing)
+		lint_add(l, VOUCH_LINT_WARNING, "dkim-testing", name,
+		    "RFC 6376 3.6.1", -1, "t=y: the domain is testing DKIM; "
+		    "remove it once signing works");
+}
+
 static void
 lint_dkim_record_body(struct vouch_lint *l, const char *name, const char *txt,
     size_t len, size_t longest, const struct vouch_dkim_key *key)
@@ -107,18 +127,7 @@ lint_dkim_record_body(struct vouch_lint *l, const char *name, const char *txt,
 		    "every signature with it fails");
 		return;
 	}
-	if (pk.type == VOUCH_DKIM_RSA && pk.bits < VOUCH_DKIM_MIN_RSA_BITS)
-		lint_add(l, VOUCH_LINT_ERROR, "dkim-rsa-too-small", name,
-		    "RFC 8301 3.2", -1, "RSA key of %u bits: verifiers refuse "
-		    "under 1024", pk.bits);
-	else if (pk.type == VOUCH_DKIM_RSA && pk.bits < VOUCH_DKIM_WARN_RSA_BITS)
-		lint_add(l, VOUCH_LINT_WARNING, "dkim-rsa-weak", name,
-		    "RFC 8301 3.2", -1, "RSA key of %u bits: use 2048 or more",
-		    pk.bits);
-	if (pk.testing)
-		lint_add(l, VOUCH_LINT_WARNING, "dkim-testing", name,
-		    "RFC 6376 3.6.1", -1, "t=y: the domain is testing DKIM; "
-		    "remove it once signing works");
+	key_strength(l, name, &pk);
 	if (key != NULL) {
 		int m = vouch_dkim_key_matches_record(key, txt, len);
 
