@@ -186,26 +186,23 @@ mailbox_domain(const struct tok *t, size_t n)
 	return addr_spec_domain(t + lt + 1, n - lt - 2);
 }
 
-int
-vouch_dmarc_from_domains(const char *value, size_t len, char **doms, int max)
+/* The field's tokens into *out (malloc'd): 1, 0 when it does not lex or
+ * has over 100,000 tokens (no usable From), -1 out of memory. */
+static int
+tokenize(const char *value, size_t len, struct tok **out, size_t *ntok)
 {
 	struct lexer l = { value, value + len, NULL, 0, 0 };
-	struct tok *t = NULL;
-	size_t nt = 0, size = 0, i, start = 0;
-	int count = 0, bad = 0, in_group = 0, extra = 0;
+	struct tok *t = NULL, *x;
+	size_t nt = 0, size = 0;
 	enum tk k;
 
 	while ((k = next(&l)) != T_END) {
-		if (k == T_BAD) {
-			bad = 1;
+		if (k == T_BAD)
 			break;
-		}
 		if (nt == size) {
-			struct tok *x;
-
 			size = size ? size * 2 : 16;
-			if (size > 100000 || (x = realloc(t, size * sizeof(*t)))
-			    == NULL) {
+			if (size > 100000 || (x = realloc(t, size *
+			    sizeof(*t))) == NULL) {
 				free(t);
 				return size > 100000 ? 0 : -1;
 			}
@@ -217,41 +214,57 @@ vouch_dmarc_from_domains(const char *value, size_t len, char **doms, int max)
 		t[nt].c = l.special;
 		nt++;
 	}
+	*out = t;
+	*ntok = nt;
+	return k == T_BAD ? 0 : 1;
+}
+
+/* Is "phrase :" at i a group's display name (no '<' before it)? */
+static int
+group_opens(const struct tok *t, size_t start, size_t i)
+{
+	size_t j;
+
+	for (j = start; j < i; j++)
+		if (is_sp(&t[j], '<'))
+			return 0;
+	return 1;
+}
+
+int
+vouch_dmarc_from_domains(const char *value, size_t len, char **doms, int max)
+{
+	struct tok *t = NULL;
+	size_t nt = 0, i, start = 0;
+	int count = 0, bad, in_group = 0, extra = 0;
+
+	if ((bad = tokenize(value, len, &t, &nt)) < 0)
+		return -1;
+	bad = !bad;
 	/* split at "," and ";"; "phrase :" opens a group */
 	for (i = 0; i <= nt && !bad; i++) {
-		int endmark = i == nt || is_sp(&t[i], ',') || is_sp(&t[i], ';');
+		char *d;
 
-		if (i < nt && is_sp(&t[i], ':') && !in_group) {
-			size_t j;
-			int inangle = 0;
-
-			for (j = start; j < i; j++)
-				if (is_sp(&t[j], '<'))
-					inangle = 1;
-			if (!inangle) {	/* a group's display name */
-				in_group = 1;
-				start = i + 1;
-				continue;
-			}
+		if (i < nt && is_sp(&t[i], ':') && !in_group &&
+		    group_opens(t, start, i)) {
+			in_group = 1;
+			start = i + 1;
+			continue;
 		}
-		if (!endmark)
+		if (i < nt && !is_sp(&t[i], ',') && !is_sp(&t[i], ';'))
 			continue;
 		if (i < nt && is_sp(&t[i], ';')) {
-			if (!in_group)
-				bad = 1;
+			bad |= !in_group;
 			in_group = 0;
 		}
-		if (i > start) {
-			char *d = mailbox_domain(t + start, i - start);
-
-			if (d == NULL)
-				bad = 1;
-			else if (count < max)
-				doms[count++] = d;
-			else {
-				free(d);	/* counted, not kept */
-				extra++;
-			}
+		if (i > start && (d = mailbox_domain(t + start, i - start)) ==
+		    NULL)
+			bad = 1;
+		else if (i > start && count < max)
+			doms[count++] = d;
+		else if (i > start) {
+			free(d);	/* counted, not kept */
+			extra++;
 		}
 		start = i + 1;
 	}
