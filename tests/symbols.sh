@@ -25,4 +25,14 @@ if [ -n "$bad" ]; then
 fi
 n=$(nm -D --defined-only "$lib" | grep -c ' T vouch_')
 echo "ok: $n exported functions, all vouch_*"
+# each is in libvouch(3)
+undoc=$(nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' | while read -r f; do
+	grep -q "Fn $f\\b" "$top_srcdir/doc/libvouch.3" || echo "$f"
+done)
+if [ -n "$undoc" ]; then
+	echo "FAIL: exported but not in libvouch(3):"
+	echo "$undoc"
+	exit 1
+fi
+echo "ok: every exported function is in libvouch(3)"
 [ "$n" -gt 10 ]
