@@ -8,6 +8,7 @@
 
 #include <vouch/vouch.h>
 #include <vouch/keys.h>
+#include "common/tool.h"
 
 /* Long-option ids shared by every subcommand (above any short option). */
 enum {
@@ -49,33 +50,8 @@ enum {
 "  --dns-record FILE         write every answer used to FILE, a master file\n" \
 "                            that --dns-zone FILE replays offline\n"
 
-struct cli_dns {
-	const char *server;
-	double timeout;
-	unsigned int tries;
-	const char *zones[64];
-	int nzones;
-	const char *overlays[64];
-	int noverlays;
-	const char *fails[64];
-	int nfails;
-	const char *origin;	/* --dns-origin */
-	const char *record;	/* --dns-record */
-	int error;	/* exit code of the first bad option */
-};
-
-/* Print "vouch: WHERE: message" on stderr, or hand the line (without
- * "vouch: " and newline) to cli_err_hook when set (the milter's log). */
-extern void (*cli_err_hook)(const char *line);
-void cli_err(const char *where, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 /* Handle a shared DNS option; returns 1 when c was one. */
 int cli_dns_option(struct cli_dns *o, int c, const char *arg);
-/* Build the resolver; on failure prints the error and sets *ex. */
-struct vouch_dns *cli_dns_setup(struct cli_dns *o, const char *origin,
-    int *ex);
-/* Exit code for a status from the library. */
-int cli_exit_for(enum vouch_status st);
 /* Print usage of a subcommand on stdout (help) or a hint on stderr. */
 int cli_usage(const char *cmd, const char *text, int ex);
 
@@ -105,35 +81,8 @@ int cli_copy_out(int src, int out);
 int cli_parse_size(const char *opt, const char *arg, size_t *out);
 int cli_parse_uint(const char *opt, const char *arg, unsigned long max,
     unsigned long *out);
-/* The host name, for receiver and authserv-id defaults. */
-const char *cli_host_name(void);
 /* Is ip an IPv4 or IPv6 address in text form? */
 int cli_ip_ok(const char *ip);
-
-/* Private keys and key tables (the library's <vouch/keys.h>), with the
- * command's error messages and exit codes (cli_keys.c). */
-struct cli_keys {
-	struct vouch_keytab *t;	/* keys and tables; NULL until first use */
-	int unsafe;		/* --allow-unsafe-key */
-};
-/* A key file, loaded once; NULL with the error printed and *ex set. */
-const struct vouch_dkim_key *cli_keys_load(struct cli_keys *ks,
-    const char *path, int *ex);
-void cli_keys_clear(struct cli_keys *ks);
-/* Warn (stderr) about an RSA key under 2048 bits. */
-void cli_keys_warn(const char *path, const struct vouch_dkim_key *k);
-/* Load a table into ks: vouch's format, or OpenDKIM's KeyTable (table)
- * with its SigningTable (odkim_sign).  0, or -1 printed, *ex set. */
-int cli_keys_table(struct cli_keys *ks, const char *table,
-    const char *odkim_sign, int *ex);
-/* A key table's lines for the sender from (borrowed from ks): 0, or -1
- * with *ex set. */
-struct cli_keysel {
-	const char *domain, *selector;
-	const struct vouch_dkim_key *key;
-};
-int cli_key_table(struct cli_keys *ks, const char *table, const char *from,
-    struct cli_keysel *sel, size_t max, size_t *n, int *ex);
 
 /* vouch verify --add-header (cmd_verify_hdr.c): the exit status. */
 int cli_verify_add_header(struct vouch_auth_ctx *actx,

@@ -10,23 +10,6 @@
 
 #include "cli.h"
 
-void
-cli_err(const char *where, const char *fmt, ...)
-{
-	va_list ap;
-	char line[2048];
-	int n;
-
-	n = snprintf(line, sizeof(line), "%s: ", where);
-	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < sizeof(line))
-		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (cli_err_hook != NULL)
-		cli_err_hook(line);
-	else
-		fprintf(stderr, "vouch: %s\n", line);
-}
 
 static int
 push(const char **arr, int *n, const char *v, const char *opt,
@@ -83,80 +66,7 @@ cli_dns_option(struct cli_dns *o, int c, const char *arg)
 	return 0;
 }
 
-int
-cli_exit_for(enum vouch_status st)
-{
-	switch (st) {
-	case VOUCH_OK:			return EX_OK;
-	case VOUCH_E_INVAL:		return EX_USAGE;
-	case VOUCH_E_SYNTAX:		return EX_DATAERR;
-	case VOUCH_E_NOTFOUND:		return EX_NOINPUT;
-	case VOUCH_E_IO:		return EX_IOERR;
-	case VOUCH_E_DNS_TEMP:
-	case VOUCH_E_DNS_MALFORMED:	return EX_TEMPFAIL;
-	case VOUCH_E_KEY:		return EX_CONFIG;
-	case VOUCH_E_LIMIT:		return EX_DATAERR;
-	default:			return EX_SOFTWARE;
-	}
-}
 
-struct vouch_dns *
-cli_dns_setup(struct cli_dns *o, const char *origin, int *ex)
-{
-	struct vouch_error err = { 0 };
-	struct vouch_dns *dns;
-	int i;
-
-	if ((dns = vouch_dns_new()) == NULL) {
-		cli_err("dns", "out of memory");
-		*ex = EX_OSERR;
-		return NULL;
-	}
-	if (o->timeout > 0 || o->tries > 0)
-		vouch_dns_set_timeout(dns, o->timeout > 0 ?
-		    (unsigned int)(o->timeout * 1000) : 5000,
-		    o->tries > 0 ? o->tries : 2);
-	if (o->origin != NULL)
-		origin = o->origin;
-	for (i = 0; i < o->nzones + o->noverlays; i++) {
-		const char *f = i < o->nzones ? o->zones[i] :
-		    o->overlays[i - o->nzones];
-
-		/* relative names and nothing to make them absolute: they
-		 * would sit under the root and never answer */
-		if (origin == NULL && vouch_dns_zone_relative(f) == 1)
-			cli_err(f, "warning: relative owner names and no "
-			    "$ORIGIN: they are read as under the root; give "
-			    "--dns-origin DOMAIN");
-		if (vouch_dns_load_zone(dns, f, origin, i < o->nzones ? 0 :
-		    VOUCH_DNS_LOAD_OVERLAY, &err))
-			goto fail;
-	}
-	for (i = 0; i < o->nfails; i++)
-		if (vouch_dns_add_fault_spec(dns, o->fails[i], &err))
-			goto fail;
-	if (o->record != NULL && vouch_dns_record_to(dns, o->record, &err) !=
-	    VOUCH_OK) {
-		cli_err("--dns-record", "%s", err.message);
-		*ex = EX_CANTCREAT;
-		vouch_dns_free(dns);
-		return NULL;
-	}
-	if ((o->nzones == 0 || o->server != NULL) &&
-	    vouch_dns_set_live(dns, o->server, &err) != VOUCH_OK) {
-		/* Without resolv.conf only zone answers work; say so later. */
-		if (o->server != NULL || o->noverlays == 0)
-			goto fail;
-	}
-	return dns;
-fail:
-	cli_err("dns", "%s", err.message);
-	*ex = err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
-	    err.status == VOUCH_E_NOTFOUND ? EX_NOINPUT :
-	    err.status == VOUCH_E_INVAL ? EX_USAGE : cli_exit_for(err.status);
-	vouch_dns_free(dns);
-	return NULL;
-}
 
 int
 cli_usage(const char *cmd, const char *text, int ex)
@@ -170,16 +80,6 @@ cli_usage(const char *cmd, const char *text, int ex)
 	return ex;
 }
 
-const char *
-cli_host_name(void)
-{
-	static char buf[256];
-
-	if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
-		return "localhost";
-	buf[sizeof(buf) - 1] = '\0';
-	return buf;
-}
 
 int
 cli_parse_uint(const char *opt, const char *arg, unsigned long max,

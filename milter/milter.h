@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 
-#include "cli/cli.h"
+#include "common/tool.h"
 
 #ifndef VOUCH_SYSCONFDIR
 #define VOUCH_SYSCONFDIR "/etc"

@@ -1,5 +1,5 @@
 /*
- * The command's side of key tables (the tables themselves are the
+ * The programs' side of key tables (the tables themselves are the
  * library's keys/ module, <vouch/keys.h>): errors and warnings printed,
  * library status mapped to sysexits.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "tool.h"
 
 void (*cli_err_hook)(const char *line);
 
