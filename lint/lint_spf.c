@@ -156,10 +156,51 @@ host_bits(struct walk *w, const struct spf_term *t, const char *name)
 
 /* Rules about how the record is written (only the record being linted,
  * not a provider's include). */
+/* An unknown modifier is ignored; one given twice is a mistake. */
+static void
+unknown_modifier(struct walk *w, const struct spf_record *r, size_t i,
+    const char *name)
+{
+	const struct spf_term *t = &r->terms[i];
+	const char *eq = memchr(t->text, '=', t->textlen);
+	size_t nl = (size_t)(eq - t->text), j;
+
+	lint_add(w->l, VOUCH_LINT_INFO, "spf-unknown-modifier", name,
+	    "RFC 7208 6", (long)t->offset, "unknown modifier '%.*s' is "
+	    "ignored", (int)nl, t->text);
+	for (j = 0; j < i; j++)
+		if (r->terms[j].kind == SPF_UNKNOWN_MOD &&
+		    vouch__memcaseeq(r->terms[j].text, t->text, nl + 1))
+			lint_add(w->l, VOUCH_LINT_WARNING, "spf-repeated-modifier",
+			    name, "RFC 7208 6", (long)t->offset, "modifier "
+			    "'%.*s' appears more than once", (int)nl, t->text);
+}
+
+/* An ip4/ip6 range another term of the record already covers. */
+static void
+overlapping(struct walk *w, const struct spf_record *r, size_t i,
+    const char *name)
+{
+	const struct spf_term *t = &r->terms[i], *o;
+	size_t j;
+
+	for (j = 0; j < r->n; j++) {
+		o = &r->terms[j];
+		if (j == i || (o->kind != SPF_IP4 && o->kind != SPF_IP6) ||
+		    !covers(o, t) || (covers(t, o) && j > i))
+			continue;
+		lint_add(w->l, VOUCH_LINT_WARNING, "spf-overlapping-ranges", name,
+		    "RFC 7208 5.6", (long)t->offset, "'%.*s' is already covered "
+		    "by '%.*s'", (int)t->textlen, t->text, (int)o->textlen,
+		    o->text);
+		return;
+	}
+}
+
 static void
 style(struct walk *w, const struct spf_record *r, const char *name)
 {
-	size_t i, j;
+	size_t i;
 	int saw_all = 0;
 
 	for (i = 0; i < r->n; i++) {
@@ -183,40 +224,12 @@ style(struct walk *w, const struct spf_record *r, const char *name)
 			    "'all' and can never match", (int)t->textlen, t->text);
 		if (t->kind == SPF_ALL)
 			saw_all = 1;
-		if (t->kind == SPF_UNKNOWN_MOD) {
-			const char *eq = memchr(t->text, '=', t->textlen);
-			size_t nl = (size_t)(eq - t->text);
-
-			lint_add(w->l, VOUCH_LINT_INFO, "spf-unknown-modifier",
-			    name, "RFC 7208 6", (long)t->offset, "unknown "
-			    "modifier '%.*s' is ignored", (int)nl, t->text);
-			for (j = 0; j < i; j++)
-				if (r->terms[j].kind == SPF_UNKNOWN_MOD &&
-				    vouch__memcaseeq(r->terms[j].text, t->text,
-				    nl + 1))
-					lint_add(w->l, VOUCH_LINT_WARNING,
-					    "spf-repeated-modifier", name,
-					    "RFC 7208 6", (long)t->offset,
-					    "modifier '%.*s' appears more than "
-					    "once", (int)nl, t->text);
-		}
-		if (t->kind == SPF_IP4 || t->kind == SPF_IP6)
+		if (t->kind == SPF_UNKNOWN_MOD)
+			unknown_modifier(w, r, i, name);
+		if (t->kind == SPF_IP4 || t->kind == SPF_IP6) {
 			host_bits(w, t, name);
-		if (t->kind == SPF_IP4 || t->kind == SPF_IP6)
-			for (j = 0; j < r->n; j++)
-				if (j != i && (r->terms[j].kind == SPF_IP4 ||
-				    r->terms[j].kind == SPF_IP6) &&
-				    covers(&r->terms[j], t) &&
-				    !(covers(t, &r->terms[j]) && j > i)) {
-					lint_add(w->l, VOUCH_LINT_WARNING,
-					    "spf-overlapping-ranges", name,
-					    "RFC 7208 5.6", (long)t->offset,
-					    "'%.*s' is already covered by "
-					    "'%.*s'", (int)t->textlen, t->text,
-					    (int)r->terms[j].textlen,
-					    r->terms[j].text);
-					break;
-				}
+			overlapping(w, r, i, name);
+		}
 	}
 	if (r->redirect >= 0 && r->all >= 0)
 		lint_add(w->l, VOUCH_LINT_WARNING, "spf-redirect-with-all", name,
