@@ -535,6 +535,32 @@ fetch_record(struct spf_ctx *c, const char *domain, int depth,
 	return NOMATCH;
 }
 
+static int check_host(struct spf_ctx *c, const char *domain, int depth,
+    char **matched);
+
+/* redirect= (RFC 7208 6.1): the target's result is ours, and its exp=
+ * applies, not this record's. */
+static int
+follow_redirect(struct spf_ctx *c, const struct spf_term *t,
+    const char *domain, int depth, struct vbuf *name, char **matched)
+{
+	char *target;
+	int r;
+
+	if ((r = count_lookup(c)) != 0)
+		return r;
+	if (target_name(c, t, domain, name) != 0)
+		return problem(c, VOUCH_SPF_PERMERROR, "cannot expand redirect");
+	if ((target = strdup(vbuf_str(name))) == NULL)
+		return VOUCH_SPF_TEMPERROR;
+	r = check_host(c, target, depth == 0 ? 0 : depth + 1, matched);
+	if (r == VOUCH_SPF_NONE)
+		r = problem(c, VOUCH_SPF_PERMERROR, "redirect=%s has no SPF "
+		    "record (RFC 7208 6.1)", target);
+	free(target);
+	return r;
+}
+
 static int
 check_host(struct spf_ctx *c, const char *domain, int depth, char **matched)
 {
@@ -573,27 +599,8 @@ check_host(struct spf_ctx *c, const char *domain, int depth, char **matched)
 		}
 	}
 	if (r == NOMATCH && rec.redirect >= 0) {
-		const struct spf_term *t = &rec.terms[rec.redirect];
-
-		if ((r = count_lookup(c)) == 0) {
-			if (target_name(c, t, domain, &name) != 0) {
-				r = problem(c, VOUCH_SPF_PERMERROR, "cannot "
-				    "expand redirect");
-			} else {
-				char *target = strdup(vbuf_str(&name));
-
-				/* 6.1: the redirect target's result is ours,
-				 * and its exp= applies, not this record's. */
-				r = target == NULL ? VOUCH_SPF_TEMPERROR :
-				    check_host(c, target, depth == 0 ? 0 :
-				    depth + 1, matched);
-				if (r == VOUCH_SPF_NONE)
-					r = problem(c, VOUCH_SPF_PERMERROR,
-					    "redirect=%s has no SPF record "
-					    "(RFC 7208 6.1)", target);
-				free(target);
-			}
-		}
+		r = follow_redirect(c, &rec.terms[rec.redirect], domain, depth,
+		    &name, matched);
 	} else if (r == NOMATCH) {
 		r = VOUCH_SPF_NEUTRAL;
 	}
