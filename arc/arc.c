@@ -103,6 +103,31 @@ structural(struct arc_chain *c, const char *fmt, ...)
 }
 
 /* RFC 8617 5.2 steps 1-2: the sets and their shape. */
+/* The body hash an AMS needs (its c= body canonicalization), asked of
+ * the verifier's one pass over the body. */
+static void
+ask_body_hash(struct arc_hop *h, struct vouch_dkim_verifier *v)
+{
+	enum vouch_dkim_canon bc = VOUCH_DKIM_SIMPLE;
+	const struct dkim_tag *g;
+	const unsigned char *val;
+	struct dkim_tags t;
+	char why[128];
+	const char *sl;
+	size_t n;
+
+	val = dkim_field_value(h->ams, &n);
+	if (dkim_tags_parse((const char *)val, n, &t, why, sizeof(why)) !=
+	    VOUCH_OK)
+		return;
+	if ((g = dkim_tags_get(&t, "c")) != NULL &&
+	    (sl = memchr(g->val, '/', g->vlen)) != NULL &&
+	    (size_t)(g->val + g->vlen - sl - 1) == 7 &&
+	    memcmp(sl + 1, "relaxed", 7) == 0)
+		bc = VOUCH_DKIM_RELAXED;
+	h->ams_hasher = vouch__dkim_body_hasher(v, bc, UINT64_MAX);
+}
+
 void
 vouch__arc_collect(struct arc_chain *c, struct vouch_dkim_verifier *v)
 {
@@ -137,11 +162,6 @@ vouch__arc_collect(struct arc_chain *c, struct vouch_dkim_verifier *v)
 	}
 	for (i = 1; i <= c->n; i++) {
 		struct arc_hop *h = &c->hop[i];
-		struct dkim_tags t;
-		const struct dkim_tag *g;
-		const unsigned char *val;
-		size_t n;
-		char why[128];
 
 		h->ams_hasher = -1;
 		if (h->aar == NULL || h->ams == NULL || h->as == NULL) {
@@ -149,23 +169,7 @@ vouch__arc_collect(struct arc_chain *c, struct vouch_dkim_verifier *v)
 			    "(each needs an AAR, an AMS and an AS)", i);
 			continue;
 		}
-		/* the body hash this AMS needs, from the one pass */
-		val = dkim_field_value(h->ams, &n);
-		if (dkim_tags_parse((const char *)val, n, &t, why,
-		    sizeof(why)) == VOUCH_OK) {
-			enum vouch_dkim_canon bc = VOUCH_DKIM_SIMPLE;
-
-			if ((g = dkim_tags_get(&t, "c")) != NULL) {
-				const char *sl = memchr(g->val, '/', g->vlen);
-
-				if (sl != NULL && (size_t)(g->val + g->vlen -
-				    sl - 1) == 7 && memcmp(sl + 1, "relaxed",
-				    7) == 0)
-					bc = VOUCH_DKIM_RELAXED;
-			}
-			h->ams_hasher = vouch__dkim_body_hasher(v, bc,
-			    UINT64_MAX);
-		}
+		ask_body_hash(h, v);
 	}
 }
 
