@@ -247,6 +247,41 @@ vouch__dns_reverse(const unsigned char *ip, int v6, char *buf, size_t size)
 
 /* RFC 5322 3.3 date-time (obs forms too) to Unix time; -1 when it does
  * not parse. */
+/* A zone of RFC 5322 3.3 ("+hhmm", "-hhmm") or 4.3 (obs-zone: EDT ...) as
+ * seconds east of UTC; 0 for anything else (military zones mean nothing
+ * sure, RFC 5322 4.3). */
+static int
+zone_offset(const char *z)
+{
+	static const struct { const char *name; int hours; } obs[] = {
+		{ "EDT", -4 }, { "EST", -5 }, { "CDT", -5 }, { "CST", -6 },
+		{ "MDT", -6 }, { "MST", -7 }, { "PDT", -7 }, { "PST", -8 } };
+	size_t k;
+	int off;
+
+	if ((z[0] == '+' || z[0] == '-') && strlen(z) == 5) {
+		off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
+		    ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
+		return z[0] == '-' ? -off : off;
+	}
+	for (k = 0; k < sizeof(obs) / sizeof(obs[0]); k++)
+		if (vouch__strcaseeq(z, obs[k].name))
+			return obs[k].hours * 3600;
+	return 0;
+}
+
+/* Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
+static int64_t
+civil_days(int year, int month, int day)
+{
+	int y = year - (month <= 2), era = y / 400;
+	int yoe = y - era * 400, mp = (month + 9) % 12;
+	int doy = (153 * mp + 2) / 5 + day - 1;
+	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return (int64_t)era * 146097 + doe - 719468;
+}
+
 int64_t
 vouch__rfc5322_date(const char *s, size_t n)
 {
@@ -274,23 +309,8 @@ vouch__rfc5322_date(const char *s, size_t n)
 	p += used;
 	if (*p == ':' && sscanf(p + 1, "%d%n", &ss, &used) >= 1)
 		p += 1 + used;
-	if (sscanf(p, " %7s", z) == 1) {
-		if ((z[0] == '+' || z[0] == '-') && strlen(z) == 5) {
-			off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
-			    ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
-			if (z[0] == '-')
-				off = -off;
-		} else if (vouch__strcaseeq(z, "EDT"))
-			off = -4 * 3600;
-		else if (vouch__strcaseeq(z, "EST") || vouch__strcaseeq(z, "CDT"))
-			off = -5 * 3600;
-		else if (vouch__strcaseeq(z, "CST") || vouch__strcaseeq(z, "MDT"))
-			off = -6 * 3600;
-		else if (vouch__strcaseeq(z, "MST") || vouch__strcaseeq(z, "PDT"))
-			off = -7 * 3600;
-		else if (vouch__strcaseeq(z, "PST"))
-			off = -8 * 3600;
-	}
+	if (sscanf(p, " %7s", z) == 1)
+		off = zone_offset(z);
 	for (k = 0; k < 12; k++)
 		if (vouch__strcaseeq(m, mon[k]))
 			mi = k;
@@ -301,14 +321,6 @@ vouch__rfc5322_date(const char *s, size_t n)
 	if (mi < 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 ||
 	    year < 1970 || year > 9999)
 		return -1;
-	/* days from the civil date (Howard Hinnant's algorithm) */
-	{
-		int y = year - (mi + 1 <= 2), era = y / 400;
-		int yoe = y - era * 400, mp = (mi + 1 + 9) % 12;
-		int doy = (153 * mp + 2) / 5 + day - 1;
-		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = (int64_t)era * 146097 + doe - 719468;
-	}
+	days = civil_days(year, mi + 1, day);
 	return days * 86400 + hh * 3600 + mm * 60 + ss - off;
 }
