@@ -298,6 +298,22 @@ nomem:
 	return VOUCH_E_NOMEM;
 }
 
+/* More records than an answer keeps: none of them, a malformed answer
+ * (never a partial one). */
+static enum vouch_status
+too_many_records(struct vouch_dns_answer *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->rr[i].data);
+	a->n = 0;
+	a->rcode = VOUCH_DNS_MALFORMED;
+	free(a->cname);
+	a->cname = NULL;
+	return VOUCH_OK;
+}
+
 enum vouch_status
 dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
     struct vouch_dns_answer **out)
@@ -335,19 +351,8 @@ dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
 		    (a->cname = strdup((char *)r->data)) == NULL)
 			st = VOUCH_E_NOMEM;
 	}
-	if (st == VOUCH_E_LIMIT) {
-		/* more records than an answer keeps: none of them, a
-		 * malformed answer (never a partial one) */
-		size_t i;
-
-		for (i = 0; i < a->n; i++)
-			free(a->rr[i].data);
-		a->n = 0;
-		a->rcode = VOUCH_DNS_MALFORMED;
-		free(a->cname);
-		a->cname = NULL;
-		st = VOUCH_OK;
-	}
+	if (st == VOUCH_E_LIMIT)
+		st = too_many_records(a);
 	if (st != VOUCH_OK) {
 		vouch_dns_answer_free(a);
 		return st;
