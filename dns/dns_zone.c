@@ -386,79 +386,91 @@ dname_str(const ldns_rdf *rdf)
 
 /* One ldns record in the form answers carry (TXT joined, names without
  * the final dot), shared by the zone and live backends. */
+/* A TXT record's character-strings joined with nothing (RFC 7208 3.3,
+ * RFC 6376 3.6.2.2), their count and the longest kept. */
+static enum vouch_status
+convert_txt(const ldns_rr *rr, const char *owner, dns_rr_sink sink,
+    void *arg)
+{
+	struct vbuf j;
+	size_t longest = 0, cnt = ldns_rr_rd_count(rr), i, sl;
+	enum vouch_status st = VOUCH_OK;
+	const ldns_rdf *rdf;
+
+	vbuf_init(&j, 1 << 20);
+	for (i = 0; i < cnt && st == VOUCH_OK; i++) {
+		rdf = ldns_rr_rdf(rr, i);
+		if (ldns_rdf_size(rdf) < 1)
+			continue;
+		sl = ldns_rdf_data(rdf)[0];
+		if (sl + 1 > ldns_rdf_size(rdf)) {
+			st = VOUCH_E_DNS_MALFORMED;
+			break;
+		}
+		st = vbuf_add(&j, ldns_rdf_data(rdf) + 1, sl);
+		if (sl > longest)
+			longest = sl;
+	}
+	if (st == VOUCH_OK)
+		st = sink(arg, owner, VOUCH_DNS_TXT, j.data ? (void *)j.data :
+		    (void *)"", j.len, 0, ldns_rr_ttl(rr), cnt, longest);
+	vbuf_clear(&j);
+	return st;
+}
+
+/* MX, PTR and CNAME: the name they point at (MX with its preference). */
+static enum vouch_status
+convert_target(const ldns_rr *rr, uint16_t type, const char *owner,
+    dns_rr_sink sink, void *arg)
+{
+	const ldns_rdf *rdf = ldns_rr_rdf(rr, type == VOUCH_DNS_MX ? 1 : 0);
+	enum vouch_status st;
+	char *target;
+
+	if (rdf == NULL)
+		return VOUCH_E_DNS_MALFORMED;
+	if ((target = dname_str(rdf)) == NULL)
+		return VOUCH_E_NOMEM;
+	st = sink(arg, owner, type, target, strlen(target), type ==
+	    VOUCH_DNS_MX ? ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)) : 0,
+	    ldns_rr_ttl(rr), 0, 0);
+	free(target);
+	return st;
+}
+
 enum vouch_status
 dns_rr_convert(const void *ldnsrr, dns_rr_sink sink, void *arg)
 {
 	const ldns_rr *rr = ldnsrr;
-	char *owner, *target = NULL;
 	const ldns_rdf *rdf;
 	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
 	uint32_t ttl = ldns_rr_ttl(rr);
-	enum vouch_status st = VOUCH_OK;
-	size_t i;
+	enum vouch_status st;
+	char *owner;
 
 	if ((owner = dname_str(ldns_rr_owner(rr))) == NULL)
 		return VOUCH_E_NOMEM;
 	switch (type) {
-	case VOUCH_DNS_TXT: {
-		struct vbuf j;
-		size_t longest = 0, cnt = ldns_rr_rd_count(rr);
-
-		vbuf_init(&j, 1 << 20);
-		for (i = 0; i < cnt && st == VOUCH_OK; i++) {
-			size_t sl;
-
-			rdf = ldns_rr_rdf(rr, i);
-			if (ldns_rdf_size(rdf) < 1)
-				continue;
-			sl = ldns_rdf_data(rdf)[0];
-			if (sl + 1 > ldns_rdf_size(rdf)) {
-				st = VOUCH_E_DNS_MALFORMED;
-				break;
-			}
-			st = vbuf_add(&j, ldns_rdf_data(rdf) + 1, sl);
-			if (sl > longest)
-				longest = sl;
-		}
-		if (st == VOUCH_OK)
-			st = sink(arg, owner, type, j.data ? (void *)j.data :
-			    (void *)"", j.len, 0, ttl, cnt, longest);
-		vbuf_clear(&j);
+	case VOUCH_DNS_TXT:
+		st = convert_txt(rr, owner, sink, arg);
 		break;
-	}
 	case VOUCH_DNS_A:
 	case VOUCH_DNS_AAAA:
 		rdf = ldns_rr_rdf(rr, 0);
-		if (rdf == NULL || ldns_rdf_size(rdf) !=
-		    (type == VOUCH_DNS_A ? 4u : 16u)) {
-			st = VOUCH_E_DNS_MALFORMED;
-			break;
-		}
-		st = sink(arg, owner, type, ldns_rdf_data(rdf),
-		    ldns_rdf_size(rdf), 0, ttl, 0, 0);
+		st = rdf == NULL || ldns_rdf_size(rdf) != (type == VOUCH_DNS_A ?
+		    4u : 16u) ? VOUCH_E_DNS_MALFORMED : sink(arg, owner, type,
+		    ldns_rdf_data(rdf), ldns_rdf_size(rdf), 0, ttl, 0, 0);
 		break;
 	case VOUCH_DNS_MX:
 	case VOUCH_DNS_PTR:
 	case VOUCH_DNS_CNAME:
-		rdf = ldns_rr_rdf(rr, type == VOUCH_DNS_MX ? 1 : 0);
-		if (rdf == NULL) {
-			st = VOUCH_E_DNS_MALFORMED;
-			break;
-		}
-		if ((target = dname_str(rdf)) == NULL) {
-			st = VOUCH_E_NOMEM;
-			break;
-		}
-		st = sink(arg, owner, type, target, strlen(target),
-		    type == VOUCH_DNS_MX ?
-		    ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)) : 0, ttl, 0, 0);
+		st = convert_target(rr, type, owner, sink, arg);
 		break;
 	default:
 		/* Other types make the name exist: queries get "no data". */
 		st = sink(arg, owner, 0, NULL, 0, 0, ttl, 0, 0);
 		break;
 	}
-	free(target);
 	free(owner);
 	return st;
 }
