@@ -51,73 +51,87 @@ tok_tag_value(const char *s, size_t n)
 	return 1;
 }
 
+/* One tag-spec, s[ns..end) with ns at its first non-FWS byte, added to
+ * tags (RFC 6376 3.2: name, FWS around "=", value; no duplicates). */
+static enum vouch_status
+tag_spec(const char *s, size_t ns, size_t end, struct dkim_tags *tags,
+    char *why, size_t whylen)
+{
+	const char *eqp = memchr(s + ns, '=', end - ns);
+	size_t eq, ne, vs, ve, j;
+	struct dkim_tag *t;
+
+	if (eqp == NULL) {
+		snprintf(why, whylen, "tag '%.*s' has no '='",
+		    (int)((end - ns) > 20 ? 20 : end - ns), s + ns);
+		return VOUCH_E_SYNTAX;
+	}
+	eq = (size_t)(eqp - s);
+	for (ne = eq; ne > ns && is_fws((unsigned char)s[ne - 1]); ne--)
+		;
+	for (vs = eq + 1; vs < end && is_fws((unsigned char)s[vs]); vs++)
+		;
+	for (ve = end; ve > vs && is_fws((unsigned char)s[ve - 1]); ve--)
+		;
+	if (!tok_tag_name(s + ns, ne - ns)) {
+		snprintf(why, whylen, "invalid tag name '%.*s'",
+		    (int)((ne - ns) > 20 ? 20 : ne - ns), s + ns);
+		return VOUCH_E_SYNTAX;
+	}
+	if (!tok_tag_value(s + vs, ve - vs)) {
+		snprintf(why, whylen, "syntax error in tag %.*s", (int)(ne - ns),
+		    s + ns);
+		return VOUCH_E_SYNTAX;
+	}
+	for (j = 0; j < tags->n; j++)
+		if (tags->t[j].nlen == ne - ns &&
+		    memcmp(tags->t[j].name, s + ns, ne - ns) == 0) {
+			snprintf(why, whylen, "duplicate tag %.*s",
+			    (int)(ne - ns), s + ns);
+			return VOUCH_E_SYNTAX;
+		}
+	if (tags->n == DKIM_MAX_TAGS) {
+		snprintf(why, whylen, "too many tags");
+		return VOUCH_E_SYNTAX;
+	}
+	t = &tags->t[tags->n++];
+	t->name = s + ns;
+	t->nlen = ne - ns;
+	t->val = s + vs;
+	t->vlen = ve - vs;
+	return VOUCH_OK;
+}
+
 enum vouch_status
 dkim_tags_parse(const char *s, size_t n, struct dkim_tags *tags, char *why,
     size_t whylen)
 {
-	size_t i = 0, j;
+	size_t i = 0, j, start, end, ns;
+	enum vouch_status st;
 
 	tags->n = 0;
 	while (i < n) {
-		const char *semi = memchr(s + i, ';', n - i), *eqp;
-		size_t start = i, end = semi != NULL ? (size_t)(semi - s) : n;
-		size_t eq, ns, ne, vs, ve;
-		struct dkim_tag *t;
+		const char *semi = memchr(s + i, ';', n - i);
 
+		start = i;
+		end = semi != NULL ? (size_t)(semi - s) : n;
 		i = end + 1;
-		/* an empty tag-spec is allowed only as a trailing ';' */
 		for (ns = start; ns < end && is_fws((unsigned char)s[ns]); ns++)
 			;
-		if (ns == end) {
-			if (end < n) {
-				for (j = end + 1; j < n &&
-				    is_fws((unsigned char)s[j]); j++)
-					;
-				if (j < n) {
-					snprintf(why, whylen, "empty tag");
-					return VOUCH_E_SYNTAX;
-				}
-			}
+		if (ns < end) {
+			if ((st = tag_spec(s, ns, end, tags, why, whylen)) !=
+			    VOUCH_OK)
+				return st;
 			continue;
 		}
-		if ((eqp = memchr(s + ns, '=', end - ns)) == NULL) {
-			snprintf(why, whylen, "tag '%.*s' has no '='",
-			    (int)((end - ns) > 20 ? 20 : end - ns), s + ns);
-			return VOUCH_E_SYNTAX;
-		}
-		eq = (size_t)(eqp - s);
-		for (ne = eq; ne > ns && is_fws((unsigned char)s[ne - 1]); ne--)
+		/* an empty tag-spec is allowed only as a trailing ';' */
+		for (j = end + 1; end < n && j < n &&
+		    is_fws((unsigned char)s[j]); j++)
 			;
-		for (vs = eq + 1; vs < end && is_fws((unsigned char)s[vs]); vs++)
-			;
-		for (ve = end; ve > vs && is_fws((unsigned char)s[ve - 1]); ve--)
-			;
-		if (!tok_tag_name(s + ns, ne - ns)) {
-			snprintf(why, whylen, "invalid tag name '%.*s'",
-			    (int)((ne - ns) > 20 ? 20 : ne - ns), s + ns);
+		if (end < n && j < n) {
+			snprintf(why, whylen, "empty tag");
 			return VOUCH_E_SYNTAX;
 		}
-		if (!tok_tag_value(s + vs, ve - vs)) {
-			snprintf(why, whylen, "syntax error in tag %.*s",
-			    (int)(ne - ns), s + ns);
-			return VOUCH_E_SYNTAX;
-		}
-		for (j = 0; j < tags->n; j++)
-			if (tags->t[j].nlen == ne - ns &&
-			    memcmp(tags->t[j].name, s + ns, ne - ns) == 0) {
-				snprintf(why, whylen, "duplicate tag %.*s",
-				    (int)(ne - ns), s + ns);
-				return VOUCH_E_SYNTAX;
-			}
-		if (tags->n == DKIM_MAX_TAGS) {
-			snprintf(why, whylen, "too many tags");
-			return VOUCH_E_SYNTAX;
-		}
-		t = &tags->t[tags->n++];
-		t->name = s + ns;
-		t->nlen = ne - ns;
-		t->val = s + vs;
-		t->vlen = ve - vs;
 	}
 	return VOUCH_OK;
 }
