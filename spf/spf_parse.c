@@ -286,6 +286,26 @@ visible(const char *s, size_t n)
 	return 1;
 }
 
+/* Room for twice the terms (the first ones are inline); a record of
+ * more than 4096 terms is refused. */
+static enum vouch_status
+grow_terms(struct spf_record *r, size_t *size)
+{
+	size_t ns = *size ? *size * 2 : 8;
+	struct spf_term *t;
+
+	if (ns > 4096)
+		return VOUCH_E_LIMIT;
+	if ((t = r->terms == r->inl ? malloc(ns * sizeof(*t)) :
+	    realloc(r->terms, ns * sizeof(*t))) == NULL)
+		return VOUCH_E_NOMEM;
+	if (r->terms == r->inl)
+		memcpy(t, r->inl, sizeof(r->inl));
+	r->terms = t;
+	*size = ns;
+	return VOUCH_OK;
+}
+
 enum vouch_status
 spf_record_parse(const char *txt, size_t len, struct spf_record *rec,
     struct vouch_error *err)
@@ -310,22 +330,11 @@ spf_record_parse(const char *txt, size_t len, struct spf_record *rec,
 		start = i;
 		while (i < len && txt[i] != ' ')
 			i++;
-		if (r->n == size) {
-			size_t ns = size ? size * 2 : 8;
-
-			if (ns > 4096 || (t = r->terms == r->inl ?
-			    malloc(ns * sizeof(*t)) : realloc(r->terms,
-			    ns * sizeof(*t))) == NULL) {
-				spf_record_clear(r);
-				return vouch__err(err, ns > 4096 ?
-				    VOUCH_E_LIMIT : VOUCH_E_NOMEM,
-				    "RFC 7208 4.6", (long)start,
-				    "too many terms");
-			}
-			if (r->terms == r->inl)
-				memcpy(t, r->inl, sizeof(r->inl));
-			r->terms = t;
-			size = ns;
+		if (r->n == size && grow_terms(r, &size) != VOUCH_OK) {
+			spf_record_clear(r);
+			return vouch__err(err, size >= 4096 ? VOUCH_E_LIMIT :
+			    VOUCH_E_NOMEM, "RFC 7208 4.6", (long)start,
+			    "too many terms");
 		}
 		t = &r->terms[r->n];
 		if (!visible(txt + start, i - start) ||
