@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,53 @@ is_wsp(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The end of the field starting at i: its line and every following line
+ * that starts with WSP. */
+static size_t
+field_end(const unsigned char *p, size_t n, size_t i)
+{
+	for (;;) {
+		const unsigned char *nl = memchr(p + i, '\n', n - i);
+
+		i = nl != NULL ? (size_t)(nl - p) + 1 : n;
+		if (i >= n || !is_wsp(p[i]))
+			return i;
+	}
+}
+
+/* Finds the field name and colon of f; false (with m->error set) when the
+ * line is not a header field. */
+static bool
+field_name(struct dkim_msg *m, struct dkim_field *f, bool first_line)
+{
+	size_t j;
+
+	/* field-name = 1*ftext, ftext = %d33-57 / %d59-126
+	 * (RFC 5322 3.6.8); WSP before the colon is obs-syntax */
+	for (j = 0; j < f->len && f->raw[j] >= 33 && f->raw[j] <= 126 &&
+	    f->raw[j] != ':'; j++)
+		;
+	while (j > 0 && j < f->len && (f->raw[j] == ' ' || f->raw[j] == '\t'))
+		j++;
+	if (j == f->len || f->raw[j] != ':' || j == 0) {
+		if (m->nfields == 0 && first_line && f->len >= 5 &&
+		    memcmp(f->raw, "From ", 5) == 0)
+			m->error = "not a message: it starts with an mbox "
+			    "'From ' line (give the message alone)";
+		else if (m->nfields == 0)
+			m->error = "not a message: it does not start with "
+			    "header fields";
+		else
+			m->error = "header line without a colon";
+		return false;
+	}
+	f->colon = j;
+	while (j > 0 && is_wsp(f->raw[j - 1]))
+		j--;
+	f->namelen = j;
+	return true;
+}
+
 /* Split the header section into fields (RFC 5322 2.2). */
 static enum vouch_status
 split_fields(struct dkim_msg *m)
@@ -51,18 +99,10 @@ split_fields(struct dkim_msg *m)
 	size_t n = m->hdr.len, i = 0, size = 0;
 
 	while (i < n) {
-		size_t start = i, j;
+		size_t start = i;
 		struct dkim_field *f;
 
-		/* One field: this line and every following line that starts
-		 * with WSP. */
-		for (;;) {
-			const unsigned char *nl = memchr(p + i, '\n', n - i);
-
-			i = nl != NULL ? (size_t)(nl - p) + 1 : n;
-			if (i >= n || !is_wsp(p[i]))
-				break;
-		}
+		i = field_end(p, n, i);
 		if (is_wsp(p[start])) {
 			m->error = "header section starts with a folded line";
 			continue;
@@ -84,32 +124,8 @@ split_fields(struct dkim_msg *m)
 		memset(f, 0, sizeof(*f));
 		f->raw = p + start;
 		f->len = i - start;
-		/* field-name = 1*ftext, ftext = %d33-57 / %d59-126
-		 * (RFC 5322 3.6.8); WSP before the colon is obs-syntax */
-		for (j = 0; j < f->len && f->raw[j] >= 33 && f->raw[j] <= 126 &&
-		    f->raw[j] != ':'; j++)
-			;
-		while (j > 0 && j < f->len && (f->raw[j] == ' ' ||
-		    f->raw[j] == '\t'))
-			j++;
-		if (j == f->len || f->raw[j] != ':' || j == 0) {
-			if (m->nfields == 0 && start == 0 && f->len >= 5 &&
-			    memcmp(f->raw, "From ", 5) == 0)
-				m->error = "not a message: it starts with an "
-				    "mbox 'From ' line (give the message "
-				    "alone)";
-			else if (m->nfields == 0)
-				m->error = "not a message: it does not start "
-				    "with header fields";
-			else
-				m->error = "header line without a colon";
-			continue;
-		}
-		f->colon = j;
-		while (j > 0 && is_wsp(f->raw[j - 1]))
-			j--;
-		f->namelen = j;
-		m->nfields++;
+		if (field_name(m, f, start == 0))
+			m->nfields++;
 	}
 	return VOUCH_OK;
 }
@@ -121,6 +137,30 @@ header_too_large(struct dkim_msg *m)
 	m->too_large = 1;
 	if (m->error == NULL)
 		m->error = "header too large (over 16 MB)";
+}
+
+/* p[0..i] ends the header section: the empty line at p[i] is dropped from
+ * both parts and the header is split into fields. */
+static enum vouch_status
+end_header(struct dkim_msg *m, const unsigned char *p, size_t i)
+{
+	size_t keep = i;
+	enum vouch_status st;
+
+	if (keep > 0 && p[keep - 1] == '\r')
+		keep--;
+	else if (keep == 0 && m->hdr.len > 0 &&
+	    m->hdr.data[m->hdr.len - 1] == '\r')
+		m->hdr.len--;
+	if ((st = vbuf_add(&m->hdr, p, keep)) != VOUCH_OK) {
+		if (st == VOUCH_E_LIMIT)
+			header_too_large(m);
+		return st;
+	}
+	if ((st = split_fields(m)) != VOUCH_OK)
+		return st;
+	m->in_body = 1;
+	return VOUCH_OK;
 }
 
 enum vouch_status
@@ -158,23 +198,8 @@ dkim_msg_feed(struct dkim_msg *m, const unsigned char *p, size_t n)
 				    m->hdr.data[m->hdr.len - 1] == '\r'));
 			}
 			if (m->at_line_start) {
-				/* p[0..i] ends the header; the empty line is
-				 * dropped from both parts. */
-				size_t keep = i;
-
-				if (keep > 0 && p[keep - 1] == '\r')
-					keep--;
-				else if (keep == 0 && m->hdr.len > 0 &&
-				    m->hdr.data[m->hdr.len - 1] == '\r')
-					m->hdr.len--;
-				if ((st = vbuf_add(&m->hdr, p, keep)) != VOUCH_OK) {
-					if (st == VOUCH_E_LIMIT)
-						header_too_large(m);
+				if ((st = end_header(m, p, i)) != VOUCH_OK)
 					return st;
-				}
-				if ((st = split_fields(m)) != VOUCH_OK)
-					return st;
-				m->in_body = 1;
 				return dkim_msg_feed(m, p + i + 1, n - i - 1);
 			}
 			m->at_line_start = 1;
