@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,4 +114,73 @@ cli_host_name(void)
 		return "localhost";
 	buf[sizeof(buf) - 1] = '\0';
 	return buf;
+}
+
+static int
+push(const char **arr, int *n, const char *v, const char *opt,
+    struct cli_dns *o)
+{
+	if (*n >= 64) {
+		cli_err(opt, "given more than 64 times");
+		o->error = EX_USAGE;
+		return 1;
+	}
+	arr[(*n)++] = v;
+	return 1;
+}
+
+int
+cli_dns_option(struct cli_dns *o, int c, const char *arg)
+{
+	char *end;
+
+	switch (c) {
+	case OPT_DNS_SERVER:
+		o->server = arg;
+		return 1;
+	case OPT_DNS_TIMEOUT:
+		o->timeout = strtod(arg, &end);
+		if (*arg == '\0' || *end != '\0' || !(o->timeout > 0) ||
+		    o->timeout > 3600) {
+			cli_err("--dns-timeout", "%s: expected seconds "
+			    "(0 < N <= 3600)", arg);
+			o->error = EX_USAGE;
+		}
+		return 1;
+	case OPT_DNS_TRIES:
+		o->tries = (unsigned int)strtoul(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || o->tries < 1 ||
+		    o->tries > 10) {
+			cli_err("--dns-tries", "%s: expected 1 to 10", arg);
+			o->error = EX_USAGE;
+		}
+		return 1;
+	case OPT_DNS_ZONE:
+		return push(o->zones, &o->nzones, arg, "--dns-zone", o);
+	case OPT_DNS_OVERLAY:
+		return push(o->overlays, &o->noverlays, arg, "--dns-overlay", o);
+	case OPT_DNS_FAIL:
+		return push(o->fails, &o->nfails, arg, "--dns-fail", o);
+	case OPT_DNS_ORIGIN:
+		o->origin = arg;
+		return 1;
+	case OPT_DNS_RECORD:
+		o->record = arg;
+		return 1;
+	}
+	return 0;
+}
+
+
+
+int
+cli_usage(const char *cmd, const char *text, int ex)
+{
+	if (ex == EX_OK) {
+		fputs(text, stdout);
+		fputs("\n" CLI_DNS_HELP, stdout);
+	} else {
+		fprintf(stderr, "Try 'vouch %s --help' for more.\n", cmd);
+	}
+	return ex;
 }

@@ -8,6 +8,7 @@
 #ifndef VOUCH_COMMON_TOOL_H
 #define VOUCH_COMMON_TOOL_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <sysexits.h>
 
@@ -29,6 +30,51 @@ struct cli_dns {
 	const char *record;	/* --dns-record */
 	int error;	/* exit code of the first bad option */
 };
+
+/* Long-option ids shared by every subcommand (above any short option). */
+enum {
+	OPT_DNS_SERVER = 1000,
+	OPT_DNS_TIMEOUT,
+	OPT_DNS_ZONE,
+	OPT_DNS_OVERLAY,
+	OPT_DNS_FAIL,
+	OPT_DNS_TRIES,
+	OPT_DNS_ORIGIN,
+	OPT_DNS_RECORD,
+	OPT_HELP,
+	OPT_FIRST_LOCAL = 1100
+};
+
+#define CLI_DNS_LONGOPTS \
+	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER }, \
+	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT }, \
+	{ "dns-tries", required_argument, NULL, OPT_DNS_TRIES }, \
+	{ "dns-zone", required_argument, NULL, OPT_DNS_ZONE }, \
+	{ "dns-overlay", required_argument, NULL, OPT_DNS_OVERLAY }, \
+	{ "dns-fail", required_argument, NULL, OPT_DNS_FAIL }, \
+	{ "dns-origin", required_argument, NULL, OPT_DNS_ORIGIN }, \
+	{ "dns-record", required_argument, NULL, OPT_DNS_RECORD }, \
+	{ "help", no_argument, NULL, OPT_HELP }
+
+#define CLI_DNS_HELP \
+"DNS options (every subcommand):\n" \
+"  --dns-server ADDR[:PORT]  use this server instead of /etc/resolv.conf\n" \
+"                            (IPv6 as [ADDR]:PORT)\n" \
+"  --dns-timeout SECONDS     timeout of one try (default 5)\n" \
+"  --dns-tries N             tries per query (default 2)\n" \
+"  --dns-zone FILE           answer only from this master file (repeatable,\n" \
+"                            offline: names absent from every file are NXDOMAIN)\n" \
+"  --dns-overlay FILE        answer names in FILE from it, others live\n" \
+"  --dns-fail NAME[/TYPE]=timeout|servfail  inject a fault (repeatable)\n" \
+"  --dns-origin NAME         origin of --dns-zone/--dns-overlay files that\n" \
+"                            have no $ORIGIN (opendkim-genkey's .txt files)\n" \
+"  --dns-record FILE         write every answer used to FILE, a master file\n" \
+"                            that --dns-zone FILE replays offline\n"
+
+/* Handle a shared DNS option; returns 1 when c was one. */
+int cli_dns_option(struct cli_dns *o, int c, const char *arg);
+/* Print usage of a subcommand on stdout (help) or a hint on stderr. */
+int cli_usage(const char *cmd, const char *text, int ex);
 
 /* Print "vouch: WHERE: message" on stderr, or hand the line (without
  * "vouch: " and newline) to cli_err_hook when set (the milter's log). */
@@ -66,5 +112,11 @@ struct cli_keysel {
 };
 int cli_key_table(struct cli_keys *ks, const char *table, const char *from,
     struct cli_keysel *sel, size_t max, size_t *n, int *ex);
+
+/* vouch milter, the one subcommand outside cli/: its options and the
+ * daemon are milter/ (milter_cmd.c); the command's dispatch table names it
+ * here so cli/ never includes milter/. */
+int cmd_milter(int argc, char **argv);
+extern const char usage_milter[];
 
 #endif

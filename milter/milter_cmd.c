@@ -1,12 +1,14 @@
-/* vouch milter: option handling; the daemon lives in milter/. */
+/* vouch milter: its options; the daemon is milter.c, its configuration
+ * milter_conf.c.  Shares option handling with the command through
+ * common/tool.h only. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "common/tool.h"
 #ifdef HAVE_LIBMILTER
-#include "milter/milter.h"
+#include "milter.h"
 #endif
 
 #ifndef VOUCH_SYSCONFDIR
