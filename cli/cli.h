@@ -39,6 +39,23 @@ int cli_parse_uint(const char *opt, const char *arg, unsigned long max,
 /* Is ip an IPv4 or IPv6 address in text form? */
 int cli_ip_ok(const char *ip);
 
+/* vouch verify over paths (cmd_verify_run.c): how each verdict is
+ * printed and what exit 0 means. */
+enum cli_verify_fmt { VF_TEXT, VF_JSON, VF_AR, VF_SUMMARY };
+struct cli_verify_run {
+	enum cli_verify_fmt fmt;
+	enum vouch_auth_require require;
+	int summary;		/* --summary or --format summary */
+	int quiet;		/* no progress line */
+	unsigned long jobs;
+	size_t max_msg;
+	enum vouch_mbox_format mbox_format;
+	const struct vouch_auth_conn *conn;
+};
+/* Verify every path (stdin with none) and print the results in input
+ * order; the exit status of vouch verify. */
+int cli_verify_all(const struct cli_verify_run *o,
+    struct vouch_auth_ctx *actx, char **paths, int n);
 /* vouch verify --add-header (cmd_verify_hdr.c): the exit status. */
 int cli_verify_add_header(struct vouch_auth_ctx *actx,
     const struct vouch_auth_conn *conn, const char *path, size_t max,
