@@ -12,6 +12,8 @@
 
 #include "tool.h"
 
+void (*cli_err_hook)(const char *line);
+
 void
 cli_err(const char *where, const char *fmt, ...)
 {

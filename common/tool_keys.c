@@ -10,8 +10,6 @@
 
 #include "tool.h"
 
-void (*cli_err_hook)(const char *line);
-
 /* sysexits for a key or table that would not load */
 static int
 ex_for(enum vouch_status st)

@@ -20,7 +20,7 @@ for f in common/buf.c common/util.c common/error.c common/json.c common/hdr.c \
 	spf/spf.c spf/spf_parse.c spf/spf_macro.c spf/spf_header.c \
 	dkim/dkim_msg.c dkim/dkim_canon.c dkim/dkim_key.c dkim/dkim_tags.c \
 	dkim/dkim_sign.c dkim/dkim_verify.c dkim/dkim_mbox.c \
-	lint/lint.c lint/lint_spf.c lint/lint_dkim.c lint/lint_dmarc.c lint/lint_zonetext.c \
+	lint/lint.c lint/lint_spf.c lint/lint_dkim.c lint/lint_dmarc.c lint/lint_zonetext.c lint/lint_zone.c \
 	keys/keytab.c archive/archive.c archive/archive_src.c archive/archive_sum.c; do
 	o="$obj/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')"
 	$CC $CFLAGS $SAN -c "$src/$f" -o "$o"
