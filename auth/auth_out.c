@@ -206,23 +206,29 @@ vouch_auth_field(const struct vouch_auth *a, const char *name, char *buf,
 	return buf;
 }
 
-/* "message_id", "date", "from": which message this is. */
+/* "message_id", "date", "from": which message this is, each whole (a
+ * buffer the size of the field), null when absent. */
 static enum vouch_status
 ident_json(struct vbuf *b, const struct vouch_auth *a)
 {
 	static const char *f[][2] = { { "message_id", "message-id" },
 	    { "date", "date" }, { "from", "from" } };
-	char buf[1024];
 	size_t i;
 	enum vouch_status st = VOUCH_OK;
 
 	for (i = 0; i < 3 && st == VOUCH_OK; i++) {
-		st = vbuf_printf(b, "\"%s\":", f[i][0]);
+		const unsigned char *v;
+		size_t n = 0;
+		char *buf = NULL;
+
+		if (vouch__dkim_verifier_field(a->dkim, f[i][1], &v, &n) != 0 &&
+		    (buf = malloc(n + 1)) == NULL)
+			return VOUCH_E_NOMEM;
+		st = vbuf_printf(b, ",\"%s\":", f[i][0]);
 		if (st == VOUCH_OK)
-			st = vouch__json_cstr(b, vouch_auth_field(a, f[i][1],
-			    buf, sizeof(buf)));
-		if (st == VOUCH_OK)
-			st = vbuf_addc(b, ',');
+			st = vouch__json_cstr(b, buf == NULL ? NULL :
+			    vouch_auth_field(a, f[i][1], buf, n + 1));
+		free(buf);
 	}
 	return st;
 }
@@ -309,11 +315,7 @@ vouch_auth_json(const struct vouch_auth *a, const char *source, long index)
 	if (st == VOUCH_OK)
 		st = arc_json(&b, vouch__auth_arc(a));
 	if (st == VOUCH_OK)
-		st = vbuf_addc(&b, ',');
-	if (st == VOUCH_OK)
 		st = ident_json(&b, a);
-	if (st == VOUCH_OK && b.len > 0 && b.data[b.len - 1] == ',')
-		b.len--;
 	if (st == VOUCH_OK)
 		st = vbuf_addc(&b, '}');
 	if (st != VOUCH_OK) {

@@ -128,4 +128,9 @@ n=$(grep -o 'dkim=pass' "$tmp/out" | wc -l)
 grep -q '"key_bits":null' "$tmp/kb.json" && ok "json: key_bits null when no key was fetched" || not_ok "key_bits: $(cat "$tmp/kb.json")"
 "$VOUCH" verify --dns-zone "$ZONES/dkim.example.zone" --at 1790000300 --format json "$top_srcdir/testdata/messages/dkim-pass-ed25519.eml" > "$tmp/kb.json"
 grep -q '"key_bits":256' "$tmp/kb.json" && ok "json: key_bits of a key read" || not_ok "key_bits: $(cat "$tmp/kb.json")"
+# message_id, date, from in JSON are the whole field, however long
+long=$(head -c 3000 /dev/zero | tr '\0' x)
+printf 'From: a@dkim.example\r\nMessage-ID: <%s@dkim.example>\r\nSubject: long\r\n\r\nbody\r\n' "$long" > "$tmp/longid.eml"
+"$VOUCH" verify --dns-zone "$ZONES/dkim.example.zone" --format json "$tmp/longid.eml" > "$tmp/longid.json"
+grep -q "\"message_id\":\"<$long@dkim.example>\"" "$tmp/longid.json" && ok "json: a 3000-byte Message-ID whole" || not_ok "json: long Message-ID cut: $(head -c 300 "$tmp/longid.json")"
 finish
