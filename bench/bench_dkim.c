@@ -18,44 +18,12 @@
 
 #include <opendkim/dkim.h>
 #include <vouch/vouch.h>
+#include "bench_util.h"
 
-#define ROUNDS 7
 
 static char msg[8192];
 static size_t msglen;
 static char *pem_rsa, *pem_ed, *rec_rsa, *rec_ed;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-make_msg(void)
-{
-	size_t n;
-
-	n = (size_t)snprintf(msg, sizeof(msg), "From: Bench <bench@example.com>\r\n"
-	    "To: someone@example.net\r\nSubject: benchmark message\r\n"
-	    "Date: Mon, 2 Nov 2026 10:00:00 +0000\r\n"
-	    "Message-ID: <bench@example.com>\r\n\r\n");
-	while (n < 4096 - 80)
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s",
-		    "The quick brown fox jumps over the lazy dog, again and again.\r\n");
-	msglen = n;
-}
 
 /* ---- vouch ----------------------------------------------------------- */
 
@@ -186,23 +154,6 @@ od_verify_once(void)
 
 typedef void (*fn_t)(void *);
 
-static double
-time_us(void (*f)(void *), void *arg, int iters)
-{
-	double t[ROUNDS];
-	int r, i;
-
-	for (r = 0; r < ROUNDS; r++) {
-		double t0 = now();
-
-		for (i = 0; i < iters; i++)
-			f(arg);
-		t[r] = (now() - t0) / iters * 1e6;
-	}
-	qsort(t, ROUNDS, sizeof(double), cmp);
-	return t[ROUNDS / 2];
-}
-
 static void w_vsign_rsa(void *a) { (void)a; vouch_sign_once(krsa); }
 static void w_vsign_ed(void *a) { (void)a; vouch_sign_once(ked); }
 static void w_fsign_rsa(void *a) { (void)a; floor_sign(prsa, 0); }
@@ -228,7 +179,8 @@ main(int argc, char **argv)
 	BIO *b;
 	double vs, fs, os;
 
-	make_msg();
+	msglen = bench_message(msg, sizeof(msg), "someone@example.net",
+	    "bench@example.com");
 	vouch_dkim_key_generate(VOUCH_DKIM_RSA, 2048, &krsa, NULL);
 	vouch_dkim_key_generate(VOUCH_DKIM_ED25519, 0, &ked, NULL);
 	pem_rsa = vouch_dkim_key_private_pem(krsa);

@@ -2,6 +2,7 @@
 #ifndef VOUCH_BENCH_UTIL_H
 #define VOUCH_BENCH_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -24,9 +25,9 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Microseconds per call of fn, the median of ROUNDS runs of n calls. */
+/* Microseconds per call of f(arg), the median of ROUNDS runs of n calls. */
 static inline double
-median_us(void (*fn)(void), int n)
+time_us(void (*f)(void *), void *arg, int n)
 {
 	double r[ROUNDS];
 	int k, i;
@@ -35,11 +36,29 @@ median_us(void (*fn)(void), int n)
 		double t = now();
 
 		for (i = 0; i < n; i++)
-			fn();
+			f(arg);
 		r[k] = (now() - t) / n * 1e6;
 	}
 	qsort(r, ROUNDS, sizeof(r[0]), cmp);
 	return r[ROUNDS / 2];
+}
+
+/* The message every benchmark signs and verifies: a plain 4 KB mail from
+ * bench@example.com to `to` with Message-ID `id`, written into buf (at
+ * least 4 KB); its length. */
+static inline size_t
+bench_message(char *buf, size_t size, const char *to, const char *id)
+{
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "From: Bench <bench@example.com>\r\n"
+	    "To: %s\r\nSubject: benchmark message\r\n"
+	    "Date: Mon, 2 Nov 2026 10:00:00 +0000\r\n"
+	    "Message-ID: <%s>\r\n\r\n", to, id);
+	while (n < 4096 - 80 && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s", "The quick "
+		    "brown fox jumps over the lazy dog, again and again.\r\n");
+	return n < size ? n : size - 1;
 }
 
 #endif
