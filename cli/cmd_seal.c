@@ -38,7 +38,7 @@ const char usage_seal[] =
 "  -H HEADERS        AMS h= (colon-separated; default: the DKIM defaults\n"
 "                    present); ARC-Authentication-Results is always signed\n"
 "  --at UNIXTIME     the t= of the new set (default: now)\n"
-"  -o OUT            write OUT, atomically; default stdout\n"
+"  -o, --output OUT  write OUT, atomically; default stdout\n"
 "\n"
 "A chain whose newest seal already says cv=fail gets no new set (RFC 8617\n"
 "5.1.1): the message passes through unchanged, exit 0, with a note.\n"

@@ -62,6 +62,7 @@ const char usage_verify[] =
 "                    the top failure reasons, pass/fail per signing domain\n"
 "  --add-header      one message in, the same message out with\n"
 "                    Authentication-Results prepended\n"
+"  -o, --output OUT  with --add-header: write OUT (atomically), not stdout\n"
 "  --quiet           no progress line on stderr\n"
 "  --mbox-format F   how mbox bodies were quoted: auto (default: mboxrd,\n"
 "                    Content-Length when a message has one; a body hash\n"
