@@ -69,7 +69,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 
-extern const char usage_dns[], usage_spf[], usage_sign[], usage_keygen[],
-    usage_verify[], usage_lint[], usage_seal[];
+extern const struct cli_help usage_dns, usage_spf, usage_sign, usage_keygen,
+    usage_verify, usage_lint, usage_seal;
 
 #endif

@@ -7,15 +7,19 @@
 
 #include "cli.h"
 
-const char usage_dns[] =
-"usage: vouch dns [DNS OPTIONS] TYPE NAME\n"
-"\n"
-"Look NAME up through vouch's DNS layer and print what SPF and DKIM would\n"
-"see: TXT records joined into one string each, addresses, MX and PTR names.\n"
-"TYPE is TXT, A, AAAA, MX, PTR or CNAME.\n"
-"\n"
-"Exit: 0 answer; 1 NXDOMAIN or no data; 75 temporary failure;\n"
-"64 usage; 65 bad zone file; 66 zone file missing.\n";
+const struct cli_help usage_dns = {
+	"usage: vouch dns [DNS OPTIONS] TYPE NAME\n"
+	"\n"
+	"Look NAME up through vouch's DNS layer and print what SPF and DKIM would\n"
+	"see: TXT records joined into one string each, addresses, MX and PTR names.\n"
+	"TYPE is TXT, A, AAAA, MX, PTR or CNAME.\n"
+	"\n"
+	"Exit: 0 answer; 1 NXDOMAIN or no data; 75 temporary failure;\n"
+	"64 usage; 65 bad zone file; 66 zone file missing.\n",
+	NULL,
+	NULL,
+	1
+};
 
 static void
 print_txt(const unsigned char *p, size_t n)
@@ -77,8 +81,6 @@ print_answer(const struct vouch_dns_answer *a, int type, const char *name)
 int
 cmd_dns(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_DNS_LONGOPTS,
-		{ NULL, 0, NULL, 0 } };
 	struct cli_dns o = { 0 };
 	struct vouch_dns *dns;
 	struct vouch_dns_answer *a = NULL;
@@ -88,17 +90,17 @@ cmd_dns(int argc, char **argv)
 	const char *name;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, &usage_dns)) != -1) {
 		if (c == 'h' || c == OPT_HELP)
-			return cli_usage("dns", usage_dns, EX_OK);
+			return cli_usage("dns", &usage_dns, EX_OK);
 		if (!cli_dns_option(&o, c, optarg))
-			return cli_usage("dns", usage_dns, EX_USAGE);
+			return cli_usage("dns", &usage_dns, EX_USAGE);
 		if (o.error)
 			return o.error;
 	}
 	if (argc - optind != 2) {
 		cli_err("dns", "expected TYPE and NAME");
-		return cli_usage("dns", usage_dns, EX_USAGE);
+		return cli_usage("dns", &usage_dns, EX_USAGE);
 	}
 	if ((type = vouch_dns_type_parse(argv[optind])) == 0) {
 		cli_err("dns", "%s: unsupported type (TXT, A, AAAA, MX, PTR, "

@@ -11,32 +11,46 @@
 
 #include "cli.h"
 
-const char usage_keygen[] =
-"usage: vouch keygen -d DOMAIN -s SELECTOR [-t rsa|ed25519] [-b BITS]\n"
-"                    [--testing] [-o DIR]\n"
-"       vouch keygen --print-record -k KEYFILE -s SELECTOR -d DOMAIN\n"
-"\n"
-"Write DIR/SELECTOR.private (PKCS#8 PEM, mode 0600, never overwritten) and\n"
-"DIR/SELECTOR.txt, the zone-file line to publish:\n"
-"  SELECTOR._domainkey.DOMAIN. IN TXT ( \"...\" \"...\" )\n"
-"with every string at most 255 bytes.  Defaults: rsa, 2048 bits, DIR '.'.\n"
-"--testing adds t=y.  --print-record prints the line for an existing key.\n"
-"\n"
-"  -d, --domain DOMAIN  the signing domain (d=)\n"
-"  -s, --selector SEL   the selector (s=)\n"
-"  -t, --type T         rsa (default) or ed25519 (RFC 8463)\n"
-"  -b, --bits BITS      RSA key size (default 2048; under 2048 warns)\n"
-"  -o, --output DIR     where the two files go (default .)\n"
-"  -k, --key FILE       with --print-record: the private key to publish\n"
-"  --testing            t=y in the record\n"
-"  --print-record       print the record line of -k's key and exit\n"
-"  --allow-unsafe-key   accept a -k file readable by group or others\n"
-"\n"
-"Exit: 0 written; 64 usage; 73 an output file cannot be created (it\n"
-"exists, or its folder is missing or not writable); 74 I/O error;\n"
-"78 unreadable key (--print-record).\n";
-
 enum { OPT_TESTING = OPT_FIRST_LOCAL, OPT_PRINT, OPT_UNSAFE };
+
+static const struct cli_opt keygen_options[] = {
+	{ "domain", required_argument, 'd', "DOMAIN",
+	    "the signing domain (d=)" },
+	{ "selector", required_argument, 's', "SEL",
+	    "the selector (s=)" },
+	{ "type", required_argument, 't', "T",
+	    "rsa (default) or ed25519 (RFC 8463)" },
+	{ "bits", required_argument, 'b', "BITS",
+	    "RSA key size (default 2048; under 2048 warns)" },
+	{ "output", required_argument, 'o', "DIR",
+	    "where the two files go (default .)" },
+	{ "key", required_argument, 'k', "FILE",
+	    "with --print-record: the private key to publish" },
+	{ "testing", no_argument, OPT_TESTING, NULL,
+	    "t=y in the record" },
+	{ "print-record", no_argument, OPT_PRINT, NULL,
+	    "print the record line of -k's key and exit" },
+	{ "allow-unsafe-key", no_argument, OPT_UNSAFE, NULL,
+	    "accept a -k file readable by group or others" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cli_help usage_keygen = {
+	"usage: vouch keygen -d DOMAIN -s SELECTOR [-t rsa|ed25519] [-b BITS]\n"
+	"                    [--testing] [-o DIR]\n"
+	"       vouch keygen --print-record -k KEYFILE -s SELECTOR -d DOMAIN\n"
+	"\n"
+	"Write DIR/SELECTOR.private (PKCS#8 PEM, mode 0600, never overwritten) and\n"
+	"DIR/SELECTOR.txt, the zone-file line to publish:\n"
+	"  SELECTOR._domainkey.DOMAIN. IN TXT ( \"...\" \"...\" )\n"
+	"with every string at most 255 bytes.  Defaults: rsa, 2048 bits, DIR '.'.\n"
+	"--testing adds t=y.  --print-record prints the line for an existing key.\n",
+	keygen_options,
+	"Exit: 0 written; 64 usage; 73 an output file cannot be created (it\n"
+	"exists, or its folder is missing or not writable); 74 I/O error;\n"
+	"78 unreadable key (--print-record).\n",
+	0
+};
 
 /* A selector or domain as RFC 6376 3.1 has them (A-labels only). */
 static int
@@ -98,19 +112,6 @@ write_new(const char *path, const char *text, mode_t mode)
 	return EX_OK;
 }
 
-static const struct option keygen_longopts[] = {
-	{ "domain", required_argument, NULL, 'd' },
-	{ "selector", required_argument, NULL, 's' },
-	{ "type", required_argument, NULL, 't' },
-	{ "bits", required_argument, NULL, 'b' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "key", required_argument, NULL, 'k' },
-	{ "testing", no_argument, NULL, OPT_TESTING },
-	{ "print-record", no_argument, NULL, OPT_PRINT },
-	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 }
-};
 
 struct kopts {
 	const char *dom, *sel, *type, *dir, *keyfile;
@@ -128,8 +129,7 @@ keygen_args(int argc, char **argv, struct kopts *o)
 	o->type = "rsa";
 	o->dir = ".";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:t:b:o:k:h", keygen_longopts,
-	    NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, &usage_keygen)) != -1) {
 		switch (c) {
 		case 'd': o->dom = optarg; break;
 		case 's': o->sel = optarg; break;
@@ -148,12 +148,12 @@ keygen_args(int argc, char **argv, struct kopts *o)
 		case OPT_UNSAFE: o->unsafe = 1; break;
 		case 'h':
 		case OPT_HELP: o->help = 1; return EX_OK;
-		default: return cli_usage("keygen", usage_keygen, EX_USAGE);
+		default: return cli_usage("keygen", &usage_keygen, EX_USAGE);
 		}
 	}
 	if (o->dom == NULL || o->sel == NULL || optind != argc) {
 		cli_err("keygen", "-d DOMAIN and -s SELECTOR are required");
-		return cli_usage("keygen", usage_keygen, EX_USAGE);
+		return cli_usage("keygen", &usage_keygen, EX_USAGE);
 	}
 	if (!name_ok(o->sel) || !name_ok(o->dom) || !strchr(o->dom, '.')) {
 		cli_err("keygen", "%s: not a %s (letters, digits, '-' and '_' "
@@ -246,7 +246,7 @@ cmd_keygen(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((ex = keygen_args(argc, argv, &o)) != EX_OK || o.help) {
 		if (o.help)
-			fputs(usage_keygen, stdout);
+			cli_usage("keygen", &usage_keygen, EX_OK);
 		return ex;
 	}
 	if ((ex = keygen_key(&o, &key)) != EX_OK)

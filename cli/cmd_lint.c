@@ -6,42 +6,54 @@
 
 #include "cli.h"
 
-const char usage_lint[] =
-"usage: vouch lint spf DOMAIN [--tree]\n"
-"       vouch lint spf --record 'v=spf1 ...' [--domain DOMAIN] [--tree]\n"
-"       vouch lint dkim SELECTOR DOMAIN [--key FILE]\n"
-"       vouch lint dkim --record 'v=DKIM1; ...' [--key FILE]\n"
-"       vouch lint dmarc DOMAIN\n"
-"       vouch lint dmarc --record 'v=DMARC1; ...' [--domain DOMAIN]\n"
-"       vouch lint zone FILE [--origin DOMAIN]\n"
-"       (all: [--format text|json] and the DNS options)\n"
-"\n"
-"Check records the way receivers will evaluate them: syntax, the 10 DNS\n"
-"lookups and 2 void lookups of RFC 7208 counted through every include,\n"
-"record and string lengths, key strength (RFC 8301), DMARC tags (RFC 7489,\n"
-"RFC 9989) and report authorization.  'zone' lints every SPF, DKIM\n"
-"(*._domainkey) and DMARC (_dmarc) record of a master file that is not yet\n"
-"published: its names are answered from the file, lookups that leave it\n"
-"go to the live resolver, or to --dns-zone/--dns-overlay files.\n"
-"\n"
-"  --record TEXT     lint this record text instead of looking it up\n"
-"  --domain DOMAIN   the domain a --record is for (SPF macros, DMARC\n"
-"                    organizational domain)\n"
-"  --tree            spf: print the include/redirect tree with lookups\n"
-"  --key FILE        dkim: check the record publishes this private key\n"
-"  --allow-unsafe-key  accept a --key file readable by group or others\n"
-"  --origin DOMAIN   zone: $ORIGIN for a file that has none\n"
-"  --format F        text (default) or json\n"
-"\n"
-"Text output: one finding a line, 'SEVERITY RULE-ID NAME: message (RFC)',\n"
-"then a summary.  JSON: {\"findings\": [...], \"summary\": {...}, \"spf\": ...}.\n"
-"\n"
-"Exit: 0 no errors (warnings allowed); 1 errors; 64 usage; 65 a zone file\n"
-"that does not parse; 66 missing file; 75 a lookup failed temporarily;\n"
-"78 unreadable --key.\n";
-
 enum { OPT_RECORD = OPT_FIRST_LOCAL, OPT_DOMAIN, OPT_TREE, OPT_KEY,
     OPT_ORIGIN, OPT_FORMAT, OPT_UNSAFE };
+
+static const struct cli_opt lint_options[] = {
+	{ "record", required_argument, OPT_RECORD, "TEXT",
+	    "lint this record text instead of looking it up" },
+	{ "domain", required_argument, OPT_DOMAIN, "DOMAIN",
+	    "the domain a --record is for (SPF macros, DMARC\n"
+	    "organizational domain)" },
+	{ "tree", no_argument, OPT_TREE, NULL,
+	    "spf: print the include/redirect tree with lookups" },
+	{ "key", required_argument, OPT_KEY, "FILE",
+	    "dkim: check the record publishes this private key" },
+	{ "origin", required_argument, OPT_ORIGIN, "DOMAIN",
+	    "zone: $ORIGIN for a file that has none" },
+	{ "format", required_argument, OPT_FORMAT, "F",
+	    "text (default) or json" },
+	{ "allow-unsafe-key", no_argument, OPT_UNSAFE, NULL,
+	    "accept a --key file readable by group or others" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cli_help usage_lint = {
+	"usage: vouch lint spf DOMAIN [--tree]\n"
+	"       vouch lint spf --record 'v=spf1 ...' [--domain DOMAIN] [--tree]\n"
+	"       vouch lint dkim SELECTOR DOMAIN [--key FILE]\n"
+	"       vouch lint dkim --record 'v=DKIM1; ...' [--key FILE]\n"
+	"       vouch lint dmarc DOMAIN\n"
+	"       vouch lint dmarc --record 'v=DMARC1; ...' [--domain DOMAIN]\n"
+	"       vouch lint zone FILE [--origin DOMAIN]\n"
+	"       (all: [--format text|json] and the DNS options)\n"
+	"\n"
+	"Check records the way receivers will evaluate them: syntax, the 10 DNS\n"
+	"lookups and 2 void lookups of RFC 7208 counted through every include,\n"
+	"record and string lengths, key strength (RFC 8301), DMARC tags (RFC 7489,\n"
+	"RFC 9989) and report authorization.  'zone' lints every SPF, DKIM\n"
+	"(*._domainkey) and DMARC (_dmarc) record of a master file that is not yet\n"
+	"published: its names are answered from the file, lookups that leave it\n"
+	"go to the live resolver, or to --dns-zone/--dns-overlay files.\n",
+	lint_options,
+	"Text output: one finding a line, 'SEVERITY RULE-ID NAME: message (RFC)',\n"
+	"then a summary.  JSON: {\"findings\": [...], \"summary\": {...}, \"spf\": ...}.\n"
+	"\n"
+	"Exit: 0 no errors (warnings allowed); 1 errors; 64 usage; 65 a zone file\n"
+	"that does not parse; 66 missing file; 75 a lookup failed temporarily;\n"
+	"78 unreadable --key.\n",
+	1
+};
 
 static void
 json_str(const char *s)
@@ -120,17 +132,6 @@ print_text(const struct vouch_lint *l, int tree)
 	}
 }
 
-static const struct option lint_longopts[] = {
-	{ "record", required_argument, NULL, OPT_RECORD },
-	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "tree", no_argument, NULL, OPT_TREE },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "origin", required_argument, NULL, OPT_ORIGIN },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-	CLI_DNS_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
 
 struct lopts {
 	struct cli_dns dns;
@@ -147,7 +148,7 @@ lint_args(int argc, char **argv, struct lopts *o)
 
 	o->format = "text";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lint_longopts, NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, &usage_lint)) != -1)
 		switch (c) {
 		case OPT_RECORD: o->record = optarg; break;
 		case OPT_DOMAIN: o->domain = optarg; break;
@@ -160,7 +161,7 @@ lint_args(int argc, char **argv, struct lopts *o)
 		case OPT_HELP: o->help = 1; return EX_OK;
 		default:
 			if (!cli_dns_option(&o->dns, c, optarg))
-				return cli_usage("lint", usage_lint, EX_USAGE);
+				return cli_usage("lint", &usage_lint, EX_USAGE);
 			if (o->dns.error)
 				return o->dns.error;
 		}
@@ -170,7 +171,7 @@ lint_args(int argc, char **argv, struct lopts *o)
 	}
 	if (optind >= argc) {
 		cli_err("lint", "expected spf, dkim, dmarc or zone");
-		return cli_usage("lint", usage_lint, EX_USAGE);
+		return cli_usage("lint", &usage_lint, EX_USAGE);
 	}
 	o->what = argv[optind++];
 	o->args = argv + optind;
@@ -242,7 +243,7 @@ cmd_lint(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	if ((ex = lint_args(argc, argv, &o)) != EX_OK || o.help)
-		return o.help ? cli_usage("lint", usage_lint, EX_OK) : ex;
+		return o.help ? cli_usage("lint", &usage_lint, EX_OK) : ex;
 	if ((ex = lint_check(&o, &key)) != EX_OK)
 		return ex;
 	origin = o.origin;

@@ -14,41 +14,61 @@
 
 #include "cli.h"
 
-const char usage_seal[] =
-"usage: vouch seal (-d DOMAIN -s SELECTOR -k KEYFILE | --key-table FILE)\n"
-"                  [--authserv-id ID]\n"
-"                  [--ip IP [--mail-from ADDR] [--helo NAME]] [-H HEADERS]\n"
-"                  [--allow-unsafe-key] [-o OUT] [FILE|-]\n"
-"\n"
-"Verify the message (DKIM, SPF, DMARC and its ARC chain, as vouch verify\n"
-"does), then add this hop's ARC set: ARC-Authentication-Results (the\n"
-"verdict), ARC-Message-Signature (over the message as it leaves) and\n"
-"ARC-Seal (cv= from the chain's verdict).  The output is the three\n"
-"headers followed by the input bytes exactly as they came.\n"
-"\n"
-"  -d DOMAIN         the sealer's domain (d=)\n"
-"  -s SELECTOR       the key's selector (s=)\n"
-"  -k KEYFILE        the private key: rsa-sha256 (required by RFC 8617),\n"
-"                    or Ed25519\n"
-"  --key-table FILE  choose domain, selector and key by the sender, as\n"
-"                    vouch sign does (SENDER-PATTERN DOMAIN SELECTOR\n"
-"                    KEYFILE); an unmatched sender passes through unsealed\n"
-"  --authserv-id ID  the ADMD in the AAR (default: the host name)\n"
-"  --ip, --mail-from, --helo   the client, for SPF (as in vouch verify)\n"
-"  -H HEADERS        AMS h= (colon-separated; default: the DKIM defaults\n"
-"                    present); ARC-Authentication-Results is always signed\n"
-"  --at UNIXTIME     the t= of the new set (default: now)\n"
-"  -o, --output OUT  write OUT, atomically; default stdout\n"
-"\n"
-"A chain whose newest seal already says cv=fail gets no new set (RFC 8617\n"
-"5.1.1): the message passes through unchanged, exit 0, with a note.\n"
-"Exit: 0 sealed; 64 usage; 65 a message that cannot be sealed (malformed,\n"
-"already 50 instances); 66 no input; 73 the -o file cannot be created;\n"
-"74 I/O error; 75 DNS failure, try later; 78 bad or unreadable key.  On\n"
-"failure nothing is written.\n";
-
 enum { OPT_AUTHSERV = OPT_FIRST_LOCAL, OPT_IP, OPT_MAILFROM, OPT_HELO,
     OPT_UNSAFE, OPT_AT, OPT_KEYTABLE };
+
+static const struct cli_opt seal_options[] = {
+	{ "domain", required_argument, 'd', "DOMAIN",
+	    "the sealer's domain (d=)" },
+	{ "selector", required_argument, 's', "SELECTOR",
+	    "the key's selector (s=)" },
+	{ "key", required_argument, 'k', "KEYFILE",
+	    "the private key: rsa-sha256 (required by RFC 8617),\n"
+	    "or Ed25519" },
+	{ "key-table", required_argument, OPT_KEYTABLE, "FILE",
+	    "choose domain, selector and key by the sender, as vouch\n"
+	    "sign does (SENDER-PATTERN DOMAIN SELECTOR KEYFILE); an\n"
+	    "unmatched sender passes through unsealed" },
+	{ "allow-unsafe-key", no_argument, OPT_UNSAFE, NULL,
+	    "accept a key file readable by group or others" },
+	{ "authserv-id", required_argument, OPT_AUTHSERV, "ID",
+	    "the ADMD in the AAR (default: the host name)" },
+	{ "ip", required_argument, OPT_IP, "IP",
+	    "the client, for SPF (as in vouch verify)" },
+	{ "mail-from", required_argument, OPT_MAILFROM, "ADDR",
+	    "with --ip: the MAIL FROM address" },
+	{ "helo", required_argument, OPT_HELO, "NAME",
+	    "with --ip: the HELO name" },
+	{ "headers", required_argument, 'H', "HEADERS",
+	    "AMS h= (colon-separated; default: the DKIM defaults\n"
+	    "present); ARC-Authentication-Results is always signed" },
+	{ "at", required_argument, OPT_AT, "UNIXTIME",
+	    "the t= of the new set (default: now)" },
+	{ "output", required_argument, 'o', "OUT",
+	    "write OUT, atomically; default stdout" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cli_help usage_seal = {
+	"usage: vouch seal (-d DOMAIN -s SELECTOR -k KEYFILE | --key-table FILE)\n"
+	"                  [--authserv-id ID]\n"
+	"                  [--ip IP [--mail-from ADDR] [--helo NAME]] [-H HEADERS]\n"
+	"                  [--allow-unsafe-key] [-o OUT] [FILE|-]\n"
+	"\n"
+	"Verify the message (DKIM, SPF, DMARC and its ARC chain, as vouch verify\n"
+	"does), then add this hop's ARC set: ARC-Authentication-Results (the\n"
+	"verdict), ARC-Message-Signature (over the message as it leaves) and\n"
+	"ARC-Seal (cv= from the chain's verdict).  The output is the three\n"
+	"headers followed by the input bytes exactly as they came.\n",
+	seal_options,
+	"A chain whose newest seal already says cv=fail gets no new set (RFC 8617\n"
+	"5.1.1): the message passes through unchanged, exit 0, with a note.\n"
+	"Exit: 0 sealed; 64 usage; 65 a message that cannot be sealed (malformed,\n"
+	"already 50 instances); 66 no input; 73 the -o file cannot be created;\n"
+	"74 I/O error; 75 DNS failure, try later; 78 bad or unreadable key.  On\n"
+	"failure nothing is written.\n",
+	1
+};
 
 struct seal_opts {
 	const char *domain, *selector, *keyfile, *authserv, *headers, *output;
@@ -59,18 +79,6 @@ struct seal_opts {
 	struct cli_dns dns;
 };
 
-static const struct option seal_longopts[] = {
-	{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
-	{ "ip", required_argument, NULL, OPT_IP },
-	{ "mail-from", required_argument, NULL, OPT_MAILFROM },
-	{ "helo", required_argument, NULL, OPT_HELO },
-	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-	{ "at", required_argument, NULL, OPT_AT },
-	{ "key-table", required_argument, NULL, OPT_KEYTABLE },
-	{ "output", required_argument, NULL, 'o' },
-	CLI_DNS_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
 
 /* One option into o: EX_OK, -1 for --help, or EX_USAGE. */
 static int
@@ -128,8 +136,7 @@ parse(int argc, char **argv, struct seal_opts *o)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:k:H:o:h", seal_longopts,
-	    NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, &usage_seal)) != -1)
 		if ((r = seal_opt(o, c, optarg)) != EX_OK)
 			return r;
 	if (optind < argc)
@@ -298,7 +305,7 @@ cmd_seal(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	r.in = r.spool = -1;
 	if ((ex = parse(argc, argv, &r.o)) != EX_OK)
-		return cli_usage("seal", usage_seal, ex < 0 ? EX_OK : ex);
+		return cli_usage("seal", &usage_seal, ex < 0 ? EX_OK : ex);
 	r.name = r.o.input == NULL || strcmp(r.o.input, "-") == 0 ? "stdin" :
 	    r.o.input;
 	r.ks.unsafe = r.o.unsafe;

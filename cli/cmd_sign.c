@@ -9,42 +9,60 @@
 
 #include "cli.h"
 
-const char usage_sign[] =
-"usage: vouch sign -d DOMAIN -s SELECTOR -k KEYFILE [-s SELECTOR2 -k KEYFILE2 ...]\n"
-"                  [-c HEADER/BODY] [-H from:to:...] [--expire SECONDS]\n"
-"                  [-i AUID] [--timestamp UNIXTIME] [-o OUT] [FILE|-]\n"
-"       vouch sign --key-table FILE [--require-sign] [options] [FILE|-]\n"
-"\n"
-"Sign a message with DKIM (RFC 6376; rsa-sha256 or ed25519-sha256 as the key\n"
-"is).  Output: the new DKIM-Signature header(s), then the input bytes exactly\n"
-"as they came.  Each -s pairs with the -k after it and the last -d before it.\n"
-"\n"
-"  -d, --domain DOMAIN  d=, the signing domain (for the -s after it)\n"
-"  -s, --selector SEL   s=, the selector (with the -k after it)\n"
-"  -k, --key FILE       the private key (PEM, RSA or Ed25519) of that -s\n"
-"  -c, --canon C        relaxed/relaxed (default), simple/simple, ...\n"
-"  -H, --headers LIST   header fields to sign (default: RFC 6376 5.4.1 list,\n"
-"                       From, To, Subject, Date, ... over-signed)\n"
-"  -i, --auid AUID      i= tag (must be in DOMAIN)\n"
-"  --expire SECONDS     x= this long after t=\n"
-"  --timestamp T        t= (default: now)\n"
-"  --key-table FILE     lines 'SENDER-PATTERN DOMAIN SELECTOR KEYFILE'; the\n"
-"                       first pattern matching From wins, with every line of\n"
-"                       that same pattern (several keys)\n"
-"  --require-sign       with --key-table: exit 1 when nothing matches\n"
-"                       (default: pass the message through unsigned)\n"
-"  --allow-unsafe-key   accept a key file readable by group or others\n"
-"  -o, --output FILE    write here (atomically) instead of stdout\n"
-"\n"
-"Exit: 0 signed (or passed through); 1 no key-table match with\n"
-"--require-sign; 64 usage; 65 malformed message or not a message (a\n"
-"message that starts with an mbox 'From ' line is refused: sign the\n"
-"message alone); 66\n"
-"missing input; 73 the -o file cannot be created; 74 I/O error; 78 bad or\n"
-"unreadable key.  On failure nothing is written.\n";
-
 enum { OPT_EXPIRE = OPT_FIRST_LOCAL, OPT_TIMESTAMP, OPT_KEYTABLE,
     OPT_REQUIRE, OPT_UNSAFE };
+
+static const struct cli_opt sign_options[] = {
+	{ "domain", required_argument, 'd', "DOMAIN",
+	    "d=, the signing domain (for the -s after it)" },
+	{ "selector", required_argument, 's', "SEL",
+	    "s=, the selector (with the -k after it)" },
+	{ "key", required_argument, 'k', "FILE",
+	    "the private key (PEM, RSA or Ed25519) of that -s" },
+	{ "canon", required_argument, 'c', "C",
+	    "relaxed/relaxed (default), simple/simple, ..." },
+	{ "headers", required_argument, 'H', "LIST",
+	    "header fields to sign (default: RFC 6376 5.4.1 list,\n"
+	    "From, To, Subject, Date, ... over-signed)" },
+	{ "auid", required_argument, 'i', "AUID",
+	    "i= tag (must be in DOMAIN)" },
+	{ "output", required_argument, 'o', "FILE",
+	    "write here (atomically) instead of stdout" },
+	{ "expire", required_argument, OPT_EXPIRE, "SECONDS",
+	    "x= this long after t=" },
+	{ "timestamp", required_argument, OPT_TIMESTAMP, "T",
+	    "t= (default: now)" },
+	{ "key-table", required_argument, OPT_KEYTABLE, "FILE",
+	    "lines 'SENDER-PATTERN DOMAIN SELECTOR KEYFILE'; the\n"
+	    "first pattern matching From wins, with every line of\n"
+	    "that same pattern (several keys)" },
+	{ "require-sign", no_argument, OPT_REQUIRE, NULL,
+	    "with --key-table: exit 1 when nothing matches (default:\n"
+	    "pass the message through unsigned)" },
+	{ "allow-unsafe-key", no_argument, OPT_UNSAFE, NULL,
+	    "accept a key file readable by group or others" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cli_help usage_sign = {
+	"usage: vouch sign -d DOMAIN -s SELECTOR -k KEYFILE\n"
+	"                  [-s SELECTOR2 -k KEYFILE2 ...] [-c HEADER/BODY]\n"
+	"                  [-H from:to:...] [--expire SECONDS] [-i AUID]\n"
+	"                  [--timestamp UNIXTIME] [-o OUT] [FILE|-]\n"
+	"       vouch sign --key-table FILE [--require-sign] [options] [FILE|-]\n"
+	"\n"
+	"Sign a message with DKIM (RFC 6376; rsa-sha256 or ed25519-sha256 as the key\n"
+	"is).  Output: the new DKIM-Signature header(s), then the input bytes exactly\n"
+	"as they came.  Each -s pairs with the -k after it and the last -d before it.\n",
+	sign_options,
+	"Exit: 0 signed (or passed through); 1 no key-table match with\n"
+	"--require-sign; 64 usage; 65 malformed message or not a message (a\n"
+	"message that starts with an mbox 'From ' line is refused: sign the\n"
+	"message alone); 66\n"
+	"missing input; 73 the -o file cannot be created; 74 I/O error; 78 bad or\n"
+	"unreadable key.  On failure nothing is written.\n",
+	1
+};
 
 #define MAX_SIGS 16
 #define CHUNK (64 * 1024)
@@ -143,22 +161,6 @@ first_pass(int in, int spool, struct vouch_dkim_signer *s, char *head,
 	return 0;
 }
 
-static const struct option sign_longopts[] = {
-	{ "domain", required_argument, NULL, 'd' },
-	{ "selector", required_argument, NULL, 's' },
-	{ "key", required_argument, NULL, 'k' },
-	{ "canon", required_argument, NULL, 'c' },
-	{ "headers", required_argument, NULL, 'H' },
-	{ "auid", required_argument, NULL, 'i' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "expire", required_argument, NULL, OPT_EXPIRE },
-	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
-	{ "key-table", required_argument, NULL, OPT_KEYTABLE },
-	{ "require-sign", no_argument, NULL, OPT_REQUIRE },
-	{ "allow-unsafe-key", no_argument, NULL, OPT_UNSAFE },
-	CLI_DNS_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
 
 /* --expire / --timestamp: a positive number. */
 static int
@@ -207,11 +209,11 @@ sign_opt(struct sign_opts *o, struct cli_dns *dns, int c, const char *arg)
 	case OPT_UNSAFE: o->unsafe = 1; return 0;
 	case 'h':
 	case OPT_HELP:
-		cli_usage("sign", usage_sign, EX_OK);
+		cli_usage("sign", &usage_sign, EX_OK);
 		return -1;
 	default:
 		if (!cli_dns_option(dns, c, arg))
-			return cli_usage("sign", usage_sign, EX_USAGE);
+			return cli_usage("sign", &usage_sign, EX_USAGE);
 		return dns->error;
 	}
 }
@@ -232,7 +234,7 @@ check_keys(const struct sign_opts *o)
 		cli_err("sign", "give -s SELECTOR -k KEYFILE pairs (%d selector%s, "
 		    "%d key%s)", o->nsel, o->nsel == 1 ? "" : "s", o->nkey,
 		    o->nkey == 1 ? "" : "s");
-		return cli_usage("sign", usage_sign, EX_USAGE);
+		return cli_usage("sign", &usage_sign, EX_USAGE);
 	}
 	for (c = 0; c < o->nsel; c++)
 		if (o->domain[c] == NULL) {
@@ -252,8 +254,7 @@ parse_args(int argc, char **argv, struct sign_opts *o)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:k:c:H:i:o:h", sign_longopts,
-	    NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, &usage_sign)) != -1)
 		if ((r = sign_opt(o, &dns, c, optarg)) != 0)
 			return r;
 	if (argc - optind > 1) {

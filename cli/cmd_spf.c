@@ -8,43 +8,50 @@
 
 #include "cli.h"
 
-const char usage_spf[] =
-"usage: vouch spf --ip IP [--mail-from ADDR] [--helo NAME] [--receiver NAME]\n"
-"                 [--format text|json|received-spf|ar] [--authserv-id ID]\n"
-"                 [--max-lookups N] [--max-void N] [--timeout SECONDS]\n"
-"\n"
-"Evaluate SPF (RFC 7208) for a client address.  With --mail-from the MAIL\n"
-"FROM identity is checked (an empty one as postmaster@HELO); without it, the\n"
-"HELO identity.\n"
-"\n"
-"Formats:\n"
-"  text          the result word, then the explanation or problem if any\n"
-"  json          one object: result, identity, domain, mechanism,\n"
-"                explanation, dns_lookups, void_lookups, problem\n"
-"  received-spf  a Received-SPF header (RFC 7208 9.1)\n"
-"  ar            an Authentication-Results header (RFC 8601)\n"
-"\n"
-"Limits: --max-lookups (default 10), --max-void (default 2), --timeout for\n"
-"the whole evaluation (default 20 seconds, RFC 7208 4.6.4).\n"
-"\n"
-"Exit: 0 pass; 1 any other definite result; 75 temperror; 64 usage.\n";
-
 enum { OPT_IP = OPT_FIRST_LOCAL, OPT_MAILFROM, OPT_HELO, OPT_RECEIVER,
     OPT_FORMAT, OPT_AUTHSERV, OPT_MAXLOOK, OPT_MAXVOID, OPT_TIMEOUT };
 
-static const struct option spf_longopts[] = {
-	{ "ip", required_argument, NULL, OPT_IP },
-	{ "mail-from", required_argument, NULL, OPT_MAILFROM },
-	{ "helo", required_argument, NULL, OPT_HELO },
-	{ "receiver", required_argument, NULL, OPT_RECEIVER },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
-	{ "max-lookups", required_argument, NULL, OPT_MAXLOOK },
-	{ "max-void", required_argument, NULL, OPT_MAXVOID },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	CLI_DNS_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
+static const struct cli_opt spf_options[] = {
+	{ "ip", required_argument, OPT_IP, "IP",
+	    "the client's address (IPv4 or IPv6); required" },
+	{ "mail-from", required_argument, OPT_MAILFROM, "ADDR",
+	    "the MAIL FROM address (empty: postmaster@HELO)" },
+	{ "helo", required_argument, OPT_HELO, "NAME",
+	    "the HELO/EHLO name; alone, the HELO identity is checked" },
+	{ "receiver", required_argument, OPT_RECEIVER, "NAME",
+	    "this host's name for %{r} and the headers (default:\n"
+	    "the host name)" },
+	{ "format", required_argument, OPT_FORMAT, "F",
+	    "text (default): the result word, then the explanation\n"
+	    "  or problem if any\n"
+	    "json: one object: result, identity, domain, mechanism,\n"
+	    "  explanation, dns_lookups, void_lookups, problem\n"
+	    "received-spf: a Received-SPF header (RFC 7208 9.1)\n"
+	    "ar: an Authentication-Results header (RFC 8601)" },
+	{ "authserv-id", required_argument, OPT_AUTHSERV, "ID",
+	    "the authserv-id of --format ar (default: the host name)" },
+	{ "max-lookups", required_argument, OPT_MAXLOOK, "N",
+	    "DNS-querying terms allowed (default 10, RFC 7208 4.6.4)" },
+	{ "max-void", required_argument, OPT_MAXVOID, "N",
+	    "void lookups allowed (default 2, RFC 7208 4.6.4)" },
+	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
+	    "for the whole evaluation (default 20)" },
+	{ NULL, 0, 0, NULL, NULL }
 };
+
+const struct cli_help usage_spf = {
+	"usage: vouch spf --ip IP [--mail-from ADDR] [--helo NAME] [--receiver NAME]\n"
+	"                 [--format text|json|received-spf|ar] [--authserv-id ID]\n"
+	"                 [--max-lookups N] [--max-void N] [--timeout SECONDS]\n"
+	"\n"
+	"Evaluate SPF (RFC 7208) for a client address.  With --mail-from the MAIL\n"
+	"FROM identity is checked (an empty one as postmaster@HELO); without it, the\n"
+	"HELO identity.\n",
+	spf_options,
+	"Exit: 0 pass; 1 any other definite result; 75 temperror; 64 usage.\n",
+	1
+};
+
 
 struct sopts {
 	struct vouch_spf_request req;
@@ -83,7 +90,7 @@ spf_opt(struct sopts *o, int c, const char *arg)
 	case OPT_HELP: return -1;
 	default:
 		if (!cli_dns_option(&o->dns, c, arg))
-			return cli_usage("spf", usage_spf, EX_USAGE);
+			return cli_usage("spf", &usage_spf, EX_USAGE);
 		return o->dns.error;
 	}
 }
@@ -96,7 +103,7 @@ spf_args(int argc, char **argv, struct sopts *o)
 
 	o->format = "text";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", spf_longopts, NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, &usage_spf)) != -1)
 		if ((ex = spf_opt(o, c, optarg)) != EX_OK)
 			return ex;
 	if (optind != argc)
@@ -112,7 +119,7 @@ spf_args(int argc, char **argv, struct sopts *o)
 		return EX_USAGE;
 	} else
 		return EX_OK;
-	return cli_usage("spf", usage_spf, EX_USAGE);
+	return cli_usage("spf", &usage_spf, EX_USAGE);
 }
 
 /* The verdict as the format asks. */
@@ -151,7 +158,7 @@ cmd_spf(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	if ((ex = spf_args(argc, argv, &o)) != EX_OK)
-		return ex < 0 ? cli_usage("spf", usage_spf, EX_OK) : ex;
+		return ex < 0 ? cli_usage("spf", &usage_spf, EX_OK) : ex;
 	o.req.identity = o.req.mail_from == NULL ? VOUCH_SPF_HELO :
 	    VOUCH_SPF_MAILFROM;
 	if (o.req.receiver == NULL)

@@ -13,78 +13,109 @@
 
 #include "cli.h"
 
-const char usage_verify[] =
-"usage: vouch verify [--format text|json|ar|summary] [--authserv-id ID]\n"
-"                    [--ip IP [--mail-from ADDR] [--helo NAME]] [--jobs N]\n"
-"                    [--require dkim|dmarc] [--org-domain treewalk|psl]\n"
-"                    [--psl FILE] [--arc-trust FILE] [--at UNIXTIME]\n"
-"                    [--max-sigs N] [--allow-sha1] [--min-key-bits N]\n"
-"                    [--summary] [--max-message-size BYTES]\n"
-"                    [--mbox-format auto|mboxo|mboxrd|mboxcl|mboxcl2]\n"
-"                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
-"                    [PATH...]\n"
-"\n"
-"The receiver's verdict on each message: every DKIM-Signature (RFC 6376,\n"
-"RFC 8463, RFC 8301), SPF when the client is known (RFC 7208), DMARC\n"
-"(RFC 7489, RFC 9989) and the ARC chain of forwarded mail (RFC 8617).\n"
-"PATH is a message file, an mbox (first line 'From '; mboxrd '>From '\n"
-"quoting undone; also gzip, xz, bzip2 or zstd compressed, found by\n"
-"content), a Maildir (cur/, new/ and its Maildir++ .Folders), a folder of\n"
-"such files (recursive, sorted), or - for stdin; with no PATH, stdin.\n"
-"\n"
-"  --format text     one line per message: source, each signature's result\n"
-"                    with d=, s=, a= and the reason, spf=, then dmarc=\n"
-"                    (default)\n"
-"  --format json     JSON Lines: source, index, dkim[], spf, dmarc, arc\n"
-"  --format ar       an Authentication-Results header per message (RFC 8601)\n"
-"  --format summary  only the --summary table, on stdout\n"
-"  --authserv-id ID  for ar and --add-header (default: the host name)\n"
-"  --ip IP           also check SPF for this client (with --mail-from and/or\n"
-"                    --helo); DMARC then uses SPF too, else DKIM alone\n"
-"  --require R       what exit 0 means: dkim (a passing signature, the\n"
-"                    default) or dmarc (DMARC passes)\n"
-"  --org-domain M    treewalk (RFC 9989 DNS tree walk, default) or psl\n"
-"                    (RFC 7489 with the Public Suffix List)\n"
-"  --psl FILE        RFC 7489 mode with this Public Suffix List\n"
-"  --arc-trust FILE  sealing domains (one a line) whose ARC results may\n"
-"                    speak for a message DMARC fails (RFC 8617 7.2); the\n"
-"                    verdict stays dmarc=fail with arc_override in JSON\n"
-"  --jobs N          verify N messages at a time (default 1)\n"
-"  --at T            check signature expiry as of T: a UNIXTIME, a day\n"
-"                    (YYYY-MM-DD, UTC), or date: each message's own Date\n"
-"  --max-sigs N      signatures checked per message (default 10)\n"
-"  --allow-body-length  accept l= covering part of the body (else policy)\n"
-"  --allow-sha1      accept rsa-sha1 signatures (old mail; RFC 8301\n"
-"                    refuses them): such a pass is marked legacy\n"
-"  --min-key-bits N  accept RSA keys from N bits (default 1024, RFC 8301);\n"
-"                    a pass with a smaller key is marked legacy\n"
-"  --summary         at the end, on stderr, a table: messages, results,\n"
-"                    the top failure reasons, pass/fail per signing domain\n"
-"  --add-header      one message in, the same message out with\n"
-"                    Authentication-Results prepended\n"
-"  -o, --output OUT  with --add-header: write OUT (atomically), not stdout\n"
-"  --quiet           no progress line on stderr\n"
-"  --mbox-format F   how mbox bodies were quoted: auto (default: mboxrd,\n"
-"                    Content-Length when a message has one; a body hash\n"
-"                    that fails on '>From ' lines is tried with them as\n"
-"                    written and, if that verifies, said as guessed),\n"
-"                    mboxo, mboxrd, mboxcl or mboxcl2\n"
-"  --max-message-size N  a message over N bytes (K, M or G suffix; default\n"
-"                    64M) is not checked: its signatures are reported as\n"
-"                    permerror (message too large), SPF and DMARC as usual\n"
-"                    from its header, and the run goes on; memory stays\n"
-"                    bounded whatever the input\n"
-"\n"
-"Exit: 0 every message passes (per --require); 1 otherwise; with\n"
-"--add-header 0 whenever the message was written (the header carries the\n"
-"verdict); 64 usage; 73 the -o file cannot be created;\n"
-"65, 66 or 74 when an input could not be read (the others are still\n"
-"checked and reported); 69 --org-domain psl without a Public Suffix List.\n";
-
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
     OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL, OPT_ARCTRUST,
     OPT_SHA1, OPT_MINBITS, OPT_SUMMARY, OPT_MAXSIZE, OPT_MBOXFMT };
+
+static const struct cli_opt verify_options[] = {
+	{ "format", required_argument, OPT_FORMAT, "F",
+	    "text (default): one line per message: source, each\n"
+	    "  signature's result with d=, s=, a= and the reason,\n"
+	    "  spf=, then dmarc=\n"
+	    "json: JSON Lines: source, index, dkim[], spf, dmarc,\n"
+	    "  arc\n"
+	    "ar: an Authentication-Results header per message\n"
+	    "  (RFC 8601)\n"
+	    "summary: only the --summary table, on stdout" },
+	{ "authserv-id", required_argument, OPT_AUTHSERV, "ID",
+	    "for ar and --add-header (default: the host name)" },
+	{ "ip", required_argument, OPT_IP, "IP",
+	    "also check SPF for this client (with --mail-from and/or\n"
+	    "--helo); DMARC then uses SPF too, else DKIM alone" },
+	{ "mail-from", required_argument, OPT_MAILFROM, "ADDR",
+	    "with --ip: the MAIL FROM address SPF checks (empty:\n"
+	    "postmaster@HELO)" },
+	{ "helo", required_argument, OPT_HELO, "NAME",
+	    "with --ip: the HELO name (SPF's HELO identity)" },
+	{ "jobs", required_argument, OPT_JOBS, "N",
+	    "verify N messages at a time (default 1)" },
+	{ "at", required_argument, OPT_AT, "T",
+	    "check signature expiry as of T: a UNIXTIME, a day\n"
+	    "(YYYY-MM-DD, UTC), or date: each message's own Date" },
+	{ "add-header", no_argument, OPT_ADDHDR, NULL,
+	    "one message in, the same message out with\n"
+	    "Authentication-Results prepended" },
+	{ "quiet", no_argument, OPT_QUIET, NULL,
+	    "no progress line on stderr" },
+	{ "max-sigs", required_argument, OPT_MAXSIGS, "N",
+	    "signatures checked per message (default 10)" },
+	{ "allow-body-length", no_argument, OPT_ALLOWL, NULL,
+	    "accept l= covering part of the body (else policy)" },
+	{ "require", required_argument, OPT_REQUIRE, "R",
+	    "what exit 0 means: dkim (a passing signature, the\n"
+	    "default) or dmarc (DMARC passes)" },
+	{ "org-domain", required_argument, OPT_ORGDOMAIN, "M",
+	    "treewalk (RFC 9989 DNS tree walk, default) or psl\n"
+	    "(RFC 7489 with the Public Suffix List)" },
+	{ "psl", required_argument, OPT_PSL, "FILE",
+	    "RFC 7489 mode with this Public Suffix List" },
+	{ "arc-trust", required_argument, OPT_ARCTRUST, "FILE",
+	    "sealing domains (one a line) whose ARC results may\n"
+	    "speak for a message DMARC fails (RFC 8617 7.2); the\n"
+	    "verdict stays dmarc=fail with arc_override in JSON" },
+	{ "allow-sha1", no_argument, OPT_SHA1, NULL,
+	    "accept rsa-sha1 signatures (old mail; RFC 8301 refuses\n"
+	    "them): such a pass is marked legacy" },
+	{ "min-key-bits", required_argument, OPT_MINBITS, "N",
+	    "accept RSA keys from N bits (default 1024, RFC 8301); a\n"
+	    "pass with a smaller key is marked legacy" },
+	{ "summary", no_argument, OPT_SUMMARY, NULL,
+	    "at the end, on stderr, a table: messages, results, the\n"
+	    "top failure reasons, pass/fail per signing domain" },
+	{ "max-message-size", required_argument, OPT_MAXSIZE, "N",
+	    "a message over N bytes (K, M or G suffix; default\n"
+	    "64M) is not checked: its signatures are reported as\n"
+	    "permerror (message too large), SPF and DMARC as usual\n"
+	    "from its header, and the run goes on; memory stays\n"
+	    "bounded whatever the input" },
+	{ "mbox-format", required_argument, OPT_MBOXFMT, "F",
+	    "how mbox bodies were quoted: auto (default: mboxrd,\n"
+	    "Content-Length when a message has one; a body hash that\n"
+	    "fails on '>From ' lines is tried with them as written\n"
+	    "and, if that verifies, said as guessed), mboxo, mboxrd,\n"
+	    "mboxcl or mboxcl2" },
+	{ "output", required_argument, 'o', "OUT",
+	    "with --add-header: write OUT (atomically), not stdout" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+const struct cli_help usage_verify = {
+	"usage: vouch verify [--format text|json|ar|summary] [--authserv-id ID]\n"
+	"                    [--ip IP [--mail-from ADDR] [--helo NAME]] [--jobs N]\n"
+	"                    [--require dkim|dmarc] [--org-domain treewalk|psl]\n"
+	"                    [--psl FILE] [--arc-trust FILE] [--at UNIXTIME]\n"
+	"                    [--max-sigs N] [--allow-sha1] [--min-key-bits N]\n"
+	"                    [--summary] [--max-message-size BYTES]\n"
+	"                    [--mbox-format auto|mboxo|mboxrd|mboxcl|mboxcl2]\n"
+	"                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
+	"                    [PATH...]\n"
+	"\n"
+	"The receiver's verdict on each message: every DKIM-Signature (RFC 6376,\n"
+	"RFC 8463, RFC 8301), SPF when the client is known (RFC 7208), DMARC\n"
+	"(RFC 7489, RFC 9989) and the ARC chain of forwarded mail (RFC 8617).\n"
+	"PATH is a message file, an mbox (first line 'From '; mboxrd '>From '\n"
+	"quoting undone; also gzip, xz, bzip2 or zstd compressed, found by\n"
+	"content), a Maildir (cur/, new/ and its Maildir++ .Folders), a folder of\n"
+	"such files (recursive, sorted), or - for stdin; with no PATH, stdin.\n",
+	verify_options,
+	"Exit: 0 every message passes (per --require); 1 otherwise; with\n"
+	"--add-header 0 whenever the message was written (the header carries the\n"
+	"verdict); 64 usage; 73 the -o file cannot be created;\n"
+	"65, 66 or 74 when an input could not be read (the others are still\n"
+	"checked and reported); 69 --org-domain psl without a Public Suffix List.\n",
+	1
+};
 
 static int
 is_dir_path(const char *path)
@@ -149,31 +180,6 @@ load_arc_trust(struct vouch_auth_ctx *actx, const char *path)
 	return ex;
 }
 
-static const struct option verify_longopts[] = {
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "authserv-id", required_argument, NULL, OPT_AUTHSERV },
-	{ "ip", required_argument, NULL, OPT_IP },
-	{ "mail-from", required_argument, NULL, OPT_MAILFROM },
-	{ "helo", required_argument, NULL, OPT_HELO },
-	{ "jobs", required_argument, NULL, OPT_JOBS },
-	{ "at", required_argument, NULL, OPT_AT },
-	{ "add-header", no_argument, NULL, OPT_ADDHDR },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "max-sigs", required_argument, NULL, OPT_MAXSIGS },
-	{ "allow-body-length", no_argument, NULL, OPT_ALLOWL },
-	{ "require", required_argument, NULL, OPT_REQUIRE },
-	{ "org-domain", required_argument, NULL, OPT_ORGDOMAIN },
-	{ "psl", required_argument, NULL, OPT_PSL },
-	{ "arc-trust", required_argument, NULL, OPT_ARCTRUST },
-	{ "allow-sha1", no_argument, NULL, OPT_SHA1 },
-	{ "min-key-bits", required_argument, NULL, OPT_MINBITS },
-	{ "summary", no_argument, NULL, OPT_SUMMARY },
-	{ "max-message-size", required_argument, NULL, OPT_MAXSIZE },
-	{ "mbox-format", required_argument, NULL, OPT_MBOXFMT },
-	{ "output", required_argument, NULL, 'o' },
-	CLI_DNS_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
-};
 
 /* What the command line asked for. */
 struct vopts {
@@ -408,12 +414,11 @@ cmd_verify(int argc, char **argv)
 	v.minbits = VOUCH_DKIM_MIN_RSA_BITS;
 	v.max_msg = VOUCH_ARCHIVE_MAX_MESSAGE;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", verify_longopts, NULL)) !=
-	    -1)
+	while ((c = cli_getopt(argc, argv, &usage_verify)) != -1)
 		if (set_opt(&v, c, optarg) != 0)
 			return verify_usage();
 	if (v.help)
-		return cli_usage("verify", usage_verify, EX_OK);
+		return cli_usage("verify", &usage_verify, EX_OK);
 	if (check_opts(&v, argc - optind) != 0)
 		return verify_usage();
 	if ((dns = cli_dns_setup(&v.dns, NULL, &ex)) == NULL)

@@ -9,20 +9,20 @@
 static const struct command {
 	const char *name;
 	int (*run)(int, char **);
-	const char *usage;
+	const struct cli_help *usage;
 	const char *summary;
 } commands[] = {
-	{ "sign", cmd_sign, usage_sign, "add DKIM-Signature headers to a message" },
-	{ "verify", cmd_verify, usage_verify,
+	{ "sign", cmd_sign, &usage_sign, "add DKIM-Signature headers to a message" },
+	{ "verify", cmd_verify, &usage_verify,
 	    "verify DKIM, SPF, DMARC and ARC of messages, mboxes, Maildirs" },
-	{ "seal", cmd_seal, usage_seal,
+	{ "seal", cmd_seal, &usage_seal,
 	    "verify, then add an ARC set as a forwarder (RFC 8617)" },
-	{ "milter", cmd_milter, usage_milter,
+	{ "milter", cmd_milter, &usage_milter,
 	    "sign and verify inside Postfix or Sendmail (libmilter)" },
-	{ "spf", cmd_spf, usage_spf, "evaluate SPF for a client and sender" },
-	{ "lint", cmd_lint, usage_lint, "check SPF, DKIM and DMARC records" },
-	{ "keygen", cmd_keygen, usage_keygen, "make a DKIM key pair and record" },
-	{ "dns", cmd_dns, usage_dns, "look up a name as SPF and DKIM see it" },
+	{ "spf", cmd_spf, &usage_spf, "evaluate SPF for a client and sender" },
+	{ "lint", cmd_lint, &usage_lint, "check SPF, DKIM and DMARC records" },
+	{ "keygen", cmd_keygen, &usage_keygen, "make a DKIM key pair and record" },
+	{ "dns", cmd_dns, &usage_dns, "look up a name as SPF and DKIM see it" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -175,12 +176,148 @@ cli_dns_option(struct cli_dns *o, int c, const char *arg)
 
 
 
+/* The DNS options, in every subcommand's --help and parser. */
+static const struct cli_opt dns_opts[] = {
+	{ "dns-server", required_argument, OPT_DNS_SERVER, "ADDR[:PORT]",
+	    "use this server instead of /etc/resolv.conf\n"
+	    "(IPv6 as [ADDR]:PORT)" },
+	{ "dns-timeout", required_argument, OPT_DNS_TIMEOUT, "SECONDS",
+	    "timeout of one try (default 5)" },
+	{ "dns-tries", required_argument, OPT_DNS_TRIES, "N",
+	    "tries per query (default 2)" },
+	{ "dns-zone", required_argument, OPT_DNS_ZONE, "FILE",
+	    "answer only from this master file (repeatable,\n"
+	    "offline: names absent from every file are\n"
+	    "NXDOMAIN)" },
+	{ "dns-overlay", required_argument, OPT_DNS_OVERLAY, "FILE",
+	    "answer names in FILE from it, others live" },
+	{ "dns-fail", required_argument, OPT_DNS_FAIL,
+	    "NAME[/TYPE]=timeout|servfail", "inject a fault (repeatable)" },
+	{ "dns-origin", required_argument, OPT_DNS_ORIGIN, "NAME",
+	    "origin of --dns-zone/--dns-overlay files that\n"
+	    "have no $ORIGIN (opendkim-genkey's .txt files)" },
+	{ "dns-record", required_argument, OPT_DNS_RECORD, "FILE",
+	    "write every answer used to FILE, a master file\n"
+	    "that --dns-zone FILE replays offline" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+#define HELP_COL 24
+
+static size_t
+count_opts(const struct cli_opt *o)
+{
+	size_t n = 0;
+
+	while (o != NULL && o[n].name != NULL)
+		n++;
+	return n;
+}
+
+/* getopt_long's tables for h, built once per command run. */
+static int
+build_tables(const struct cli_help *h, struct option **lo, char **so)
+{
+	size_t n = count_opts(h->opts), nd = h->dns ? count_opts(dns_opts) : 0;
+	size_t i, k = 0, s = 0;
+	struct option *l = calloc(n + nd + 2, sizeof(*l));
+	char *sh = malloc(2 * n + 2);
+
+	if (l == NULL || sh == NULL) {
+		free(l);
+		free(sh);
+		return -1;
+	}
+	for (i = 0; i < n + nd; i++) {
+		const struct cli_opt *o = i < n ? &h->opts[i] : &dns_opts[i - n];
+
+		l[k].name = o->name;
+		l[k].has_arg = o->has_arg;
+		l[k++].val = o->id;
+		if (o->id > 0 && o->id < 256) {
+			sh[s++] = (char)o->id;
+			if (o->has_arg == required_argument)
+				sh[s++] = ':';
+		}
+	}
+	l[k].name = "help";
+	l[k].val = OPT_HELP;
+	sh[s++] = 'h';
+	sh[s] = '\0';
+	*lo = l;
+	*so = sh;
+	return 0;
+}
+
 int
-cli_usage(const char *cmd, const char *text, int ex)
+cli_getopt(int argc, char **argv, const struct cli_help *h)
+{
+	static const struct cli_help *built;
+	static struct option *lo;
+	static char *so;
+	int c;
+
+	if (built != h) {
+		free(lo);
+		free(so);
+		lo = NULL;
+		so = NULL;
+		built = NULL;
+		if (build_tables(h, &lo, &so) != 0) {
+			cli_err("options", "out of memory");
+			return '?';
+		}
+		built = h;
+	}
+	c = getopt_long(argc, argv, so, lo, NULL);
+	return c == 'h' ? OPT_HELP : c;
+}
+
+/* "  -c, --name ARG" then the help lines, aligned at HELP_COL. */
+static void
+print_opts(const struct cli_opt *o)
+{
+	for (; o != NULL && o->name != NULL; o++) {
+		const char *p = o->help, *nl;
+		int w;
+
+		if (o->id > 0 && o->id < 256)
+			w = printf("  -%c, --%s", o->id, o->name);
+		else
+			w = printf("  --%s", o->name);
+		if (o->arg != NULL)
+			w += printf(" %s", o->arg);
+		if (w > HELP_COL - 2) {
+			putchar('\n');
+			w = 0;
+		}
+		do {
+			nl = strchr(p, '\n');
+			printf("%*s%.*s\n", HELP_COL - w, "", nl != NULL ?
+			    (int)(nl - p) : (int)strlen(p), p);
+			w = 0;
+			p = nl + 1;
+		} while (nl != NULL);
+	}
+}
+
+int
+cli_usage(const char *cmd, const struct cli_help *h, int ex)
 {
 	if (ex == EX_OK) {
-		fputs(text, stdout);
-		fputs("\n" CLI_DNS_HELP, stdout);
+		fputs(h->head, stdout);
+		if (h->opts != NULL && h->opts[0].name != NULL) {
+			putchar('\n');
+			print_opts(h->opts);
+		}
+		if (h->tail != NULL) {
+			putchar('\n');
+			fputs(h->tail, stdout);
+		}
+		if (h->dns) {
+			fputs("\nDNS options (every subcommand):\n", stdout);
+			print_opts(dns_opts);
+		}
 	} else {
 		fprintf(stderr, "Try 'vouch %s --help' for more.\n", cmd);
 	}

@@ -45,36 +45,33 @@ enum {
 	OPT_FIRST_LOCAL = 1100
 };
 
-#define CLI_DNS_LONGOPTS \
-	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER }, \
-	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT }, \
-	{ "dns-tries", required_argument, NULL, OPT_DNS_TRIES }, \
-	{ "dns-zone", required_argument, NULL, OPT_DNS_ZONE }, \
-	{ "dns-overlay", required_argument, NULL, OPT_DNS_OVERLAY }, \
-	{ "dns-fail", required_argument, NULL, OPT_DNS_FAIL }, \
-	{ "dns-origin", required_argument, NULL, OPT_DNS_ORIGIN }, \
-	{ "dns-record", required_argument, NULL, OPT_DNS_RECORD }, \
-	{ "help", no_argument, NULL, OPT_HELP }
-
-#define CLI_DNS_HELP \
-"DNS options (every subcommand):\n" \
-"  --dns-server ADDR[:PORT]  use this server instead of /etc/resolv.conf\n" \
-"                            (IPv6 as [ADDR]:PORT)\n" \
-"  --dns-timeout SECONDS     timeout of one try (default 5)\n" \
-"  --dns-tries N             tries per query (default 2)\n" \
-"  --dns-zone FILE           answer only from this master file (repeatable,\n" \
-"                            offline: names absent from every file are NXDOMAIN)\n" \
-"  --dns-overlay FILE        answer names in FILE from it, others live\n" \
-"  --dns-fail NAME[/TYPE]=timeout|servfail  inject a fault (repeatable)\n" \
-"  --dns-origin NAME         origin of --dns-zone/--dns-overlay files that\n" \
-"                            have no $ORIGIN (opendkim-genkey's .txt files)\n" \
-"  --dns-record FILE         write every answer used to FILE, a master file\n" \
-"                            that --dns-zone FILE replays offline\n"
+/* One option of a command: getopt_long's entry and its --help line, from
+ * the one table, so the parser and the help cannot disagree. */
+struct cli_opt {
+	const char *name;	/* the long name, without "--" */
+	int has_arg;		/* no_argument or required_argument */
+	int id;			/* the short letter, or an OPT_ id (>= 1000) */
+	const char *arg;	/* the argument's name in --help, or NULL */
+	const char *help;	/* what it does; '\n' starts another line */
+};
+/* A command's --help: head (usage lines and description), the options
+ * printed from opts (ended by a NULL name), then tail; with dns, the DNS
+ * options every subcommand takes follow. */
+struct cli_help {
+	const char *head;
+	const struct cli_opt *opts;
+	const char *tail;
+	int dns;
+};
+/* getopt_long over h's options (and the DNS options when h->dns); -h and
+ * --help both return OPT_HELP. */
+int cli_getopt(int argc, char **argv, const struct cli_help *h);
 
 /* Handle a shared DNS option; returns 1 when c was one. */
 int cli_dns_option(struct cli_dns *o, int c, const char *arg);
-/* Print usage of a subcommand on stdout (help) or a hint on stderr. */
-int cli_usage(const char *cmd, const char *text, int ex);
+/* Print a subcommand's --help on stdout (ex 0) or a hint on stderr;
+ * returns ex. */
+int cli_usage(const char *cmd, const struct cli_help *h, int ex);
 
 /* Print "vouch: WHERE: message" on stderr, or hand the line (without
  * "vouch: " and newline) to cli_err_hook when set (the milter's log). */
@@ -117,6 +114,6 @@ int cli_key_table(struct cli_keys *ks, const char *table, const char *from,
  * daemon are milter/ (milter_cmd.c); the command's dispatch table names it
  * here so cli/ never includes milter/. */
 int cmd_milter(int argc, char **argv);
-extern const char usage_milter[];
+extern const struct cli_help usage_milter;
 
 #endif
