@@ -318,11 +318,7 @@ vouch_auth_json(const struct vouch_auth *a, const char *source, long index)
 		st = ident_json(&b, a);
 	if (st == VOUCH_OK)
 		st = vbuf_addc(&b, '}');
-	if (st != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, st);
 }
 
 /* "[message-id="..." date="..." from="..."]", escaped, after lead; nothing
@@ -370,11 +366,7 @@ vouch_auth_ident(const struct vouch_auth *a)
 	struct vbuf b;
 
 	vbuf_init(&b, 4096);
-	if (ident_text(&b, a, "") != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, ident_text(&b, a, ""));
 }
 
 /* text: outside strings through vouch__text_esc */
@@ -437,9 +429,5 @@ vouch_auth_text(const struct vouch_auth *a, const char *source)
 	}
 	if (st == VOUCH_OK)
 		st = ident_text(&b, a, " ");
-	if (st != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, st);
 }

@@ -130,3 +130,13 @@ vbuf_take(struct vbuf *b, size_t *len)
 	b->len = b->size = 0;
 	return p;
 }
+
+char *
+vbuf_done(struct vbuf *b, enum vouch_status st)
+{
+	if (st != VOUCH_OK) {
+		vbuf_clear(b);
+		return NULL;
+	}
+	return vbuf_take(b, NULL);
+}

@@ -26,5 +26,8 @@ enum vouch_status vbuf_printf(struct vbuf *b, const char *fmt, ...)
 const char *vbuf_str(struct vbuf *b);
 /* Hand the buffer to the caller (NUL terminated); b is left empty. */
 char *vbuf_take(struct vbuf *b, size_t *len);
+/* The end of building a text: vbuf_take when st is VOUCH_OK, else b is
+ * freed and the result is NULL (never a text cut short). */
+char *vbuf_done(struct vbuf *b, enum vouch_status st);
 
 #endif

@@ -58,10 +58,6 @@ vouch_json_quote(const char *s, size_t n)
 	struct vbuf b;
 
 	vbuf_init(&b, n * 6 + 16);
-	if (vouch__json_str(&b, s != NULL ? s : "", s != NULL ? n : 0) !=
-	    VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, vouch__json_str(&b, s != NULL ? s : "",
+	    s != NULL ? n : 0));
 }

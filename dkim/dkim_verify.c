@@ -1218,11 +1218,7 @@ vouch_dkim_sig_json(const struct vouch_dkim_sig *g)
 	if (st == VOUCH_OK)
 		st = vbuf_printf(&b, ",\"testing\":%s,\"legacy\":%s}",
 		    g->testing ? "true" : "false", g->legacy ? "true" : "false");
-	if (st != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, st);
 }
 
 int64_t

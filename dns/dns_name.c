@@ -206,9 +206,5 @@ vouch_dns_txt_record(const char *owner, const char *text)
 	}
 	if (st == VOUCH_OK)
 		st = vbuf_adds(&b, " )\n");
-	if (st != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, st);
 }

@@ -147,11 +147,7 @@ vouch_spf_verdict_text(const struct vouch_spf_verdict *v)
 		if (st == VOUCH_OK)
 			st = vbuf_addc(&b, '\n');
 	}
-	if (st != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, st);
 }
 
 char *
@@ -181,9 +177,5 @@ vouch_spf_verdict_json(const struct vouch_spf_verdict *v)
 		st = vouch__json_cstr(&b, v->problem);
 	if (st == VOUCH_OK)
 		st = vbuf_addc(&b, '}');
-	if (st != VOUCH_OK) {
-		vbuf_clear(&b);
-		return NULL;
-	}
-	return vbuf_take(&b, NULL);
+	return vbuf_done(&b, st);
 }
