@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "archive_int.h"
 #include "common/util.h"
@@ -240,39 +241,71 @@ room(const struct vouch_archive *a)
 	    (a->inflight <= a->inflight_max || a->next_job == a->next_print);
 }
 
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* How many messages to take next turn: more while they are quick to check
+ * (the handing over would be the cost), one at a time as soon as one waits
+ * (on DNS): a batch taken then would hold messages other workers could be
+ * checking meanwhile. */
+static size_t
+next_batch(size_t want, size_t n, double secs)
+{
+	if (secs / (double)n > 0.0005)
+		return 1;
+	return want * 2 < ARCHIVE_BATCH ? want * 2 : ARCHIVE_BATCH;
+}
+
+/* Take up to want messages from the ring; 0 at the end.  Under a->mu. */
+static size_t
+take(struct vouch_archive *a, struct item **batch, size_t want)
+{
+	size_t n = 0;
+
+	while (!a->eof && !a->stop && !room(a)) {
+		a->waiting++;
+		pthread_cond_wait(&a->cv, &a->mu);
+		a->waiting--;
+	}
+	while (n < want && !a->eof && !a->stop && room(a)) {
+		struct item *it = &a->ring[a->next_job % ARCHIVE_RING];
+
+		if (!vouch__archive_next(a, it))
+			break;
+		a->next_job++;
+		batch[n++] = it;
+	}
+	return n;
+}
+
 static void *
 worker(void *arg)
 {
 	struct vouch_archive *a = arg;
+	size_t want = 1;
 
 	for (;;) {
 		struct item *batch[ARCHIVE_BATCH];
-		size_t n = 0, i;
+		size_t n, i;
+		double t0;
 
-		/* a few messages per turn of the lock: on a fast archive the
-		 * handing over, not the checking, would be the cost */
 		pthread_mutex_lock(&a->mu);
-		while (!a->eof && !a->stop && !room(a)) {
-			a->waiting++;
-			pthread_cond_wait(&a->cv, &a->mu);
-			a->waiting--;
-		}
-		while (n < ARCHIVE_BATCH && !a->eof && !a->stop && room(a)) {
-			struct item *it = &a->ring[a->next_job % ARCHIVE_RING];
-
-			if (!vouch__archive_next(a, it))
-				break;
-			a->next_job++;
-			batch[n++] = it;
-		}
-		if (n == 0) {
+		if ((n = take(a, batch, want)) == 0) {
 			pthread_cond_broadcast(&a->cv);
 			pthread_mutex_unlock(&a->mu);
 			return NULL;
 		}
 		pthread_mutex_unlock(&a->mu);
+		t0 = mono_s();
 		for (i = 0; i < n; i++)
 			verify_item(a, batch[i]);
+		want = next_batch(want, n, mono_s() - t0);
 		pthread_mutex_lock(&a->mu);
 		for (i = 0; i < n; i++)
 			batch[i]->done = 1;

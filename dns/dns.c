@@ -7,12 +7,25 @@
 
 #include <arpa/inet.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dns_int.h"
 #include "common/util.h"
+
+/* A live query on the wire: callers that want the same name and type
+ * while it is out wait for its answer instead of asking again. */
+struct inflight {
+	char *name;
+	uint16_t type;
+	int done, waiters;
+	enum vouch_status st;
+	struct vouch_dns_answer *a;	/* the answer, while waiters remain */
+	pthread_cond_t cv;
+	struct inflight *next;
+};
 
 struct fault {
 	char *name;
@@ -33,6 +46,8 @@ struct vouch_dns {
 	void *now_arg;
 	unsigned long queries, hits, upstream, tempfail;	/* atomic */
 	struct dns_recorder *rec;	/* --dns-record */
+	pthread_mutex_t imu;		/* guards inflight */
+	struct inflight *inflight;
 };
 
 struct vouch_dns *
@@ -50,6 +65,7 @@ vouch_dns_new(void)
 	}
 	d->timeout_ms = 5000;
 	d->tries = 2;
+	pthread_mutex_init(&d->imu, NULL);
 	return d;
 }
 
@@ -69,6 +85,7 @@ vouch_dns_free(struct vouch_dns *d)
 	dns_cache_free(d->cache);
 	dns_recorder_close(d->rec);
 	dns_live_free(d->live);
+	pthread_mutex_destroy(&d->imu);
 	free(d);
 }
 
@@ -245,23 +262,80 @@ fault_for(const struct vouch_dns *d, const char *name, uint16_t type)
 	return NULL;
 }
 
+static void
+inflight_free(struct inflight *f)
+{
+	vouch_dns_answer_free(f->a);
+	pthread_cond_destroy(&f->cv);
+	free(f->name);
+	free(f);
+}
+
+/* The same name and type already on the wire, or NULL; under d->imu. */
+static struct inflight *
+inflight_find(struct vouch_dns *d, const char *name, uint16_t type)
+{
+	struct inflight *f;
+	size_t n = strlen(name);
+
+	for (f = d->inflight; f != NULL; f = f->next)
+		if (f->type == type && strlen(f->name) == n &&
+		    vouch__memcaseeq(f->name, name, n))
+			return f;
+	return NULL;
+}
+
+/* Wait for the query f to finish and take its answer; under d->imu,
+ * which it releases. */
 static enum vouch_status
-live_lookup(struct vouch_dns *d, const char *name, uint16_t type,
-    unsigned int budget_ms, struct vouch_dns_answer **out)
+inflight_wait(struct vouch_dns *d, struct inflight *f,
+    struct vouch_dns_answer **out)
+{
+	enum vouch_status st;
+
+	f->waiters++;
+	while (!f->done)
+		pthread_cond_wait(&f->cv, &d->imu);
+	st = f->st;
+	if (st == VOUCH_OK)
+		*out = dns_answer_ref(f->a);
+	if (--f->waiters == 0)
+		inflight_free(f);
+	pthread_mutex_unlock(&d->imu);
+	return st;
+}
+
+/* The query f is answered: hand the answer to its waiters. */
+static void
+inflight_finish(struct vouch_dns *d, struct inflight *f,
+    enum vouch_status st, struct vouch_dns_answer *a)
+{
+	struct inflight **pp;
+
+	pthread_mutex_lock(&d->imu);
+	for (pp = &d->inflight; *pp != f; pp = &(*pp)->next)
+		;
+	*pp = f->next;
+	f->done = 1;
+	f->st = st;
+	f->a = st == VOUCH_OK ? dns_answer_ref(a) : NULL;
+	pthread_cond_broadcast(&f->cv);
+	if (f->waiters == 0)
+		inflight_free(f);
+	pthread_mutex_unlock(&d->imu);
+}
+
+/* Ask the live resolver (the caller's budget caps tries and timeout) and
+ * cache what may be cached. */
+static enum vouch_status
+live_ask(struct vouch_dns *d, const char *name, uint16_t type,
+    unsigned int budget_ms, int64_t now, struct vouch_dns_answer **out)
 {
 	unsigned int per_try = d->timeout_ms, tries = d->tries;
-
 	struct vouch_dns_answer *a;
 	enum vouch_status st;
-	int64_t now = clock_now(d);
 
-	if ((a = dns_cache_get(d->cache, name, type, now)) != NULL) {
-		__atomic_add_fetch(&d->hits, 1, __ATOMIC_RELAXED);
-		*out = a;
-		return VOUCH_OK;
-	}
 	__atomic_add_fetch(&d->upstream, 1, __ATOMIC_RELAXED);
-	/* a caller's time budget caps the tries and their timeout */
 	if (budget_ms > 0 && budget_ms < per_try * tries) {
 		if (per_try > budget_ms)
 			per_try = budget_ms;
@@ -277,6 +351,51 @@ live_lookup(struct vouch_dns *d, const char *name, uint16_t type,
 		dns_cache_put(d->cache, name, type, a, now + a->ttl);
 	*out = a;
 	return VOUCH_OK;
+}
+
+/* The cache, else one query on the wire per name and type however many
+ * threads want it at once (a waiter waits as long as the query's owner
+ * may, within the resolver's own timeout and tries). */
+static enum vouch_status
+live_lookup(struct vouch_dns *d, const char *name, uint16_t type,
+    unsigned int budget_ms, struct vouch_dns_answer **out)
+{
+	struct vouch_dns_answer *a = NULL;
+	struct inflight *f;
+	enum vouch_status st;
+	int64_t now = clock_now(d);
+
+	if ((a = dns_cache_get(d->cache, name, type, now)) != NULL) {
+		__atomic_add_fetch(&d->hits, 1, __ATOMIC_RELAXED);
+		*out = a;
+		return VOUCH_OK;
+	}
+	pthread_mutex_lock(&d->imu);
+	if ((f = inflight_find(d, name, type)) != NULL)
+		return inflight_wait(d, f, out);
+	/* answered between the first look and the lock? */
+	if ((a = dns_cache_get(d->cache, name, type, now)) != NULL) {
+		pthread_mutex_unlock(&d->imu);
+		__atomic_add_fetch(&d->hits, 1, __ATOMIC_RELAXED);
+		*out = a;
+		return VOUCH_OK;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->name = strdup(name)) == NULL) {
+		pthread_mutex_unlock(&d->imu);
+		free(f);
+		return VOUCH_E_NOMEM;
+	}
+	f->type = type;
+	pthread_cond_init(&f->cv, NULL);
+	f->next = d->inflight;
+	d->inflight = f;
+	pthread_mutex_unlock(&d->imu);
+	st = live_ask(d, name, type, budget_ms, now, &a);
+	inflight_finish(d, f, st, a);
+	if (st == VOUCH_OK)
+		*out = a;
+	return st;
 }
 
 /* One step: the answer for exactly this name, maybe a CNAME to follow. */
