@@ -393,6 +393,18 @@ make_as(struct vouch_arc_sealer *s, struct seal_job *j)
 	return st == VOUCH_OK ? vbuf_add(&j->asf, "\r\n", 2) : st;
 }
 
+/* The tags the new AMS and AS share (tag[1] is each one's own). */
+static void
+set_tags(const struct vouch_arc_sealer *s, struct seal_job *j)
+{
+	snprintf(j->tag[0], sizeof(j->tag[0]), "a=%s", s->key->type ==
+	    VOUCH_DKIM_RSA ? "rsa-sha256" : "ed25519-sha256");
+	snprintf(j->tag[2], sizeof(j->tag[2]), "d=%s", s->domain);
+	snprintf(j->tag[3], sizeof(j->tag[3]), "i=%u", j->top + 1);
+	snprintf(j->tag[4], sizeof(j->tag[4]), "s=%s", s->selector);
+	snprintf(j->tag[5], sizeof(j->tag[5]), "t=%lld", (long long)s->t);
+}
+
 enum vouch_status
 vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
     const char *aar, char **headers, struct vouch_error *err)
@@ -427,12 +439,7 @@ vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
 	vbuf_init(&j->amsf, 1 << 20);
 	vbuf_init(&j->asf, 1 << 20);
 	vbuf_init(&j->data, VOUCH_DKIM_MAX_HEADER * 2);
-	snprintf(j->tag[0], sizeof(j->tag[0]), "a=%s", s->key->type ==
-	    VOUCH_DKIM_RSA ? "rsa-sha256" : "ed25519-sha256");
-	snprintf(j->tag[2], sizeof(j->tag[2]), "d=%s", s->domain);
-	snprintf(j->tag[3], sizeof(j->tag[3]), "i=%u", j->top + 1);
-	snprintf(j->tag[4], sizeof(j->tag[4]), "s=%s", s->selector);
-	snprintf(j->tag[5], sizeof(j->tag[5]), "t=%lld", (long long)s->t);
+	set_tags(s, j);
 	if ((st = make_aar(j, aar)) == VOUCH_OK &&
 	    (st = make_ams(s, j, bh64)) == VOUCH_OK)
 		st = make_as(s, j);

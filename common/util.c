@@ -112,6 +112,23 @@ b64val(unsigned char c)
 	return (int)b64tab[c] - 1;
 }
 
+/* Four alphabet characters into three bytes; 0 when one is not. */
+static int
+b64_quad(const char *s, unsigned char *out)
+{
+	unsigned a = b64tab[(unsigned char)s[0]], b = b64tab[(unsigned char)s[1]],
+	    c = b64tab[(unsigned char)s[2]], d = b64tab[(unsigned char)s[3]];
+	uint32_t w;
+
+	if (!a || !b || !c || !d)
+		return 0;
+	w = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+	out[0] = (unsigned char)(w >> 16);
+	out[1] = (unsigned char)(w >> 8);
+	out[2] = (unsigned char)w;
+	return 1;
+}
+
 unsigned char *
 vouch__b64_decode(const char *s, size_t n, size_t *outlen,
     enum vouch_status *st)
@@ -130,22 +147,11 @@ vouch__b64_decode(const char *s, size_t n, size_t *outlen,
 		int v;
 
 		/* fast path: four alphabet characters at a byte boundary */
-		if (bits == 0 && pad == 0 && i + 4 <= n) {
-			unsigned a = b64tab[(unsigned char)s[i]],
-			    b = b64tab[(unsigned char)s[i + 1]],
-			    c2 = b64tab[(unsigned char)s[i + 2]],
-			    d = b64tab[(unsigned char)s[i + 3]];
-
-			if (a && b && c2 && d) {
-				uint32_t w = (a - 1) << 18 | (b - 1) << 12 |
-				    (c2 - 1) << 6 | (d - 1);
-
-				out[o++] = (unsigned char)(w >> 16);
-				out[o++] = (unsigned char)(w >> 8);
-				out[o++] = (unsigned char)w;
-				i += 3;
-				continue;
-			}
+		if (bits == 0 && pad == 0 && i + 4 <= n &&
+		    b64_quad(s + i, out + o)) {
+			o += 3;
+			i += 3;
+			continue;
 		}
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;

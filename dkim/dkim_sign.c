@@ -266,13 +266,36 @@ dkim_fold_add(struct vbuf *b, size_t *col, const char *text, size_t n)
 	return st;
 }
 
+/* The h= list, folded at its colons (FWS is allowed there), then ';'. */
+static enum vouch_status
+fold_names(struct vbuf *hdr, size_t *col, const struct vbuf *names)
+{
+	enum vouch_status st = VOUCH_OK;
+	size_t i, e;
+
+	for (i = 0; i < names->len && st == VOUCH_OK; i = e + 1) {
+		for (e = i; e < names->len && names->data[e] != ':'; e++)
+			;
+		if (*col + (e - i) + 1 > 76) {
+			st = vbuf_add(hdr, "\r\n\t", 3);
+			*col = 1;
+		}
+		if (st == VOUCH_OK)
+			st = vbuf_add(hdr, names->data + i, e - i);
+		if (st == VOUCH_OK)
+			st = vbuf_addc(hdr, e < names->len ? ':' : ';');
+		*col += e - i + 1;
+	}
+	return st;
+}
+
 static enum vouch_status
 build_header(struct vouch_dkim_signer *s, const struct sig *g,
     const char *bh, struct vbuf *hdr)
 {
 	struct vbuf names, tag;
 	enum vouch_status st;
-	size_t col, i;
+	size_t col;
 	int64_t t = g->p.timestamp != 0 ? g->p.timestamp : (int64_t)time(NULL);
 
 	if (g->tmpl != NULL)
@@ -304,23 +327,8 @@ build_header(struct vouch_dkim_signer *s, const struct sig *g,
 	/* h= may be long: fold at the colons (FWS is allowed there). */
 	if (st == VOUCH_OK)
 		st = dkim_fold_add(hdr, &col, "h=", 2);
-	for (i = 0; i < names.len && st == VOUCH_OK;) {
-		size_t e = i;
-
-		while (e < names.len && names.data[e] != ':')
-			e++;
-		if (col + (e - i) + 1 > 76) {
-			st = vbuf_add(hdr, "\r\n\t", 3);
-			col = 1;
-		}
-		if (st == VOUCH_OK)
-			st = vbuf_add(hdr, names.data + i, e - i);
-		col += e - i;
-		if (st == VOUCH_OK)
-			st = vbuf_addc(hdr, e < names.len ? ':' : ';');
-		col++;
-		i = e + 1;
-	}
+	if (st == VOUCH_OK)
+		st = fold_names(hdr, &col, &names);
 	TAG("bh=%s;", bh);
 	if (st == VOUCH_OK)
 		st = dkim_fold_add(hdr, &col, "b=", 2);

@@ -447,11 +447,8 @@ vouch_dns_query_within(struct vouch_dns *d, const char *name,
 	if (!dns_name_valid(name)) {
 		/* Such a name cannot exist (RFC 1035 2.3.4): never asked,
 		 * never recorded. */
-		if ((a = dns_answer_new((uint16_t)type, VOUCH_DNS_NXDOMAIN, 0))
-		    == NULL)
-			return VOUCH_E_NOMEM;
-		*answer = a;
-		return VOUCH_OK;
+		*answer = dns_answer_new((uint16_t)type, VOUCH_DNS_NXDOMAIN, 0);
+		return *answer != NULL ? VOUCH_OK : VOUCH_E_NOMEM;
 	}
 	for (hops = 0;; hops++) {
 		st = lookup_one(d, cur != NULL ? cur : name, (uint16_t)type,

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "spf_int.h"
@@ -161,6 +162,19 @@ parse_ip(struct spf_term *t, const char *s, size_t n, int v6)
 	return 0;
 }
 
+/* The index in mechs of the mechanism named s[0..n), or SIZE_MAX. */
+static size_t
+find_mech(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
+		if (strlen(mechs[i].name) == n &&
+		    vouch__memcaseeq(s, mechs[i].name, n))
+			return i;
+	return SIZE_MAX;
+}
+
 /* directive = [ qualifier ] mechanism */
 static int
 parse_directive(struct spf_term *t, const char *s, size_t n)
@@ -176,11 +190,7 @@ parse_directive(struct spf_term *t, const char *s, size_t n)
 	}
 	for (nl = 0; nl < n && s[nl] != ':' && s[nl] != '/'; nl++)
 		;
-	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
-		if (strlen(mechs[i].name) == nl &&
-		    vouch__memcaseeq(s, mechs[i].name, nl))
-			break;
-	if (i == sizeof(mechs) / sizeof(mechs[0]))
+	if ((i = find_mech(s, nl)) == SIZE_MAX)
 		return -1;
 	t->kind = mechs[i].kind;
 	rest = s + nl;
