@@ -101,6 +101,11 @@ dns_zone_put_name(struct vbuf *b, const char *name)
 
 	if (dns_name_wire(name, wire, &n) != 0)
 		return VOUCH_E_SYNTAX;
+	/* ldns reads a name whose first label is "@", however escaped
+	 * (\064, \@), as the origin and drops the rest: such a name has no
+	 * master-file form it would read back */
+	if (wire[0] == 1 && wire[1] == '@')
+		return VOUCH_E_LIMIT;
 	while (st == VOUCH_OK && wire[i] != 0) {
 		for (k = 1; st == VOUCH_OK && k <= wire[i]; k++)
 			st = ldh_(wire[i + k]) ? vbuf_addc(b, wire[i + k]) :
