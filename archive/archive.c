@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "archive_int.h"
 #include "common/util.h"
@@ -241,23 +240,14 @@ room(const struct vouch_archive *a)
 	    (a->inflight <= a->inflight_max || a->next_job == a->next_print);
 }
 
-static double
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* How many messages to take next turn: more while they are quick to check
  * (the handing over would be the cost), one at a time as soon as one waits
  * (on DNS): a batch taken then would hold messages other workers could be
  * checking meanwhile. */
 static size_t
-next_batch(size_t want, size_t n, double secs)
+next_batch(size_t want, size_t n, int64_t us)
 {
-	if (secs / (double)n > 0.0005)
+	if (us / (int64_t)n > 500)
 		return 1;
 	return want * 2 < ARCHIVE_BATCH ? want * 2 : ARCHIVE_BATCH;
 }
@@ -293,7 +283,7 @@ worker(void *arg)
 	for (;;) {
 		struct item *batch[ARCHIVE_BATCH];
 		size_t n, i;
-		double t0;
+		int64_t t0;
 
 		pthread_mutex_lock(&a->mu);
 		if ((n = take(a, batch, want)) == 0) {
@@ -302,10 +292,10 @@ worker(void *arg)
 			return NULL;
 		}
 		pthread_mutex_unlock(&a->mu);
-		t0 = mono_s();
+		t0 = vouch__mono_us();
 		for (i = 0; i < n; i++)
 			verify_item(a, batch[i]);
-		want = next_batch(want, n, mono_s() - t0);
+		want = next_batch(want, n, vouch__mono_us() - t0);
 		pthread_mutex_lock(&a->mu);
 		for (i = 0; i < n; i++)
 			batch[i]->done = 1;

@@ -390,13 +390,6 @@ verify_all(const struct vopts *v, struct vouch_auth_ctx *actx, char **paths,
 	return cli_verify_all(&o, actx, paths, n);
 }
 
-static int
-verify_usage(void)
-{
-	fprintf(stderr, "Try 'vouch verify --help' for more.\n");
-	return EX_USAGE;
-}
-
 int
 cmd_verify(int argc, char **argv)
 {
@@ -416,11 +409,11 @@ cmd_verify(int argc, char **argv)
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, &usage_verify)) != -1)
 		if (set_opt(&v, c, optarg) != 0)
-			return verify_usage();
+			return cli_usage("verify", &usage_verify, EX_USAGE);
 	if (v.help)
 		return cli_usage("verify", &usage_verify, EX_OK);
 	if (check_opts(&v, argc - optind) != 0)
-		return verify_usage();
+		return cli_usage("verify", &usage_verify, EX_USAGE);
 	if ((dns = cli_dns_setup(&v.dns, NULL, &ex)) == NULL)
 		return ex;
 	if ((ex = setup_ctx(&v, dns, &actx, &psl)) != EX_OK)

@@ -222,12 +222,18 @@ vouch__wipe(void *p, size_t n)
 }
 
 int64_t
-vouch__mono_ms(void)
+vouch__mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+vouch__mono_ms(void)
+{
+	return vouch__mono_us() / 1000;
 }
 
 void

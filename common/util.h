@@ -26,8 +26,10 @@ unsigned char *vouch__b64_decode(const char *s, size_t n, size_t *outlen,
 /* Base64 encode, NUL terminated, malloc'd. */
 char *vouch__b64_encode(const unsigned char *p, size_t n);
 
-/* Milliseconds on the monotonic clock, for deadlines. */
+/* Milliseconds on the monotonic clock, for deadlines; microseconds, for
+ * timing work. */
 int64_t vouch__mono_ms(void);
+int64_t vouch__mono_us(void);
 
 /* Wipe memory in a way the compiler cannot remove. */
 void vouch__wipe(void *p, size_t n);
