@@ -51,6 +51,8 @@ struct cli_verify_run {
 	size_t max_msg;
 	enum vouch_mbox_format mbox_format;
 	const struct vouch_auth_conn *conn;
+	struct vouch_report_store *store;	/* --report-store */
+	const char *rcpt_to;			/* --rcpt-to */
 };
 /* Verify every path (stdin with none) and print the results in input
  * order; the exit status of vouch verify. */
@@ -68,8 +70,9 @@ int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 extern const struct cli_help usage_dns, usage_spf, usage_sign, usage_keygen,
-    usage_verify, usage_lint, usage_seal;
+    usage_verify, usage_lint, usage_seal, usage_report;
 
 #endif

@@ -16,7 +16,8 @@
 enum { OPT_FORMAT = OPT_FIRST_LOCAL, OPT_AUTHSERV, OPT_IP, OPT_MAILFROM,
     OPT_HELO, OPT_JOBS, OPT_AT, OPT_ADDHDR, OPT_QUIET, OPT_MAXSIGS,
     OPT_ALLOWL, OPT_REQUIRE, OPT_ORGDOMAIN, OPT_PSL, OPT_ARCTRUST,
-    OPT_SHA1, OPT_MINBITS, OPT_SUMMARY, OPT_MAXSIZE, OPT_MBOXFMT };
+    OPT_SHA1, OPT_MINBITS, OPT_SUMMARY, OPT_MAXSIZE, OPT_MBOXFMT,
+    OPT_STORE, OPT_RCPT };
 
 static const struct cli_opt verify_options[] = {
 	{ "format", required_argument, OPT_FORMAT, "F",
@@ -87,6 +88,13 @@ static const struct cli_opt verify_options[] = {
 	    "mboxcl or mboxcl2" },
 	{ "output", required_argument, 'o', "OUT",
 	    "with --add-header: write OUT (atomically), not stdout" },
+	{ "report-store", required_argument, OPT_STORE, "STORE",
+	    "record each verdict for DMARC aggregate reports\n"
+	    "(messages whose From domain has a DMARC record; needs\n"
+	    "--ip): sqlite:PATH, a PATH, or postgresql://...; see\n"
+	    "'vouch report send'" },
+	{ "rcpt-to", required_argument, OPT_RCPT, "ADDR",
+	    "the envelope recipient, for the reports' envelope_to" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -99,7 +107,7 @@ const struct cli_help usage_verify = {
 	"                    [--summary] [--max-message-size BYTES]\n"
 	"                    [--mbox-format auto|mboxo|mboxrd|mboxcl|mboxcl2]\n"
 	"                    [--allow-body-length] [--add-header [-o OUT]] [--quiet]\n"
-	"                    [PATH...]\n"
+	"                    [--report-store STORE [--rcpt-to ADDR]] [PATH...]\n"
 	"\n"
 	"The receiver's verdict on each message: every DKIM-Signature (RFC 6376,\n"
 	"RFC 8463, RFC 8301), SPF when the client is known (RFC 7208), DMARC\n"
@@ -113,7 +121,9 @@ const struct cli_help usage_verify = {
 	"--add-header 0 whenever the message was written (the header carries the\n"
 	"verdict); 64 usage; 73 the -o file cannot be created;\n"
 	"65, 66 or 74 when an input could not be read (the others are still\n"
-	"checked and reported); 69 --org-domain psl without a Public Suffix List.\n",
+	"checked and reported); 69 --org-domain psl without a Public Suffix List,\n"
+	"or the --report-store cannot be opened; 74 a verdict could not be\n"
+	"recorded in it.\n",
 	1
 };
 
@@ -184,6 +194,7 @@ load_arc_trust(struct vouch_auth_ctx *actx, const char *path)
 /* What the command line asked for. */
 struct vopts {
 	const char *format, *output, *orgmode, *pslfile, *arctrust, *authserv;
+	const char *store, *rcpt;
 	struct vouch_auth_conn conn;
 	struct cli_dns dns;
 	unsigned long jobs, at, maxsigs, minbits;
@@ -259,6 +270,8 @@ set_opt(struct vopts *v, int c, const char *arg)
 	case OPT_ORGDOMAIN: v->orgmode = arg; return 0;
 	case OPT_PSL: v->pslfile = arg; return 0;
 	case OPT_ARCTRUST: v->arctrust = arg; return 0;
+	case OPT_STORE: v->store = arg; return 0;
+	case OPT_RCPT: v->rcpt = arg; return 0;
 	case OPT_SHA1: v->sha1 = 1; return 0;
 	case OPT_SUMMARY: v->summary = 1; return 0;
 	case OPT_ADDHDR: v->addhdr = 1; return 0;
@@ -300,6 +313,27 @@ parse_format(struct vopts *v)
 	return -1;
 }
 
+/* --report-store: reports need the client's address. */
+static int
+check_store(const struct vopts *v)
+{
+	if (v->store != NULL && v->conn.ip == NULL) {
+		cli_err("--report-store", "needs --ip (reports are about the "
+		    "client's address)");
+		return -1;
+	}
+	if (v->store != NULL && v->addhdr) {
+		cli_err("--report-store", "records verdicts of mailboxes and "
+		    "messages, not with --add-header");
+		return -1;
+	}
+	if (v->rcpt != NULL && v->store == NULL) {
+		cli_err("--rcpt-to", "goes with --report-store");
+		return -1;
+	}
+	return 0;
+}
+
 /* Options that only make sense together: 0, or -1 said. */
 static int
 check_opts(struct vopts *v, int npaths)
@@ -330,7 +364,7 @@ check_opts(struct vopts *v, int npaths)
 		cli_err("--ip", "give --mail-from or --helo too");
 		return -1;
 	}
-	return 0;
+	return check_store(v);
 }
 
 /* The verdict's context from the options: EX_OK, or the exit status. */
@@ -377,6 +411,9 @@ verify_all(const struct vopts *v, struct vouch_auth_ctx *actx, char **paths,
     int n)
 {
 	struct cli_verify_run o;
+	struct vouch_error err = { 0 };
+	struct vouch_report_store *st = NULL;
+	int ex;
 
 	memset(&o, 0, sizeof(o));
 	o.fmt = v->fmt;
@@ -387,7 +424,19 @@ verify_all(const struct vopts *v, struct vouch_auth_ctx *actx, char **paths,
 	o.max_msg = v->max_msg;
 	o.mbox_format = v->mbox_format;
 	o.conn = &v->conn;
-	return cli_verify_all(&o, actx, paths, n);
+	o.rcpt_to = v->rcpt;
+	if (v->store != NULL && vouch_report_store_open(v->store, &st, &err) !=
+	    VOUCH_OK) {
+		cli_err(v->store, "%s", err.message);
+		return EX_UNAVAILABLE;
+	}
+	o.store = st;
+	ex = cli_verify_all(&o, actx, paths, n);
+	if (vouch_report_store_close(st, &err) != VOUCH_OK) {
+		cli_err(v->store, "%s", err.message);
+		ex = EX_IOERR;
+	}
+	return ex;
 }
 
 int

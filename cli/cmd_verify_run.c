@@ -24,6 +24,10 @@ struct run {
 	size_t done;
 	double start, last;
 	struct vouch_summary *sum;	/* --summary: what it counts */
+	struct vouch_report_store *store;	/* --report-store */
+	const char *rcpt_to;
+	int store_failed;		/* a row could not be written */
+	struct vouch_error store_err;	/* the first such failure */
 };
 
 /* What a worker keeps of one verdict for the in-order printer. */
@@ -117,6 +121,19 @@ format_item(const struct run *r, const struct vouch_archive_msg *m,
 	return out;
 }
 
+/* --report-store: the verdict into the store (on a worker thread). */
+static void
+record(struct run *r, const struct vouch_auth *a)
+{
+	struct vouch_error err = { 0 };
+
+	if (vouch_report_record_auth(r->store, a, r->rcpt_to, 0, NULL, &err) ==
+	    VOUCH_OK)
+		return;
+	if (__atomic_exchange_n(&r->store_failed, 1, __ATOMIC_SEQ_CST) == 0)
+		r->store_err = err;
+}
+
 /* On a worker: the verdict formatted, and what the summary counts. */
 static void *
 on_verified(void *arg, const struct vouch_archive_msg *m, struct vouch_auth *a)
@@ -131,6 +148,8 @@ on_verified(void *arg, const struct vouch_archive_msg *m, struct vouch_auth *a)
 		res->ex = EX_OSERR;
 	if (r->sum != NULL)
 		vouch_summary_add(r->sum, a);
+	if (r->store != NULL)
+		record(r, a);
 	return res;
 }
 
@@ -262,8 +281,14 @@ cli_verify_all(const struct cli_verify_run *v, struct vouch_auth_ctx *actx,
 	    !vouch_archive_has_streams(ar) ? 1 : (unsigned int)v->jobs);
 	r.progress = !v->quiet && isatty(STDERR_FILENO) &&
 	    (vouch_archive_inputs(ar) > 100 || vouch_archive_has_streams(ar));
+	r.store = v->store;
+	r.rcpt_to = v->rcpt_to;
 	ex = run_all(&r, ar);
 	vouch_archive_free(ar);
+	if (__atomic_load_n(&r.store_failed, __ATOMIC_SEQ_CST)) {
+		cli_err("--report-store", "%s", r.store_err.message);
+		ex = EX_IOERR;
+	}
 	vouch_summary_free(r.sum);
 	return ex;
 }

@@ -20,6 +20,8 @@ static const struct command {
 	{ "milter", cmd_milter, &usage_milter,
 	    "sign and verify inside Postfix or Sendmail (libmilter)" },
 	{ "spf", cmd_spf, &usage_spf, "evaluate SPF for a client and sender" },
+	{ "report", cmd_report, &usage_report,
+	    "send DMARC aggregate reports from recorded verdicts" },
 	{ "lint", cmd_lint, &usage_lint, "check SPF, DKIM and DMARC records" },
 	{ "keygen", cmd_keygen, &usage_keygen, "make a DKIM key pair and record" },
 	{ "dns", cmd_dns, &usage_dns, "look up a name as SPF and DKIM see it" },

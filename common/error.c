@@ -18,6 +18,7 @@ vouch_strerror(enum vouch_status status)
 	case VOUCH_E_LIMIT:		return "limit reached";
 	case VOUCH_E_CRYPTO:		return "cryptographic library failure";
 	case VOUCH_E_INTERNAL:		return "internal error";
+	case VOUCH_E_STORE:		return "report store failure";
 	}
 	return "unknown status";
 }

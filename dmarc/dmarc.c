@@ -662,6 +662,8 @@ vouch__dmarc_eval(struct dmarc_eval *e, const char *from)
 	}
 	e->pub.policy_domain = e->policy_domain = d.policy_domain;
 	d.policy_domain = NULL;
+	e->record = d.record;
+	d.record = NULL;
 	e->pub.has_policy = 1;
 	e->pub.testing = d.rec.testing;
 	apply_policy(e, &d);
@@ -695,6 +697,8 @@ vouch__dmarc_eval_clear(struct dmarc_eval *e)
 	free(e->org);
 	free(e->policy_domain);
 	free(e->dkim_aligned);
+	free(e->record);
 	memset(&e->pub, 0, sizeof(e->pub));
 	e->from = e->org = e->policy_domain = e->dkim_aligned = NULL;
+	e->record = NULL;
 }

@@ -20,6 +20,7 @@ struct dmarc_eval {
 	/* out: */
 	struct vouch_dmarc_verdict pub;
 	char *from, *org, *policy_domain, *dkim_aligned;
+	char *record;		/* the DMARC record's text (reports) */
 	const char *which;	/* "p", "sp" or "np" */
 	int temp;
 	char reason[384];

@@ -189,6 +189,10 @@ dns_store_free(struct dns_store *s)
 
 /* Look a key (name_key_into: no final dot already; one that is left is
  * an escaped dot, part of the last label) up, any case. */
+enum vouch_status dns_store_lookup(struct dns_store *s, const char *name,
+    uint16_t type, struct vouch_dns_answer **out);
+static uint64_t name_hash(const char *name);
+
 static struct znode *
 find(const struct dns_store *s, const char *name, uint64_t h)
 {
@@ -314,6 +318,35 @@ too_many_records(struct vouch_dns_answer *a)
 	return VOUCH_OK;
 }
 
+/*
+ * A name the zone does not hold: the answer of the wildcard "*.S" of its
+ * nearest ancestor S that has one (RFC 4592 4.3), unless an ancestor on
+ * the way exists itself (the closest encloser, which has no wildcard).
+ * Empty non-terminals are not tracked: an ancestor that exists only
+ * through its descendants does not stop the walk.
+ */
+static enum vouch_status
+wildcard(struct dns_store *s, const char *name, uint16_t type,
+    struct vouch_dns_answer **out)
+{
+	const char *p = strchr(name, '.');
+	char buf[1024];
+
+	for (; p != NULL && p[1] != '\0'; p = strchr(p + 1, '.')) {
+		char kb[1024], *k;
+
+		if (strlen(p) >= sizeof(kb) / 2 - 1)
+			continue;
+		snprintf(buf, sizeof(buf), "*%s", p);
+		if (dns_store_lookup(s, buf, type, out) != VOUCH_OK || *out)
+			return *out != NULL ? VOUCH_OK : VOUCH_E_NOMEM;
+		if ((k = name_key_into(p + 1, kb)) != NULL &&
+		    find(s, k, name_hash(k)) != NULL)
+			break;
+	}
+	return VOUCH_OK;
+}
+
 enum vouch_status
 dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
     struct vouch_dns_answer **out)
@@ -335,7 +368,7 @@ dns_store_lookup(struct dns_store *s, const char *name, uint16_t type,
 	if (key != kbuf)
 		free(key);
 	if (n == NULL)
-		return VOUCH_OK;
+		return name[0] == '*' ? VOUCH_OK : wildcard(s, name, type, out);
 	if (slot >= 0 && (a = __atomic_load_n(&n->ans[slot],
 	    __ATOMIC_ACQUIRE)) != NULL) {
 		*out = dns_answer_ref(a);

@@ -33,7 +33,8 @@ enum vouch_status {
 	VOUCH_E_KEY = 8,	/* key unusable (format, size, type) */
 	VOUCH_E_LIMIT = 9,	/* a configured bound was reached */
 	VOUCH_E_CRYPTO = 10,	/* the crypto library failed */
-	VOUCH_E_INTERNAL = 11	/* a bug */
+	VOUCH_E_INTERNAL = 11,	/* a bug */
+	VOUCH_E_STORE = 12	/* the report store (database) failed */
 };
 
 /*

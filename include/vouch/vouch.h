@@ -31,5 +31,6 @@
 #include <vouch/ar.h>
 #include <vouch/keys.h>
 #include <vouch/archive.h>
+#include <vouch/report.h>
 
 #endif

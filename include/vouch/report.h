@@ -1,0 +1,144 @@
+/*
+ * vouch: DMARC aggregate reports (RFC 9990; RFC 7489 appendix C).
+ *
+ * A receiver records the verdict on every message whose From domain has a
+ * DMARC record into a report store, then sends each policy domain one
+ * aggregate report per period.  The store is SQLite ("sqlite:PATH" or a
+ * bare path: one machine) or PostgreSQL ("postgresql://...": several MTAs
+ * share it); its schema is versioned and created on first use.
+ */
+#ifndef VOUCH_REPORT_H
+#define VOUCH_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vouch/error.h>
+#include <vouch/dns.h>
+#include <vouch/auth.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VOUCH_REPORT_SCHEMA 1	/* the store's schema version */
+
+struct vouch_report_store;
+
+/*
+ * Open (and on first use create) a store: "sqlite:PATH", a bare PATH, or
+ * a libpq URI "postgresql://..." / "postgres://...".  VOUCH_E_STORE with
+ * err saying why (cannot open, newer schema, built without libpq).
+ * A store may be shared by threads.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_store_open(const char *spec,
+    struct vouch_report_store **st, struct vouch_error *err);
+/* Write what is queued, then close; NULL is a no-op.  VOUCH_OK or the
+ * status of the last write. */
+VOUCH_EXPORT enum vouch_status vouch_report_store_close(
+    struct vouch_report_store *st, struct vouch_error *err);
+/* Write what is queued now (one transaction). */
+VOUCH_EXPORT enum vouch_status vouch_report_store_flush(
+    struct vouch_report_store *st, struct vouch_error *err);
+/* "sqlite" or "postgresql". */
+VOUCH_EXPORT const char *vouch_report_store_engine(
+    const struct vouch_report_store *st);
+
+/* One DKIM signature or the SPF check as the report shows it. */
+struct vouch_report_auth {
+	const char *domain;
+	const char *selector;	/* DKIM: s=; SPF: the scope (mfrom, helo) */
+	const char *result;	/* RFC 8601 word, lower case */
+};
+
+/* An override of the policy (RFC 9990 PolicyOverrideType). */
+struct vouch_report_reason {
+	const char *type;	/* local_policy, mailing_list, other, ... */
+	const char *comment;	/* or NULL */
+};
+
+/* One message as the store keeps it.  Strings may be NULL (absent). */
+struct vouch_report_row {
+	int64_t time;			/* when it was received (epoch) */
+	const char *source_ip;
+	const char *header_from;	/* RFC 5322 From domain */
+	const char *envelope_from;	/* RFC 5321 MAIL FROM domain */
+	const char *envelope_to;	/* RCPT TO domain */
+	const char *policy_domain;	/* where the record was found */
+	/* the record: p, sp, np (none, quarantine, reject), adkim and aspf
+	 * (r or s), testing (y or n), fo, rua (as published) */
+	const char *p, *sp, *np, *adkim, *aspf, *testing, *fo, *rua;
+	const char *discovery;		/* treewalk or psl */
+	const char *disposition;	/* none, quarantine, reject */
+	const char *dkim, *spf;		/* DMARC's outcome: pass or fail */
+	const struct vouch_report_reason *reasons;
+	size_t nreasons;
+	const struct vouch_report_auth *dkim_results;
+	size_t ndkim;
+	const struct vouch_report_auth *spf_result;	/* or NULL */
+};
+
+/*
+ * Queue one row; it is written with the others of its moment in one
+ * transaction (the first caller to find none in progress writes them all:
+ * group commit), before this returns or by a concurrent caller.
+ * VOUCH_E_INVAL without policy_domain, header_from or source_ip.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_record(
+    struct vouch_report_store *st, const struct vouch_report_row *row,
+    struct vouch_error *err);
+/*
+ * Record a finished verdict (its client IP, MAIL FROM, the DMARC record
+ * found, each signature, SPF); rcpt_to is the recipient address or domain
+ * (or NULL), when the time received (0: now).  Messages whose From domain
+ * has no DMARC record, or without a client IP, are not recorded:
+ * *recorded (may be NULL) says which.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_record_auth(
+    struct vouch_report_store *st, const struct vouch_auth *auth,
+    const char *rcpt_to, int64_t when, int *recorded,
+    struct vouch_error *err);
+
+/* What vouch_report_send() does. */
+struct vouch_report_send_opts {
+	const char *org_name;	/* the reporting organization */
+	const char *email;	/* its contact address (report From:) */
+	const char *receiver;	/* its domain: file names, Submitter
+				 * (default: the domain of email) */
+	const char *dir;	/* write FILES here instead of mailing */
+	const char *sendmail;	/* default "/usr/sbin/sendmail -t -oi" */
+	int64_t period;		/* seconds: 86400 (default) or 3600 */
+	int64_t until;		/* only periods ended by then (0: now) */
+	int dry_run;		/* say what would be sent, change nothing */
+	unsigned int expire_days;	/* delete rows older (0: keep) */
+	struct vouch_dns *dns;	/* checks external destinations */
+	/* one line per report sent, destination refused or failure */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+};
+
+struct vouch_report_send_stats {
+	unsigned long reports;		/* written or mailed */
+	unsigned long records;		/* <record> elements in them */
+	unsigned long messages;		/* the sum of their counts */
+	unsigned long refused;		/* destinations not verified */
+	unsigned long failed;		/* deliveries that failed */
+	unsigned long expired;		/* rows deleted by expire_days */
+};
+
+/*
+ * One report per policy domain, period and destination for every period
+ * that ended by until, rows grouped into records with their counts.  Rows
+ * are marked sent only once a report is complete (file renamed into place,
+ * or sendmail exited 0), so a crash or a second run, on any host sharing
+ * the store, neither reports a row twice nor drops one.  VOUCH_OK when
+ * every delivery worked; VOUCH_E_IO when some failed (stats->failed; their
+ * rows stay unsent); VOUCH_E_STORE.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_send(
+    struct vouch_report_store *st, const struct vouch_report_send_opts *o,
+    struct vouch_report_send_stats *stats, struct vouch_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,284 @@
+/*
+ * The report store: open either engine, create or check the schema, and
+ * record rows.  Rows are queued and written by group commit: whoever finds
+ * no write in progress writes the whole queue in one transaction, so many
+ * milter threads cost one transaction per moment, not one each, and a
+ * call returns only once its row is written (nothing is lost on a crash
+ * after a message was accepted).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report_int.h"
+#include "common/util.h"
+#include "common/hdr.h"
+
+static int
+has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+enum vouch_status
+vouch__rs_exec(struct vouch_report_store *st, const char *sql, int n,
+    const char *const *p, long *changes, struct vouch_error *err)
+{
+	return st->eng->exec(st->db, sql, n, p, changes, err);
+}
+
+enum vouch_status
+vouch__rs_query(struct vouch_report_store *st, const char *sql, int n,
+    const char *const *p, rs_row_fn fn, void *arg, struct vouch_error *err)
+{
+	return st->eng->query(st->db, sql, n, p, fn, arg, err);
+}
+
+enum vouch_status
+vouch__rs_txn(struct vouch_report_store *st,
+    enum vouch_status (*fn)(struct vouch_report_store *, void *), void *arg,
+    struct vouch_error *err)
+{
+	enum vouch_status s;
+
+	if ((s = vouch__rs_exec(st, st->eng->begin, 0, NULL, NULL, err)) !=
+	    VOUCH_OK)
+		return s;
+	if ((s = fn(st, arg)) == VOUCH_OK &&
+	    (s = vouch__rs_exec(st, "COMMIT", 0, NULL, NULL, err)) == VOUCH_OK)
+		return VOUCH_OK;
+	(void)vouch__rs_exec(st, "ROLLBACK", 0, NULL, NULL, NULL);
+	return s;
+}
+
+static int
+version_row(void *arg, int n, const char *const *col)
+{
+	char **v = arg;
+
+	if (n > 0 && col[0] != NULL && *v == NULL)
+		*v = strdup(col[0]);
+	return 0;
+}
+
+/* Inside the schema transaction: create, then check the version. */
+static enum vouch_status
+schema(struct vouch_report_store *st, void *arg)
+{
+	struct vouch_error *err = arg;
+	static const char *const ver[] = { "1" };
+	enum vouch_status s;
+	char *v = NULL;
+
+	if (st->eng->lock != NULL && (s = vouch__rs_exec(st, st->eng->lock, 0,
+	    NULL, NULL, err)) != VOUCH_OK)
+		return s;
+	if ((s = vouch__rs_exec(st, st->eng->schema, 0, NULL, NULL, err)) !=
+	    VOUCH_OK || (s = vouch__rs_query(st, "SELECT value FROM vouch_meta "
+	    "WHERE name = 'schema'", 0, NULL, version_row, &v, err)) !=
+	    VOUCH_OK)
+		return s;
+	if (v == NULL)
+		return vouch__rs_exec(st, "INSERT INTO vouch_meta (name, value) "
+		    "VALUES ('schema', $1)", 1, ver, NULL, err);
+	s = strcmp(v, ver[0]) == 0 ? VOUCH_OK : vouch__err(err, VOUCH_E_STORE,
+	    NULL, -1, "the store's schema is version %.20s; this vouch "
+	    "knows version %s", v, ver[0]);
+	free(v);
+	return s;
+}
+
+static enum vouch_status
+open_engine(struct vouch_report_store *st, const char *spec,
+    struct vouch_error *err)
+{
+	if (has_prefix(spec, "postgresql://") || has_prefix(spec, "postgres://")) {
+		st->eng = &vouch__rs_pg;
+		return vouch__rs_pg_open(spec, &st->db, err);
+	}
+	if (has_prefix(spec, "sqlite:"))
+		spec += strlen("sqlite:");
+	if (*spec == '\0')
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1, "sqlite: no "
+		    "file name");
+	st->eng = &vouch__rs_sqlite;
+	return vouch__rs_sqlite_open(spec, &st->db, err);
+}
+
+enum vouch_status
+vouch_report_store_open(const char *spec, struct vouch_report_store **out,
+    struct vouch_error *err)
+{
+	struct vouch_report_store *st;
+	enum vouch_status s;
+
+	if (spec == NULL || out == NULL)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1, "no store");
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	pthread_mutex_init(&st->db_mu, NULL);
+	pthread_mutex_init(&st->q_mu, NULL);
+	pthread_cond_init(&st->q_cv, NULL);
+	st->tail = &st->head;
+	if ((s = open_engine(st, spec, err)) != VOUCH_OK ||
+	    (s = vouch__rs_txn(st, schema, err, err)) != VOUCH_OK) {
+		(void)vouch_report_store_close(st, NULL);
+		return s;
+	}
+	*out = st;
+	return VOUCH_OK;
+}
+
+const char *
+vouch_report_store_engine(const struct vouch_report_store *st)
+{
+	return st != NULL ? st->eng->name : NULL;
+}
+
+static void
+pending_free(struct rs_pending *p)
+{
+	int i;
+
+	while (p != NULL) {
+		struct rs_pending *next = p->next;
+
+		for (i = 0; i < RS_NCOLS; i++)
+			free(p->col[i]);
+		free(p);
+		p = next;
+	}
+}
+
+struct batch {
+	struct rs_pending *rows;
+	struct vouch_error *err;
+};
+
+static enum vouch_status
+insert_batch(struct vouch_report_store *st, void *arg)
+{
+	struct batch *b = arg;
+	struct rs_pending *p;
+	enum vouch_status s;
+
+	for (p = b->rows; p != NULL; p = p->next)
+		if ((s = vouch__rs_exec(st, RS_INSERT_SQL, RS_NCOLS,
+		    (const char *const *)p->col, NULL, b->err)) != VOUCH_OK)
+			return s;
+	return VOUCH_OK;
+}
+
+/*
+ * Write the queue until it is empty, as the one flusher (q_mu held on
+ * entry and exit).  The last batch's outcome is kept for its callers.
+ */
+static void
+drain(struct vouch_report_store *st)
+{
+	struct vouch_error e = { 0 };
+	struct batch b = { NULL, &e };
+	enum vouch_status s;
+
+	st->flushing = 1;
+	while (st->head != NULL) {
+		b.rows = st->head;
+		st->head = NULL;
+		st->tail = &st->head;
+		st->gen++;
+		pthread_mutex_unlock(&st->q_mu);
+		pthread_mutex_lock(&st->db_mu);
+		s = vouch__rs_txn(st, insert_batch, &b, &e);
+		pthread_mutex_unlock(&st->db_mu);
+		pending_free(b.rows);
+		pthread_mutex_lock(&st->q_mu);
+		st->last = s;
+		snprintf(st->last_msg, sizeof(st->last_msg), "%s",
+		    s != VOUCH_OK ? e.message : "");
+		st->done_gen = st->gen;
+		pthread_cond_broadcast(&st->q_cv);
+	}
+	st->flushing = 0;
+}
+
+/* Queue p (NULL: nothing) and return once it, and every row queued
+ * before, is written (by us or by the flusher of the moment). */
+enum vouch_status
+vouch__rs_enqueue(struct vouch_report_store *st, struct rs_pending *p,
+    struct vouch_error *err)
+{
+	unsigned long mine;
+	enum vouch_status s;
+
+	pthread_mutex_lock(&st->q_mu);
+	if (p != NULL) {
+		*st->tail = p;
+		st->tail = &p->next;
+	}
+	/* the batch that will take what is queued, or the one in progress */
+	mine = st->head != NULL ? st->gen + 1 : st->gen;
+	while (st->done_gen < mine)
+		if (st->flushing)
+			pthread_cond_wait(&st->q_cv, &st->q_mu);
+		else
+			drain(st);
+	s = st->last;
+	if (s != VOUCH_OK)
+		vouch__err(err, s, NULL, -1, "%s", st->last_msg);
+	pthread_mutex_unlock(&st->q_mu);
+	return s;
+}
+
+enum vouch_status
+vouch_report_store_flush(struct vouch_report_store *st,
+    struct vouch_error *err)
+{
+	if (st == NULL)
+		return VOUCH_OK;
+	return vouch__rs_enqueue(st, NULL, err);
+}
+
+enum vouch_status
+vouch_report_store_close(struct vouch_report_store *st,
+    struct vouch_error *err)
+{
+	enum vouch_status s = VOUCH_OK;
+
+	if (st == NULL)
+		return VOUCH_OK;
+	if (st->head != NULL)
+		s = vouch_report_store_flush(st, err);
+	if (st->db != NULL)
+		st->eng->close(st->db);
+	pthread_mutex_destroy(&st->db_mu);
+	pthread_mutex_destroy(&st->q_mu);
+	pthread_cond_destroy(&st->q_cv);
+	free(st);
+	return s;
+}
+
+char *
+vouch__rs_clean(const char *s, size_t max)
+{
+	struct vbuf b;
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t n = strlen((const char *)p), i = 0, k;
+	enum vouch_status st = VOUCH_OK;
+
+	vbuf_init(&b, max + 8);
+	while (i < n && b.len < max && st == VOUCH_OK) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			st = vbuf_addc(&b, p[i++]);
+		} else if (p[i] >= 0x80 && (k = vouch__utf8_len(p + i, n - i))
+		    > 0 && b.len + k <= max) {
+			st = vbuf_add(&b, p + i, k);
+			i += k;
+		} else {
+			st = vbuf_addc(&b, '?');
+			i++;
+		}
+	}
+	return vbuf_done(&b, st);
+}
