@@ -14,7 +14,7 @@
 
 enum { OPT_STORE = OPT_FIRST_LOCAL, OPT_ORG, OPT_EMAIL, OPT_RECEIVER,
     OPT_DIR, OPT_SENDMAIL, OPT_PERIOD, OPT_UNTIL, OPT_DRY, OPT_EXPIRE,
-    OPT_QUIET };
+    OPT_QUIET, OPT_SCHEMA };
 
 static const struct cli_opt send_options[] = {
 	{ "store", required_argument, OPT_STORE, "STORE",
@@ -44,6 +44,11 @@ static const struct cli_opt send_options[] = {
 	    "delete rows older than DAYS (default 30; 0 keeps them)" },
 	{ "quiet", no_argument, OPT_QUIET, NULL,
 	    "no line per report, only problems" },
+	{ "schema", required_argument, OPT_SCHEMA, "S",
+	    "9990 (default: RFC 9990, namespace\n"
+	    "urn:ietf:params:xml:ns:dmarc-2.0) or 7489 (RFC 7489\n"
+	    "appendix C, no namespace: for readers that know only\n"
+	    "that one, such as Mail::DMARC 1.2021)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -51,7 +56,7 @@ const struct cli_help usage_report = {
 	"usage: vouch report send --store STORE --org-name NAME --email ADDR\n"
 	"                         [--receiver DOMAIN] [--dir DIR | --sendmail CMD]\n"
 	"                         [--period day|hour] [--until TIME] [--dry-run]\n"
-	"                         [--expire DAYS] [--quiet]\n"
+	"                         [--expire DAYS] [--schema 9990|7489] [--quiet]\n"
 	"\n"
 	"DMARC aggregate reports (RFC 9990) from the verdicts recorded with\n"
 	"'vouch verify --report-store' or the milter's report-store: one report\n"
@@ -133,6 +138,13 @@ set_opt(struct ropts *r, int c, const char *arg)
 	case OPT_SENDMAIL: r->so.sendmail = arg; return 0;
 	case OPT_DRY: r->so.dry_run = 1; return 0;
 	case OPT_QUIET: r->quiet = 1; return 0;
+	case OPT_SCHEMA:
+		if (strcmp(arg, "9990") == 0 || strcmp(arg, "7489") == 0) {
+			r->so.rfc7489 = arg[0] == '7';
+			return 0;
+		}
+		cli_err("--schema", "%s: expected 9990 or 7489", arg);
+		return -1;
 	case OPT_PERIOD:
 		if (strcmp(arg, "day") == 0 || strcmp(arg, "hour") == 0) {
 			r->so.period = arg[0] == 'd' ? 86400 : 3600;

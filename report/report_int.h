@@ -50,7 +50,7 @@ extern const struct rs_engine vouch__rs_pg;
 	"testing TEXT NOT NULL, fo TEXT NOT NULL, rua TEXT NOT NULL, " \
 	"discovery TEXT NOT NULL, disposition TEXT NOT NULL, " \
 	"dkim TEXT NOT NULL, spf TEXT NOT NULL, reasons TEXT NOT NULL, " \
-	"auth_dkim TEXT NOT NULL, auth_spf TEXT NOT NULL"
+	"auth_dkim TEXT NOT NULL, auth_spf TEXT NOT NULL, pct TEXT NOT NULL"
 /* Both engines' indexes and the table of reports sent (a report covers
  * one policy domain, period and destination, rows first_id..last_id). */
 #define RS_INDEXES_SQL \
@@ -67,11 +67,11 @@ extern const struct rs_engine vouch__rs_pg;
 	"INSERT INTO vouch_rows (t, source_ip, header_from, envelope_from, " \
 	"envelope_to, policy_domain, p, sp, np, adkim, aspf, testing, fo, " \
 	"rua, discovery, disposition, dkim, spf, reasons, auth_dkim, " \
-	"auth_spf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, " \
-	"$12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+	"auth_spf, pct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, " \
+	"$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
 
 /* A row as queued: its columns, malloc'd. */
-#define RS_NCOLS 21
+#define RS_NCOLS 22
 struct rs_pending {
 	struct rs_pending *next;
 	char *col[RS_NCOLS];	/* text, in the insert's order */
@@ -114,7 +114,7 @@ struct rs_report {
 	long long lo, hi;		/* rows with lo < id <= hi */
 	char report_id[48];
 	/* the record in force (the latest row's) */
-	char *p, *sp, *np, *adkim, *aspf, *testing, *fo, *discovery;
+	char *p, *sp, *np, *adkim, *aspf, *testing, *fo, *discovery, *pct;
 	unsigned long records, messages;
 };
 

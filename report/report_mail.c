@@ -183,7 +183,7 @@ write_b64(int fd, FILE *gz)
 			char *b = vouch__b64_encode(in + i, n - i < 57 ?
 			    n - i : 57);
 			int bad = b == NULL || write_all(fd, b, strlen(b)) != 0 ||
-			    write_all(fd, "\n", 2) != 0;
+			    write_all(fd, "\n", 1) != 0;
 
 			free(b);
 			if (bad)

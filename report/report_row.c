@@ -93,6 +93,7 @@ pending_new(const struct vouch_report_row *r)
 	p->col[18] = reason_list(r->reasons, r->nreasons);
 	p->col[19] = auth_list(r->dkim_results, r->ndkim);
 	p->col[20] = auth_list(r->spf_result, r->spf_result != NULL);
+	p->col[21] = vouch__rs_clean(r->pct != NULL ? r->pct : "100", 8);
 	for (i = 0; i < RS_NCOLS; i++)
 		ok &= p->col[i] != NULL;
 	if (ok)
@@ -156,7 +157,7 @@ record_tag(const char *rec, const char *name, char *buf, size_t size)
 /* The published record into the row (strings point into the record
  * parse or the buffers). */
 struct pub {
-	char fo[64], rua[RS_MAX_TEXT];
+	char fo[64], rua[RS_MAX_TEXT], pct[8];
 };
 
 static void
@@ -167,8 +168,10 @@ row_record(const struct vouch_auth *a, struct vouch_report_row *r,
 	const char *txt = a->dmarc.record;
 
 	if (txt == NULL || vouch_dmarc_record_parse(txt, strlen(txt), &rec,
-	    NULL) != VOUCH_OK)
+	    NULL) != VOUCH_OK) {
 		memset(&rec, 0, sizeof(rec));
+		rec.pct = 100;
+	}
 	r->p = vouch_dmarc_policy_name(rec.p);
 	r->sp = rec.has_sp ? vouch_dmarc_policy_name(rec.sp) : "";
 	r->np = rec.has_np ? vouch_dmarc_policy_name(rec.np) : "";
@@ -179,6 +182,8 @@ row_record(const struct vouch_auth *a, struct vouch_report_row *r,
 	    NULL;
 	r->rua = txt != NULL ? record_tag(txt, "rua", pb->rua,
 	    sizeof(pb->rua)) : NULL;
+	snprintf(pb->pct, sizeof(pb->pct), "%u", txt != NULL ? rec.pct : 100);
+	r->pct = pb->pct;
 	r->discovery = a->ctx->mode == VOUCH_DMARC_ORG_PSL ? "psl" :
 	    "treewalk";
 }

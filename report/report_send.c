@@ -110,11 +110,12 @@ static int
 pub_row(void *arg, int n, const char *const *c)
 {
 	struct pubrow *p = arg;
-	char **f[9] = { &p->r->p, &p->r->sp, &p->r->np, &p->r->adkim,
-	    &p->r->aspf, &p->r->testing, &p->r->fo, &p->r->discovery, &p->rua };
+	char **f[10] = { &p->r->p, &p->r->sp, &p->r->np, &p->r->adkim,
+	    &p->r->aspf, &p->r->testing, &p->r->fo, &p->r->discovery, &p->rua,
+	    &p->r->pct };
 	int i;
 
-	for (i = 0; i < 9 && i < n; i++)
+	for (i = 0; i < 10 && i < n; i++)
 		if ((*f[i] = strdup(c[i] != NULL ? c[i] : "")) == NULL)
 			p->nomem = 1;
 	return 1;
@@ -131,6 +132,7 @@ report_clear(struct rs_report *r)
 	free(r->testing);
 	free(r->fo);
 	free(r->discovery);
+	free(r->pct);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -147,7 +149,7 @@ published(struct rs_send *s, struct rs_report *r, char **rua)
 	snprintf(b[1], sizeof(b[1]), "%lld", (long long)r->end);
 	snprintf(w, sizeof(w), "%lld", s->wm);
 	e = vouch__rs_query(s->st, "SELECT p, sp, np, adkim, aspf, testing, "
-	    "fo, discovery, rua FROM vouch_rows WHERE policy_domain = $1 AND "
+	    "fo, discovery, rua, pct FROM vouch_rows WHERE policy_domain = $1 AND "
 	    "t >= $2 AND t < $3 AND done = 0 AND id <= $4 ORDER BY id DESC "
 	    "LIMIT 1", 4, p, pub_row, &pr, s->err);
 	if (e == VOUCH_OK && pr.nomem)

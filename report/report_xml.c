@@ -24,6 +24,7 @@
 struct xw {
 	xmlTextWriterPtr w;
 	int bad;			/* a write failed */
+	int rfc7489;			/* the older format */
 	unsigned long records, messages;
 };
 
@@ -92,13 +93,16 @@ each_line(struct xw *x, const char *list,
 	free(copy);
 }
 
+/* RFC 7489 has no policy_test_mode: "other", the comment says it. */
 static void
 reason_el(struct xw *x, char **f, int n)
 {
+	int test = x->rfc7489 && strcmp(f[0], "policy_test_mode") == 0;
+
 	start(x, "reason");
-	el(x, "type", f[0]);
+	el(x, "type", test ? "other" : f[0]);
 	if (n > 1)
-		el_opt(x, "comment", f[1]);
+		el_opt(x, "comment", test ? "policy_test_mode (t=y)" : f[1]);
 	end(x);
 }
 
@@ -114,7 +118,8 @@ dkim_el(struct xw *x, char **f, int n)
 	end(x);
 }
 
-/* RFC 9990 knows only the mfrom scope: a HELO check has none. */
+/* RFC 9990 knows only the mfrom scope: a HELO check has none there
+ * (RFC 7489 has both). */
 static void
 spf_el(struct xw *x, char **f, int n)
 {
@@ -122,7 +127,7 @@ spf_el(struct xw *x, char **f, int n)
 		return;
 	start(x, "spf");
 	el(x, "domain", f[0]);
-	if (strcmp(f[1], "mfrom") == 0)
+	if (strcmp(f[1], "mfrom") == 0 || x->rfc7489)
 		el(x, "scope", f[1]);
 	el(x, "result", f[2]);
 	end(x);
@@ -166,29 +171,8 @@ record_row(void *arg, int n, const char *const *c)
 }
 
 static void
-head(struct xw *x, const struct vouch_report_send_opts *o,
-    const struct rs_report *r)
+policy_9990(struct xw *x, const struct rs_report *r)
 {
-	char gen[64];
-
-	snprintf(gen, sizeof(gen), "vouch %s", vouch_version());
-	if (xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL) < 0 ||
-	    xmlTextWriterStartElementNS(x->w, NULL, BAD_CAST "feedback",
-	    BAD_CAST RS_NS) < 0)
-		x->bad = 1;
-	el(x, "version", "1.0");
-	start(x, "report_metadata");
-	el(x, "org_name", o->org_name);
-	el(x, "email", o->email);
-	el(x, "report_id", r->report_id);
-	start(x, "date_range");
-	el_num(x, "begin", r->begin);
-	el_num(x, "end", r->end - 1);
-	end(x);
-	el(x, "generator", gen);
-	end(x);
-	start(x, "policy_published");
-	el(x, "domain", r->policy_domain);
 	el(x, "p", r->p);
 	el_opt(x, "sp", r->sp);
 	el_opt(x, "np", r->np);
@@ -197,6 +181,50 @@ head(struct xw *x, const struct vouch_report_send_opts *o,
 	el_opt(x, "discovery_method", r->discovery);
 	el_opt(x, "fo", r->fo);
 	el_opt(x, "testing", r->testing);
+}
+
+/* RFC 7489 appendix C: adkim, aspf, p, sp, pct, fo (in its order). */
+static void
+policy_7489(struct xw *x, const struct rs_report *r)
+{
+	el_opt(x, "adkim", r->adkim);
+	el_opt(x, "aspf", r->aspf);
+	el(x, "p", r->p);
+	el_opt(x, "sp", r->sp);
+	el(x, "pct", r->pct != NULL && r->pct[0] != '\0' ? r->pct : "100");
+	el_opt(x, "fo", r->fo);
+}
+
+static void
+head(struct xw *x, const struct vouch_report_send_opts *o,
+    const struct rs_report *r)
+{
+	char gen[64];
+
+	snprintf(gen, sizeof(gen), "vouch %s", vouch_version());
+	if (xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL) < 0 ||
+	    xmlTextWriterStartElementNS(x->w, NULL, BAD_CAST "feedback",
+	    x->rfc7489 ? NULL : BAD_CAST RS_NS) < 0)
+		x->bad = 1;
+	if (!x->rfc7489)
+		el(x, "version", "1.0");
+	start(x, "report_metadata");
+	el(x, "org_name", o->org_name);
+	el(x, "email", o->email);
+	el(x, "report_id", r->report_id);
+	start(x, "date_range");
+	el_num(x, "begin", r->begin);
+	el_num(x, "end", r->end - 1);
+	end(x);
+	if (!x->rfc7489)
+		el(x, "generator", gen);
+	end(x);
+	start(x, "policy_published");
+	el(x, "domain", r->policy_domain);
+	if (x->rfc7489)
+		policy_7489(x, r);
+	else
+		policy_9990(x, r);
 	end(x);
 }
 
@@ -245,7 +273,7 @@ vouch__rs_xml_write(struct vouch_report_store *st,
     const struct vouch_report_send_opts *o, struct rs_report *r, FILE *fp,
     struct vouch_error *err)
 {
-	struct xw x = { NULL, 0, 0, 0 };
+	struct xw x = { NULL, 0, o->rfc7489, 0, 0 };
 	char b[2][32], l[32], h[32];
 	const char *p[5] = { r->policy_domain, b[0], b[1], l, h };
 	struct archive *a = gz_open(fp, "report.xml");

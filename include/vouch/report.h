@@ -67,6 +67,7 @@ struct vouch_report_row {
 	/* the record: p, sp, np (none, quarantine, reject), adkim and aspf
 	 * (r or s), testing (y or n), fo, rua (as published) */
 	const char *p, *sp, *np, *adkim, *aspf, *testing, *fo, *rua;
+	const char *pct;		/* RFC 7489 pct= ("100" when absent) */
 	const char *discovery;		/* treewalk or psl */
 	const char *disposition;	/* none, quarantine, reject */
 	const char *dkim, *spf;		/* DMARC's outcome: pass or fail */
@@ -109,6 +110,9 @@ struct vouch_report_send_opts {
 	int64_t period;		/* seconds: 86400 (default) or 3600 */
 	int64_t until;		/* only periods ended by then (0: now) */
 	int dry_run;		/* say what would be sent, change nothing */
+	int rfc7489;		/* write RFC 7489 appendix C XML (no
+				 * namespace), for readers that know only
+				 * that; default RFC 9990 */
 	unsigned int expire_days;	/* delete rows older (0: keep) */
 	struct vouch_dns *dns;	/* checks external destinations */
 	/* one line per report sent, destination refused or failure */
