@@ -16,8 +16,8 @@
 typedef int (*rs_row_fn)(void *arg, int ncol, const char *const *col);
 
 /*
- * An engine.  SQL uses $1, $2, ... numbered in order of first use (both
- * SQLite and PostgreSQL read that); every parameter is text.  sql is a
+ * An engine.  SQL uses PostgreSQL's $1, $2, ... (SQLite's engine reads
+ * them as ?1, ?2, ...); every parameter is text.  sql is a
  * static string: engines cache prepared statements by its address.
  */
 struct rs_engine {

@@ -63,7 +63,9 @@ static sqlite3_stmt *
 prepare(struct rs_sqlite *s, const char *sql)
 {
 	sqlite3_stmt *stmt = NULL;
+	char *text, *q;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < RS_SQLITE_CACHE && s->cache[i].sql != NULL; i++)
 		if (s->cache[i].sql == sql) {
@@ -71,7 +73,16 @@ prepare(struct rs_sqlite *s, const char *sql)
 			sqlite3_clear_bindings(s->cache[i].stmt);
 			return s->cache[i].stmt;
 		}
-	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if ((text = strdup(sql)) == NULL)
+		return NULL;
+	/* $N is PostgreSQL's parameter N; SQLite's is ?N ($N there is a
+	 * name, numbered by first use) */
+	for (q = text; (q = strchr(q, '$')) != NULL; q++)
+		if (q[1] >= '1' && q[1] <= '9')
+			*q = '?';
+	rc = sqlite3_prepare_v2(s->db, text, -1, &stmt, NULL);
+	free(text);
+	if (rc != SQLITE_OK)
 		return NULL;
 	if (i < RS_SQLITE_CACHE) {
 		s->cache[i].sql = sql;
