@@ -130,6 +130,10 @@ reload(void)
 {
 	struct vm_conf *n = vm_conf_load(opts->conf, &opts->dns), *old;
 
+	if (n != NULL && vm_conf_open_store(n) != 0) {
+		vm_conf_free(n);
+		n = NULL;
+	}
 	if (n == NULL) {
 		vm_log(LOG_ERR, "event=reload result=failed conf=%s "
 		    "(the previous configuration stays)", opts->conf);
@@ -204,6 +208,7 @@ struct sess {
 	/* the message */
 	enum mode mode;
 	char *mail_from, *auth_user;
+	char *rcpt;		/* the first recipient (reports' envelope_to) */
 	char *hdr;
 	size_t hdrlen, hdrsize;
 	int hdr_over;		/* header section beyond the bound */
@@ -223,6 +228,8 @@ msg_reset(struct sess *s)
 {
 	free(s->mail_from);
 	free(s->auth_user);
+	free(s->rcpt);
+	s->rcpt = NULL;
 	free(s->hdr);
 	free(s->from);
 	vouch_dkim_signer_free(s->signer);
@@ -266,7 +273,7 @@ vm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct sess *s = sess_of(ctx);
-	unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NORCPT |
+	unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NR_RCPT |
 	    SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_NR_BODY;
 
 	(void)f2;
@@ -375,6 +382,18 @@ vm_envfrom(SMFICTX *ctx, char **argv)
 	else
 		s->mode = M_VERIFY;
 	return SMFIS_CONTINUE;
+}
+
+/* The first recipient, for the DMARC reports' envelope_to. */
+static sfsistat
+vm_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct sess *s = smfi_getpriv(ctx);
+
+	if (s != NULL && s->rcpt == NULL && argv != NULL && argv[0] != NULL)
+		s->rcpt = strip_path(argv[0]);
+	return s != NULL && (s->proto & SMFIP_NR_RCPT) ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE;
 }
 
 static int
@@ -722,6 +741,16 @@ add_ours(SMFICTX *ctx, struct sess *s, char *h, char *line, size_t size,
 	return SMFIS_ACCEPT;
 }
 
+/* A failure under p=reject, or an author that cannot be told
+ * (permerror, disposition reject: RFC 7489 6.6.1), with dmarc-reject. */
+static int
+rejects(const struct vm_conf *c, const struct vouch_dmarc_verdict *dm)
+{
+	return c->dmarc_reject && dm != NULL && (dm->result ==
+	    VOUCH_DMARC_FAIL || dm->result == VOUCH_DMARC_PERMERROR) &&
+	    dm->disposition == VOUCH_DMARC_P_REJECT;
+}
+
 static sfsistat
 eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 {
@@ -759,11 +788,18 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		kv(line, size, "result", "tempfail");
 		return SMFIS_TEMPFAIL;
 	}
+	/* the verdict for DMARC reports (not for a tempfail: that message
+	 * comes again) */
+	if (s->conf->store != NULL && vouch_report_record_applied(
+	    s->conf->store, s->auth, s->rcpt, 0, rejects(s->conf, dm) ?
+	    VOUCH_DMARC_P_REJECT : VOUCH_DMARC_P_NONE, s->conf->dmarc_reject ?
+	    "delivered: the milter holds no mail for quarantine" :
+	    "delivered: dmarc-reject = no", NULL, &err) != VOUCH_OK)
+		vm_log(LOG_ERR, "event=report-store problem=\"%s\"",
+		    err.message);
 	/* a failure under p=reject, or an author that cannot be told
 	 * (permerror, disposition reject: RFC 7489 6.6.1) */
-	if (s->conf->dmarc_reject && dm != NULL && (dm->result ==
-	    VOUCH_DMARC_FAIL || dm->result == VOUCH_DMARC_PERMERROR) &&
-	    dm->disposition == VOUCH_DMARC_P_REJECT) {
+	if (rejects(s->conf, dm)) {
 		reply(ctx, "550", "5.7.1", dm->result == VOUCH_DMARC_FAIL ?
 		    "rejected: DMARC policy of the From domain says reject" :
 		    "rejected: the From field names no single author domain "
@@ -866,7 +902,7 @@ static struct smfiDesc desc = {
 	vm_connect,
 	vm_helo,
 	vm_envfrom,
-	NULL,		/* envrcpt */
+	vm_envrcpt,
 	vm_header,
 	vm_eoh,
 	vm_body,
@@ -972,6 +1008,33 @@ daemonize(void)
 	return 0;
 }
 
+/* --check-config: a PostgreSQL store or an existing SQLite file is
+ * opened; a SQLite file to come needs its folder (the milter creates it
+ * as its user). */
+static int
+store_ok(const struct vm_opts *o, struct vm_conf *c)
+{
+	const char *p = c->report_store;
+	char dir[PATH_MAX], *slash;
+	struct stat sb;
+
+	if (strncmp(p, "postgres", 8) != 0) {
+		p += strncmp(p, "sqlite:", 7) == 0 ? 7 : 0;
+		if (stat(p, &sb) != 0) {
+			snprintf(dir, sizeof(dir), "%s", p);
+			slash = strrchr(dir, '/');
+			if (slash != NULL)
+				*slash = '\0';
+			if (slash == NULL || stat(dir, &sb) == 0)
+				return 1;
+			cli_err(o->conf, "report-store %s: the folder %s does "
+			    "not exist", c->report_store, dir);
+			return 0;
+		}
+	}
+	return vm_conf_open_store(c) == 0;
+}
+
 /* --check-config: the file, its keys and its user; the exit status. */
 static int
 vm_check(const struct vm_opts *o, struct vm_conf *c)
@@ -980,6 +1043,8 @@ vm_check(const struct vm_opts *o, struct vm_conf *c)
 
 	if (c->user != NULL && getpwnam(c->user) == NULL) {
 		cli_err(o->conf, "user: %s: no such user", c->user);
+		ex = EX_CONFIG;
+	} else if (c->report_store != NULL && !store_ok(o, c)) {
 		ex = EX_CONFIG;
 	} else {
 		vm_conf_explain(c, o->sender);
@@ -1096,6 +1161,11 @@ vm_main(struct vm_opts *o)
 	if ((ex = vm_listen(c)) != EX_OK || (ex = vm_become(o, c, fac)) !=
 	    EX_OK)
 		return ex;
+	if (vm_conf_open_store(c) != 0) {
+		if (c->pidfile != NULL)
+			unlink(c->pidfile);
+		return EX_UNAVAILABLE;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);

@@ -49,6 +49,9 @@ struct vm_conf {
 	char *dns_server;
 	struct vouch_dns *dns;
 	struct vouch_auth_ctx *actx;
+	char *report_store;	/* report-store: its spec */
+	struct vouch_report_store *store;	/* open once privileges are
+						 * dropped */
 };
 
 /* milter_conf.c */
@@ -56,6 +59,9 @@ struct vm_conf {
  * file's.  NULL with the problem reported through cli_err. */
 struct vm_conf *vm_conf_load(const char *path, const struct cli_dns *cli);
 void vm_conf_free(struct vm_conf *c);
+/* Open the report store (after privileges are dropped, so SQLite files
+ * belong to the milter's user): 0, or -1 with the problem said. */
+int vm_conf_open_store(struct vm_conf *c);
 /* Is the text address ip inside one of the internal networks? */
 int vm_conf_internal(const struct vm_conf *c, const char *ip);
 /* What it would do for a sender, on stdout (--check-config --sender). */

@@ -20,16 +20,20 @@
 void
 vm_conf_free(struct vm_conf *c)
 {
+	struct vouch_error err = { 0 };
 	int i;
 
 	if (c == NULL)
 		return;
+	if (vouch_report_store_close(c->store, &err) != VOUCH_OK)
+		cli_err(c->report_store, "%s", err.message);
 	vouch_auth_ctx_free(c->actx);
 	vouch_dns_free(c->dns);
 	cli_keys_clear(&c->ks);
 	free(c->path);
 	free(c->socket);
 	free(c->authserv);
+	free(c->report_store);
 	free(c->user);
 	free(c->log);
 	free(c->facility);
@@ -321,6 +325,7 @@ static const struct {
 	{ "dns-server", NULL, s_string, OFF(dns_server) },
 	{ "dns-timeout", NULL, s_dns_timeout, 0 },
 	{ "dns-zone", NULL, s_dns_zone, 0 },
+	{ "report-store", NULL, s_string, OFF(report_store) },
 };
 
 static const char *
@@ -485,6 +490,20 @@ fail:
 	return NULL;
 }
 
+int
+vm_conf_open_store(struct vm_conf *c)
+{
+	struct vouch_error err = { 0 };
+
+	if (c->report_store == NULL || c->store != NULL)
+		return 0;
+	if (vouch_report_store_open(c->report_store, &c->store, &err) ==
+	    VOUCH_OK)
+		return 0;
+	cli_err(c->path, "report-store %s: %s", c->report_store, err.message);
+	return -1;
+}
+
 void
 vm_conf_explain(const struct vm_conf *c, const char *sender)
 {
@@ -502,6 +521,10 @@ vm_conf_explain(const struct vm_conf *c, const char *sender)
 	printf("\nsign-authenticated %s\ndmarc-reject %s\non-temperror %s\n",
 	    c->sign_auth ? "yes" : "no", c->dmarc_reject ? "yes" : "no",
 	    c->on_temperror == VM_TEMPFAIL ? "tempfail" : "accept");
+	if (c->report_store != NULL)
+		printf("report-store %s (%s)\n", c->report_store,
+		    c->store != NULL ? vouch_report_store_engine(c->store) :
+		    "opened when the milter starts");
 	printf("keys %zu loaded, %zu key table entries\n",
 	    vouch_keytab_nkeys(c->ks.t), vouch_keytab_count(c->ks.t));
 	if (sender != NULL) {

@@ -202,11 +202,16 @@ addr_domain(const char *s)
 
 /* Why the disposition is not the policy's (RFC 9990 reason). */
 static size_t
-row_reasons(const struct vouch_dmarc_verdict *d,
-    struct vouch_report_reason *rs, char *buf, size_t size)
+row_reasons(const struct vouch_dmarc_verdict *d, enum vouch_dmarc_policy
+    applied, const char *why, struct vouch_report_reason *rs, char *buf,
+    size_t size)
 {
 	size_t n = 0;
 
+	if (applied != d->disposition) {
+		rs[n].type = "local_policy";
+		rs[n++].comment = why;
+	}
 	if (d->arc_override) {
 		snprintf(buf, size, "arc=pass; a trusted sealer (ARC set "
 		    "i=%u) saw it pass", d->arc_trusted_instance);
@@ -253,11 +258,23 @@ vouch_report_record_auth(struct vouch_report_store *st,
     int *recorded, struct vouch_error *err)
 {
 	const struct vouch_dmarc_verdict *d = vouch_auth_dmarc(a);
+
+	return vouch_report_record_applied(st, a, rcpt_to, when, d != NULL ?
+	    d->disposition : VOUCH_DMARC_P_NONE, NULL, recorded, err);
+}
+
+enum vouch_status
+vouch_report_record_applied(struct vouch_report_store *st,
+    const struct vouch_auth *a, const char *rcpt_to, int64_t when,
+    enum vouch_dmarc_policy applied, const char *why, int *recorded,
+    struct vouch_error *err)
+{
+	const struct vouch_dmarc_verdict *d = vouch_auth_dmarc(a);
 	struct vouch_report_auth dk[RS_MAX_AUTHS], spf;
-	struct vouch_report_reason rs[2];
+	struct vouch_report_reason rs[3];
 	struct vouch_report_row r;
 	struct pub pb;
-	char why[96];
+	char arc[96];
 
 	if (recorded != NULL)
 		*recorded = 0;
@@ -272,11 +289,11 @@ vouch_report_record_auth(struct vouch_report_store *st,
 	r.envelope_to = addr_domain(rcpt_to);
 	r.policy_domain = d->policy_domain;
 	row_record(a, &r, &pb);
-	r.disposition = vouch_dmarc_policy_name(d->disposition);
+	r.disposition = vouch_dmarc_policy_name(applied);
 	r.dkim = d->dkim_aligned != NULL ? "pass" : "fail";
 	r.spf = d->spf_aligned ? "pass" : "fail";
 	r.reasons = rs;
-	r.nreasons = row_reasons(d, rs, why, sizeof(why));
+	r.nreasons = row_reasons(d, applied, why, rs, arc, sizeof(arc));
 	r.dkim_results = dk;
 	r.ndkim = row_auths(a, dk, RS_MAX_AUTHS, &spf, &r);
 	if (recorded != NULL)

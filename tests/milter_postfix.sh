@@ -40,7 +40,7 @@ chmod 600 "$tmp/good.private" "$tmp/ed.private"
 	printf 'ed._domainkey IN TXT '
 	sed -n 's/^ed._domainkey IN TXT //p' "$ZONES/dkim.example.zone"
 	echo '@ IN TXT "v=spf1 ip4:192.0.2.0/24 -all"'
-	echo '_dmarc IN TXT "v=DMARC1; p=reject"'
+	echo '_dmarc IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@milter.test"'
 } > "$tmp/milter.zone"
 echo "*@milter.test milter.test good $tmp/good.private" > "$tmp/keys"
 
@@ -54,6 +54,7 @@ conf() {	# conf FILE [extra lines...]: a configuration on $port
 		echo "key-table = $tmp/keys"
 		echo "dns-zone = $tmp/milter.zone"
 		echo "log = stderr"
+		echo "report-store = sqlite:$tmp/reports.db"
 		for l in "$@"; do echo "$l"; done
 	} > "$f"
 }
@@ -70,7 +71,7 @@ expect_grep "no key matches" "$tmp/out" "--check-config says mail from it is not
 conf "$tmp/bad1.conf" "sign-authenticated = perhaps"
 expect_exit 78 "--check-config refuses a bad value (78)" \
 	"$VOUCH" milter -c "$tmp/bad1.conf" --check-config
-expect_grep "bad1.conf: line 7: sign-authenticated: expected yes or no" "$tmp/err" \
+expect_grep "bad1.conf: line 8: sign-authenticated: expected yes or no" "$tmp/err" \
 	"the error names the file, line and setting"
 conf "$tmp/bad2.conf" "frobnicate = yes"
 expect_exit 78 "--check-config refuses an unknown setting" \
@@ -128,7 +129,8 @@ expect_grep "s=good " "$tmp/out" "the domain line applies (case-insensitive)"
 mkdir "$tmp/run"
 chown nobody "$tmp/run"
 conf "$tmp/daemon.conf" "pid-file = $tmp/run/milter.pid" "user = nobody"
-sed -i "s|^socket = .*|socket = unix:$tmp/milter.sock|" "$tmp/daemon.conf"
+sed -i -e "s|^socket = .*|socket = unix:$tmp/milter.sock|" \
+	-e "s|^report-store = .*|report-store = $tmp/run/reports.db|" "$tmp/daemon.conf"
 expect_exit 0 "without -f it detaches (the parent exits 0)" "$VOUCH" milter -c "$tmp/daemon.conf"
 i=0
 until [ -s "$tmp/run/milter.pid" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -140,6 +142,9 @@ if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
 		not_ok "user = nobody: it runs as nobody"
 	[ -S "$tmp/milter.sock" ] && [ "$(stat -c %a "$tmp/milter.sock")" = 660 ] &&
 		ok "its unix socket is mode 0660" || not_ok "its unix socket is mode 0660"
+	[ "$(stat -c %U "$tmp/run/reports.db" 2>/dev/null)" = nobody ] &&
+		ok "its report-store is created as its user (nobody)" ||
+		not_ok "report-store owner: $(stat -c %U "$tmp/run/reports.db" 2>&1)"
 	kill "$dpid"
 	i=0
 	while kill -0 "$dpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -338,12 +343,19 @@ echo "dmarc-reject = sometimes" >> "$tmp/milter.conf"
 kill -HUP "$mpid"
 i=0
 until grep -q "event=reload result=failed" "$tmp/milter.log" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-expect_grep "line 8: dmarc-reject: expected yes or no" "$tmp/milter.log" "a bad reload logs why"
+expect_grep "line 9: dmarc-reject: expected yes or no" "$tmp/milter.log" "a bad reload logs why"
 expect_grep "event=reload result=failed.*previous configuration stays" "$tmp/milter.log" \
 	"a bad reload keeps the running configuration"
 msg spoof3 alice@milter.test
 send "$PF_SMTP" "$tmp/spoof3.eml" --xclient "ADDR=198.51.100.7 HELO=evil.test"
 expect_grep "^550 5.7.1" "$tmp/reply" "the old configuration still applies"
+# every verdict so far is in the report store: the outside message (pass)
+# and the three forgeries (one delivered, two refused), as applied
+"$VOUCH" report send --store "$tmp/reports.db" --org-name "Milter Test" \
+	--email dmarc@mx.vouch.test --dns-zone "$tmp/milter.zone" --dry-run \
+	--until @$(( $(date +%s) + 86400 )) > "$tmp/rs.out" 2>&1
+expect_grep "would send milter.test: .* 3 record(s), 4 message(s)" "$tmp/rs.out" \
+	"the milter recorded 4 verdicts into SQLite: 3 records (pass, delivered fail, refused fail)"
 # a From that only looks broken is the same domain; one that is broken
 # names no author: both refused under dmarc-reject
 msg spoofdot alice@milter.test

@@ -99,6 +99,16 @@ VOUCH_EXPORT enum vouch_status vouch_report_record_auth(
     const char *rcpt_to, int64_t when, int *recorded,
     struct vouch_error *err);
 
+/*
+ * The same, for an MTA that applied another disposition than the verdict
+ * asks (it does not enforce DMARC, or a local rule overrode it): the row
+ * says what was applied, with a local_policy reason carrying why.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_record_applied(
+    struct vouch_report_store *st, const struct vouch_auth *auth,
+    const char *rcpt_to, int64_t when, enum vouch_dmarc_policy applied,
+    const char *why, int *recorded, struct vouch_error *err);
+
 /* What vouch_report_send() does. */
 struct vouch_report_send_opts {
 	const char *org_name;	/* the reporting organization */
