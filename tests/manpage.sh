@@ -4,7 +4,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 man="$top_srcdir/doc/vouch.1"
-for c in dns spf sign keygen verify lint seal milter; do
+for c in dns spf sign keygen verify lint seal milter report; do
 	"$VOUCH" $c --help 2>&1 | grep -o -- '--[a-z][a-z0-9-]*' | sort -u > "$tmp/help_$c"
 	[ -s "$tmp/help_$c" ] || { not_ok "$c --help names no option"; continue; }
 	missing=$(grep -o 'Fl -[a-z][a-z0-9-]*' "$man" | sed 's/^Fl /-/' | sort -u |
@@ -23,11 +23,13 @@ extra=$(grep -o 'Fl -[a-z][a-z0-9-]*' "$man" | sed 's/^Fl /-/' | sort -u |
 direct=$(grep -l 'getopt_long' "$top_srcdir"/cli/*.c "$top_srcdir"/milter/*.c 2>/dev/null)
 [ -z "$direct" ] && ok "every command parses through its option table (cli_getopt)" ||
 	not_ok "getopt_long called directly in: $direct"
-for c in dns spf sign keygen verify lint seal milter; do
+for c in dns spf sign keygen verify lint seal milter report; do
 	bad=""
+	sub=
+	[ $c = report ] && sub=send
 	for opt in $(cat "$tmp/help_$c"); do
 		# an extra argument that does not exist: parsing happens, nothing runs
-		"$VOUCH" $c "$opt" /nonexistent/vouch-test < /dev/null > /dev/null 2> "$tmp/err" || true
+		"$VOUCH" $c $sub "$opt" /nonexistent/vouch-test < /dev/null > /dev/null 2> "$tmp/err" || true
 		grep -q 'unrecognized option\|invalid option' "$tmp/err" && bad="$bad $opt"
 	done
 	[ -z "$bad" ] && ok "vouch $c: every option --help shows is parsed" ||

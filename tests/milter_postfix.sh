@@ -95,6 +95,7 @@ expect_exit 64 "--sender without --check-config is a usage error" \
 
 # the example configuration in contrib/ parses (with this test's keys)
 sed -e "s|^key-table = .*|key-table = $tmp/keys|" -e "s|^user = .*|user = root|" \
+	-e "s|^report-store = sqlite:/var/lib/vouch/|report-store = sqlite:$tmp/|" \
 	"$top_srcdir/contrib/milter.conf.example" > "$tmp/example.conf"
 expect_exit 0 "contrib/milter.conf.example is a valid configuration" \
 	"$VOUCH" milter -c "$tmp/example.conf" --check-config
