@@ -159,6 +159,10 @@ set_opt(struct ropts *r, int c, const char *arg)
 		    "(2026-12-04 or 2026-12-04T10:00:00Z)", arg);
 		return -1;
 	case OPT_EXPIRE:
+		if (strcmp(arg, "0") == 0) {	/* keep everything */
+			r->expire = 0;
+			return 0;
+		}
 		return cli_parse_uint("--expire", arg, 100000, &r->expire);
 	case 'h':
 	case OPT_HELP: r->help = 1; return 0;

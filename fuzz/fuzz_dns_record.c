@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <vouch/vouch.h>
@@ -180,6 +181,25 @@ answer_of(struct ent *e)
 	return a;
 }
 
+/* A name recorded as NXDOMAIN below a wildcard that was recorded too: a
+ * zone with "*.S" answers for it, as an authoritative server does (RFC
+ * 4592), so its replay is no longer NXDOMAIN. */
+static int
+under_wildcard(const struct ent *e, size_t n, size_t k)
+{
+	size_t i, ln = strlen(e[k].name);
+
+	for (i = 0; i < n; i++) {
+		size_t lw = strlen(e[i].name);
+
+		if (lw > 2 && e[i].name[0] == '*' && e[i].name[1] == '.' &&
+		    ln > lw - 1 && strcasecmp(e[k].name + ln - (lw - 1),
+		    e[i].name + 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 check(struct vouch_dns *d, const struct ent *e, const char *path)
 {
@@ -268,7 +288,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("the snapshot does not load", &none, path);
 	}
 	for (i = 0; i < n; i++)
-		if (e[i].check)
+		if (e[i].check && !(e[i].kind == -2 && under_wildcard(e, n, i)))
 			check(d, &e[i], path);
 	vouch_dns_free(d);
 out:
