@@ -22,6 +22,7 @@ BEGIN {
 	g("ARC 3 hops verify, us (floor)", "", -1, "<=", 1.3)
 	g("milter alone", "", -1, ">=", 3)
 	g("through Postfix", "", -1, ">=", 1)
+	g("milter report-store on/off", "", -1, ">=", 0.95)
 	g("archive mbox, jobs 2 vs 1", "", -1, ">=", 1.85)
 }
 function g(label, need, idx, op, bound) {

@@ -425,8 +425,9 @@ verify_all(const struct vopts *v, struct vouch_auth_ctx *actx, char **paths,
 	o.mbox_format = v->mbox_format;
 	o.conn = &v->conn;
 	o.rcpt_to = v->rcpt;
-	if (v->store != NULL && vouch_report_store_open(v->store, &st, &err) !=
-	    VOUCH_OK) {
+	if (v->store != NULL && (vouch_report_store_open(v->store, &st, &err)
+	    != VOUCH_OK || vouch_report_store_background(st, &err) !=
+	    VOUCH_OK)) {
 		cli_err(v->store, "%s", err.message);
 		return EX_UNAVAILABLE;
 	}

@@ -497,7 +497,9 @@ vm_conf_open_store(struct vm_conf *c)
 
 	if (c->report_store == NULL || c->store != NULL)
 		return 0;
+	/* in the background: a message never waits for the disk */
 	if (vouch_report_store_open(c->report_store, &c->store, &err) ==
+	    VOUCH_OK && vouch_report_store_background(c->store, &err) ==
 	    VOUCH_OK)
 		return 0;
 	cli_err(c->path, "report-store %s: %s", c->report_store, err.message);

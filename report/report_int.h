@@ -88,7 +88,23 @@ struct vouch_report_store {
 	unsigned long gen, done_gen;	/* batches taken, batches written */
 	enum vouch_status last;		/* the last batch's outcome */
 	char last_msg[256];
+	/* background writing (vouch_report_store_background) */
+	int bg, bg_started, bg_stop;
+	pthread_t bg_thread;
+	pthread_cond_t bg_cv;		/* the writer waits here for rows */
+	size_t queued;			/* rows in the queue */
+	int bg_flush;			/* callers waiting for a flush */
+	enum vouch_status bg_fail;	/* a failed batch not yet reported */
+	char bg_msg[256];
 };
+
+/* Rows the background queue may hold before record waits for the writer
+ * (memory stays bounded when the store is slower than the mail). */
+#define RS_QUEUE_MAX 10000
+/* The writer commits once RS_BATCH_ROWS are queued or RS_BATCH_MS after
+ * the first row of a batch, whichever comes first. */
+#define RS_BATCH_ROWS 256
+#define RS_BATCH_MS 50
 
 /* Queue a row (taken) and return once it is written (report_store.c). */
 enum vouch_status vouch__rs_enqueue(struct vouch_report_store *st,

@@ -4,7 +4,9 @@
  * no write in progress writes the whole queue in one transaction, so many
  * milter threads cost one transaction per moment, not one each, and a
  * call returns only once its row is written (nothing is lost on a crash
- * after a message was accepted).
+ * after a message was accepted).  In the background mode (the milter) a
+ * writer thread does the same and a call returns once its row is queued:
+ * the message's path never waits for the disk.
  */
 #include "config.h"
 
@@ -121,6 +123,7 @@ vouch_report_store_open(const char *spec, struct vouch_report_store **out,
 	pthread_mutex_init(&st->db_mu, NULL);
 	pthread_mutex_init(&st->q_mu, NULL);
 	pthread_cond_init(&st->q_cv, NULL);
+	pthread_cond_init(&st->bg_cv, NULL);
 	st->tail = &st->head;
 	if ((s = open_engine(st, spec, err)) != VOUCH_OK ||
 	    (s = vouch__rs_txn(st, schema, err, err)) != VOUCH_OK) {
@@ -187,6 +190,7 @@ drain(struct vouch_report_store *st)
 		b.rows = st->head;
 		st->head = NULL;
 		st->tail = &st->head;
+		st->queued = 0;
 		st->gen++;
 		pthread_mutex_unlock(&st->q_mu);
 		pthread_mutex_lock(&st->db_mu);
@@ -197,14 +201,79 @@ drain(struct vouch_report_store *st)
 		st->last = s;
 		snprintf(st->last_msg, sizeof(st->last_msg), "%s",
 		    s != VOUCH_OK ? e.message : "");
+		if (s != VOUCH_OK && st->bg && st->bg_fail == VOUCH_OK) {
+			st->bg_fail = s;
+			memcpy(st->bg_msg, st->last_msg, sizeof(st->bg_msg));
+		}
 		st->done_gen = st->gen;
 		pthread_cond_broadcast(&st->q_cv);
 	}
 	st->flushing = 0;
 }
 
+/* The background writer: whatever is queued, one transaction at a time
+ * (rows that arrive during a write are the next batch). */
+static void *
+bg_writer(void *arg)
+{
+	struct vouch_report_store *st = arg;
+
+	pthread_mutex_lock(&st->q_mu);
+	for (;;) {
+		while (st->head == NULL && !st->bg_stop)
+			pthread_cond_wait(&st->bg_cv, &st->q_mu);
+		if (st->head == NULL)
+			break;
+		/* let a batch gather for a moment: a commit costs about as
+		 * much as verifying a message, a row in it almost nothing */
+		if (st->queued < RS_BATCH_ROWS && !st->bg_stop &&
+		    !st->bg_flush) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += RS_BATCH_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (st->queued < RS_BATCH_ROWS && !st->bg_stop &&
+			    !st->bg_flush && pthread_cond_timedwait(
+			    &st->bg_cv, &st->q_mu, &until) == 0)
+				;
+		}
+		drain(st);
+	}
+	pthread_mutex_unlock(&st->q_mu);
+	return NULL;
+}
+
+/* A failed background batch, reported once (q_mu held). */
+static enum vouch_status
+bg_take_fail(struct vouch_report_store *st, struct vouch_error *err)
+{
+	enum vouch_status s = st->bg_fail;
+
+	if (s != VOUCH_OK)
+		vouch__err(err, s, NULL, -1, "%s", st->bg_msg);
+	st->bg_fail = VOUCH_OK;
+	return s;
+}
+
+enum vouch_status
+vouch_report_store_background(struct vouch_report_store *st,
+    struct vouch_error *err)
+{
+	if (st == NULL)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1, "no store");
+	pthread_mutex_lock(&st->q_mu);
+	st->bg = 1;
+	pthread_mutex_unlock(&st->q_mu);
+	return VOUCH_OK;
+}
+
 /* Queue p (NULL: nothing) and return once it, and every row queued
- * before, is written (by us or by the flusher of the moment). */
+ * before, is written (by us or by the flusher of the moment).  In the
+ * background mode a row returns once queued, and only a flush waits. */
 enum vouch_status
 vouch__rs_enqueue(struct vouch_report_store *st, struct rs_pending *p,
     struct vouch_error *err)
@@ -216,9 +285,34 @@ vouch__rs_enqueue(struct vouch_report_store *st, struct rs_pending *p,
 	if (p != NULL) {
 		*st->tail = p;
 		st->tail = &p->next;
+		st->queued++;
 	}
-	/* the batch that will take what is queued, or the one in progress */
+	if (st->bg && !st->bg_started) {
+		/* started on first use: in the process that records (a
+		 * daemon forks after it opens the store) */
+		if (pthread_create(&st->bg_thread, NULL, bg_writer, st) == 0)
+			st->bg_started = 1;
+		else
+			st->bg = 0;
+	}
 	mine = st->head != NULL ? st->gen + 1 : st->gen;
+	if (st->bg) {
+		if (st->queued == 1 || st->queued >= RS_BATCH_ROWS)
+			pthread_cond_signal(&st->bg_cv);
+		if (p != NULL)
+			while (st->queued > RS_QUEUE_MAX && st->head != NULL)
+				pthread_cond_wait(&st->q_cv, &st->q_mu);
+		else {
+			st->bg_flush++;
+			pthread_cond_signal(&st->bg_cv);
+			while (st->done_gen < mine)
+				pthread_cond_wait(&st->q_cv, &st->q_mu);
+			st->bg_flush--;
+		}
+		s = bg_take_fail(st, err);
+		pthread_mutex_unlock(&st->q_mu);
+		return s;
+	}
 	while (st->done_gen < mine)
 		if (st->flushing)
 			pthread_cond_wait(&st->q_cv, &st->q_mu);
@@ -248,13 +342,21 @@ vouch_report_store_close(struct vouch_report_store *st,
 
 	if (st == NULL)
 		return VOUCH_OK;
-	if (st->head != NULL)
+	if (st->head != NULL || st->bg_fail != VOUCH_OK)
 		s = vouch_report_store_flush(st, err);
+	if (st->bg_started) {
+		pthread_mutex_lock(&st->q_mu);
+		st->bg_stop = 1;
+		pthread_cond_signal(&st->bg_cv);
+		pthread_mutex_unlock(&st->q_mu);
+		pthread_join(st->bg_thread, NULL);
+	}
 	if (st->db != NULL)
 		st->eng->close(st->db);
 	pthread_mutex_destroy(&st->db_mu);
 	pthread_mutex_destroy(&st->q_mu);
 	pthread_cond_destroy(&st->q_cv);
+	pthread_cond_destroy(&st->bg_cv);
 	free(st);
 	return s;
 }

@@ -183,8 +183,9 @@ write_rows(void *arg)
 	return NULL;
 }
 
-/* Threads on one handle (group commit) and on a second connection at
- * once: every row is there, and the report counts every message. */
+/* Threads on one handle (group commit) and on a second connection that
+ * writes in the background (as the milter does) at once: every row is
+ * there, and the report counts every message. */
 START_TEST(test_concurrent_writers_lose_nothing)
 {
 	char spec[512];
@@ -196,6 +197,7 @@ START_TEST(test_concurrent_writers_lose_nothing)
 	int i;
 
 	ck_assert_int_eq(vouch_report_store_open(spec, &b, NULL), VOUCH_OK);
+	ck_assert_int_eq(vouch_report_store_background(b, NULL), VOUCH_OK);
 	for (i = 0; i < 8; i++) {
 		w[i].st = i < 6 ? a : b;
 		w[i].n = 300;
@@ -216,6 +218,37 @@ START_TEST(test_concurrent_writers_lose_nothing)
 END_TEST
 
 /* Only periods ended by --until; each once; hour periods. */
+/* In the background, a flush waits for what was queued, and a batch
+ * that failed is reported by the next call, once. */
+START_TEST(test_background_flush_and_failure)
+{
+	char spec[512];
+	struct vouch_report_store *a = fresh(spec, sizeof(spec)), *b;
+	struct vouch_error err = { 0 };
+	struct writer w = { NULL, 50, 1 };
+
+	ck_assert_int_eq(vouch_report_store_open(spec, &b, NULL), VOUCH_OK);
+	ck_assert_int_eq(vouch_report_store_background(b, NULL), VOUCH_OK);
+	w.st = b;
+	write_rows(&w);
+	ck_assert_int_eq(vouch_report_store_flush(b, NULL), VOUCH_OK);
+	ck_assert_int_eq(count(a, "SELECT count(*) FROM vouch_rows"), 50);
+	/* the table goes away under the writer */
+	ck_assert_int_eq(vouch__rs_exec(a, "ALTER TABLE vouch_rows RENAME TO "
+	    "vouch_rows_gone", 0, NULL, NULL, NULL), VOUCH_OK);
+	w.n = 1;	/* queued: nothing has failed yet */
+	write_rows(&w);
+	ck_assert_int_eq(vouch_report_store_flush(b, &err), VOUCH_E_STORE);
+	ck_assert_ptr_nonnull(strstr(err.message, "vouch_rows"));
+	ck_assert_int_eq(vouch_report_store_flush(b, NULL), VOUCH_OK);
+	ck_assert_int_eq(vouch_report_store_close(b, NULL), VOUCH_OK);
+	ck_assert_int_eq(vouch__rs_exec(a, "ALTER TABLE vouch_rows_gone "
+	    "RENAME TO vouch_rows", 0, NULL, NULL, NULL), VOUCH_OK);
+	ck_assert_int_eq(count(a, "SELECT count(*) FROM vouch_rows"), 50);
+	vouch_report_store_close(a, NULL);
+}
+END_TEST
+
 START_TEST(test_periods_until_and_idempotence)
 {
 	char spec[512];
@@ -423,6 +456,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_schema_is_created_and_checked);
 	tcase_add_test(tc, test_concurrent_writers_lose_nothing);
+	tcase_add_test(tc, test_background_flush_and_failure);
 	tcase_add_test(tc, test_periods_until_and_idempotence);
 	tcase_add_test(tc, test_failed_delivery_is_resent_once);
 	tcase_add_test(tc, test_crashed_claim_is_taken_over);

@@ -351,10 +351,16 @@ msg spoof3 alice@milter.test
 send "$PF_SMTP" "$tmp/spoof3.eml" --xclient "ADDR=198.51.100.7 HELO=evil.test"
 expect_grep "^550 5.7.1" "$tmp/reply" "the old configuration still applies"
 # every verdict so far is in the report store: the outside message (pass)
-# and the three forgeries (one delivered, two refused), as applied
-"$VOUCH" report send --store "$tmp/reports.db" --org-name "Milter Test" \
-	--email dmarc@mx.vouch.test --dns-zone "$tmp/milter.zone" --dry-run \
-	--until @$(( $(date +%s) + 86400 )) > "$tmp/rs.out" 2>&1
+# and the three forgeries (one delivered, two refused), as applied (the
+# milter writes in the background, within 50 ms: wait for it a little)
+i=0
+while :; do
+	"$VOUCH" report send --store "$tmp/reports.db" --org-name "Milter Test" \
+		--email dmarc@mx.vouch.test --dns-zone "$tmp/milter.zone" --dry-run \
+		--until @$(( $(date +%s) + 86400 )) > "$tmp/rs.out" 2>&1
+	grep -q "4 message(s)" "$tmp/rs.out" || [ $i -ge 30 ] && break
+	sleep 0.1; i=$((i + 1))
+done
 expect_grep "would send milter.test: .* 3 record(s), 4 message(s)" "$tmp/rs.out" \
 	"the milter recorded 4 verdicts into SQLite: 3 records (pass, delivered fail, refused fail)"
 # a From that only looks broken is the same domain; one that is broken

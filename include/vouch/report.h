@@ -40,6 +40,17 @@ VOUCH_EXPORT enum vouch_status vouch_report_store_close(
 VOUCH_EXPORT enum vouch_status vouch_report_store_flush(
     struct vouch_report_store *st, struct vouch_error *err);
 /* "sqlite" or "postgresql". */
+/*
+ * From now on, write in the background: vouch_report_record() returns once
+ * its row is queued, a writer thread commits what is queued in one
+ * transaction at a time (within 50 ms, or at once when 256 rows wait),
+ * and flush and close wait for it.  A batch that
+ * failed is reported by the next record, flush or close.  The queue holds
+ * at most 10,000 rows (record then waits).  A crash of the process loses
+ * the rows of the moment that were not yet written.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_store_background(
+    struct vouch_report_store *st, struct vouch_error *err);
 VOUCH_EXPORT const char *vouch_report_store_engine(
     const struct vouch_report_store *st);
 
