@@ -36,6 +36,23 @@ vouch_archive_new(struct vouch_auth_ctx *actx,
 	return VOUCH_OK;
 }
 
+/* Only the message sources, for readers of other things than verdicts
+ * (report/ reads mailboxes of reports with it). */
+enum vouch_status
+vouch__archive_new_source(struct vouch_archive **out)
+{
+	struct vouch_archive *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return VOUCH_E_NOMEM;
+	a->jobs = 1;
+	a->max_msg = VOUCH_ARCHIVE_MAX_MESSAGE;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	*out = a;
+	return VOUCH_OK;
+}
+
 void
 vouch_archive_set_jobs(struct vouch_archive *a, unsigned int jobs)
 {

@@ -74,6 +74,9 @@ struct vouch_archive {
 	enum vouch_status error;	/* the first failure of a worker */
 };
 
+/* archive.c: a run with no verifier, for its message sources only */
+enum vouch_status vouch__archive_new_source(struct vouch_archive **out);
+
 /* archive_src.c */
 enum vouch_status vouch__archive_add_path(struct vouch_archive *a,
     const char *path, struct vouch_error *err);

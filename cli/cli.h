@@ -71,8 +71,14 @@ int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* vouch report read (cmd_report_read.c), and its summaries for lint */
+int cli_report_read(int argc, char **argv);
+void cli_report_sum_text(struct vouch_report_sum *s, int brief);
+void cli_report_sum_json(struct vouch_report_sum *s);
+/* @EPOCH or ISO 8601 (cmd_report.c): 0, or -1 when it is not one */
+int cli_parse_time(const char *s, int64_t *t);
 
 extern const struct cli_help usage_dns, usage_spf, usage_sign, usage_keygen,
-    usage_verify, usage_lint, usage_seal, usage_report;
+    usage_verify, usage_lint, usage_seal, usage_report, usage_report_read;
 
 #endif

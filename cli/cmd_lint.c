@@ -3,11 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 enum { OPT_RECORD = OPT_FIRST_LOCAL, OPT_DOMAIN, OPT_TREE, OPT_KEY,
-    OPT_ORIGIN, OPT_FORMAT, OPT_UNSAFE };
+    OPT_ORIGIN, OPT_FORMAT, OPT_UNSAFE, OPT_REPORTS, OPT_RSTORE };
 
 static const struct cli_opt lint_options[] = {
 	{ "record", required_argument, OPT_RECORD, "TEXT",
@@ -25,6 +26,14 @@ static const struct cli_opt lint_options[] = {
 	    "text (default) or json" },
 	{ "allow-unsafe-key", no_argument, OPT_UNSAFE, NULL,
 	    "accept a --key file readable by group or others" },
+	{ "reports", required_argument, OPT_REPORTS, "PATH",
+	    "dmarc: what the aggregate reports in PATH say (and in\n"
+	    "every further PATH after DOMAIN): messages, how many\n"
+	    "fail DMARC (what p=quarantine/p=reject would hit),\n"
+	    "each failing source with its cause and fix" },
+	{ "report-store", required_argument, OPT_RSTORE, "STORE",
+	    "dmarc: the same from the reports kept in STORE by\n"
+	    "vouch report read --store" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -33,7 +42,8 @@ const struct cli_help usage_lint = {
 	"       vouch lint spf --record 'v=spf1 ...' [--domain DOMAIN] [--tree]\n"
 	"       vouch lint dkim SELECTOR DOMAIN [--key FILE]\n"
 	"       vouch lint dkim --record 'v=DKIM1; ...' [--key FILE]\n"
-	"       vouch lint dmarc DOMAIN\n"
+	"       vouch lint dmarc DOMAIN [--reports PATH [PATH...]]\n"
+	"                              [--report-store STORE]\n"
 	"       vouch lint dmarc --record 'v=DMARC1; ...' [--domain DOMAIN]\n"
 	"       vouch lint zone FILE [--origin DOMAIN]\n"
 	"       (all: [--format text|json] and the DNS options)\n"
@@ -47,11 +57,16 @@ const struct cli_help usage_lint = {
 	"go to the live resolver, or to --dns-zone/--dns-overlay files.\n",
 	lint_options,
 	"Text output: one finding a line, 'SEVERITY RULE-ID NAME: message (RFC)',\n"
-	"then a summary.  JSON: {\"findings\": [...], \"summary\": {...}, \"spf\": ...}.\n"
+	"then a summary, then what the reports say.  JSON: {\"findings\": [...],\n"
+	"\"summary\": {...}, \"spf\": ..., \"reports\": {\"messages\", \"dmarc_pass\",\n"
+	"\"dmarc_fail\", \"reporters\", \"begin\", \"end\", \"sources\": [{\"source_ip\",\n"
+	"\"messages\", \"dmarc_fail\", \"cause\", \"fix\"}]}} (reports with --reports).\n"
 	"\n"
 	"Exit: 0 no errors (warnings allowed); 1 errors; 64 usage; 65 a zone file\n"
 	"that does not parse; 66 missing file; 75 a lookup failed temporarily;\n"
-	"78 unreadable --key.\n",
+	"78 unreadable --key; with --reports, 65 when a PATH holds no readable\n"
+	"report (said on stderr; the others count) and 69 when the store cannot\n"
+	"be opened.\n",
 	1
 };
 
@@ -66,7 +81,7 @@ json_str(const char *s)
 }
 
 static void
-print_json(const struct vouch_lint *l)
+print_json(const struct vouch_lint *l, struct vouch_report_sum *sum)
 {
 	size_t i, e, w, n;
 	unsigned int lk, vd;
@@ -91,9 +106,14 @@ print_json(const struct vouch_lint *l)
 	printf("],\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"infos\":%zu},"
 	    "\"spf\":", e, w, n);
 	if (vouch_lint_spf_counts(l, &lk, &vd))
-		printf("{\"dns_lookups\":%u,\"void_lookups\":%u}}\n", lk, vd);
+		printf("{\"dns_lookups\":%u,\"void_lookups\":%u}", lk, vd);
 	else
-		printf("null}\n");
+		printf("null");
+	if (sum != NULL) {
+		printf(",\"reports\":");
+		cli_report_sum_json(sum);
+	}
+	printf("}\n");
 }
 
 static void
@@ -138,7 +158,22 @@ struct lopts {
 	const char *record, *domain, *keyfile, *origin, *format, *what;
 	char **args;		/* after the kind */
 	int nargs, tree, unsafe, help;
+	const char *rstore;	/* --report-store */
+	const char **reports;	/* --reports, then PATHs after DOMAIN */
+	size_t nreports;
 };
+
+static int
+add_report_path(struct lopts *o, const char *p)
+{
+	const char **r = realloc(o->reports, (o->nreports + 1) * sizeof(*r));
+
+	if (r == NULL)
+		return -1;
+	o->reports = r;
+	o->reports[o->nreports++] = p;
+	return 0;
+}
 
 /* The command line into o: EX_OK, or the exit status (said). */
 static int
@@ -157,6 +192,11 @@ lint_args(int argc, char **argv, struct lopts *o)
 		case OPT_ORIGIN: o->origin = optarg; break;
 		case OPT_FORMAT: o->format = optarg; break;
 		case OPT_UNSAFE: o->unsafe = 1; break;
+		case OPT_RSTORE: o->rstore = optarg; break;
+		case OPT_REPORTS:
+			if (add_report_path(o, optarg) != 0)
+				return EX_OSERR;
+			break;
 		case 'h':
 		case OPT_HELP: o->help = 1; return EX_OK;
 		default:
@@ -176,6 +216,20 @@ lint_args(int argc, char **argv, struct lopts *o)
 	o->what = argv[optind++];
 	o->args = argv + optind;
 	o->nargs = argc - optind;
+	if (o->nreports > 0 || o->rstore != NULL) {
+		if (strcmp(o->what, "dmarc") != 0 || o->record != NULL ||
+		    o->nargs < 1) {
+			cli_err(o->nreports > 0 ? "--reports" : "--report-store",
+			    "only for 'lint dmarc DOMAIN'");
+			return EX_USAGE;
+		}
+		/* PATHs after DOMAIN belong to --reports */
+		for (c = 1; o->nreports > 0 && c < o->nargs; c++)
+			if (add_report_path(o, o->args[c]) != 0)
+				return EX_OSERR;
+		if (o->nreports > 0)
+			o->nargs = 1;
+	}
 	return EX_OK;
 }
 
@@ -228,6 +282,80 @@ lint_run(struct vouch_lint *l, const struct lopts *o,
 	return vouch_lint_zone(l, o->args[0], origin, err);
 }
 
+static int
+sum_one(void *arg, const struct vouch_report_agg *r)
+{
+	vouch_report_sum_add(arg, r);
+	return 0;
+}
+
+static void
+sum_fail(void *arg, const char *source, const char *why)
+{
+	(void)arg;
+	cli_err(source, "%s", why);
+}
+
+/* What the reports say about the domain: *sum, and in *rex 65 when a
+ * path held no report.  EX_OK, or the exit status (said). */
+static int
+lint_reports(const struct lopts *o, struct vouch_report_sum **sum, int *rex)
+{
+	struct vouch_error err = { 0 };
+	struct vouch_report_store *st = NULL;
+	size_t failed = 0, i;
+	int ex = EX_OK;
+
+	for (i = 0; i < o->nreports; i++)
+		if (access(o->reports[i], F_OK) != 0) {
+			cli_err(o->reports[i], "no such file or folder");
+			return EX_NOINPUT;
+		}
+	if ((*sum = vouch_report_sum_new(o->args[0])) == NULL)
+		return EX_OSERR;
+	if (o->nreports > 0 && vouch_report_read(o->reports, o->nreports,
+	    sum_one, sum_fail, *sum, &failed, &err) != VOUCH_OK) {
+		cli_err("--reports", "%s", err.message);
+		return EX_SOFTWARE;
+	}
+	if (o->rstore != NULL) {
+		if (vouch_report_store_open(o->rstore, &st, &err) != VOUCH_OK) {
+			cli_err(o->rstore, "%s", err.message);
+			return EX_UNAVAILABLE;
+		}
+		if (vouch_report_store_each(st, 0, 0, sum_one, *sum, &err) !=
+		    VOUCH_OK) {
+			cli_err(o->rstore, "%s", err.message);
+			ex = EX_UNAVAILABLE;
+		}
+		(void)vouch_report_store_close(st, NULL);
+	}
+	*rex = failed > 0 ? EX_DATAERR : EX_OK;
+	return ex;
+}
+
+/* The findings (and what the reports say); the exit status. */
+static int
+lint_print(const struct lopts *o, const struct vouch_lint *l,
+    struct vouch_report_sum *sum, int rex)
+{
+	size_t e, w, n;
+	int ex;
+
+	if (strcmp(o->format, "json") == 0)
+		print_json(l, sum);
+	else {
+		print_text(l, o->tree);
+		if (sum != NULL) {
+			putchar('\n');
+			cli_report_sum_text(sum, 1);
+		}
+	}
+	vouch_lint_summary(l, &e, &w, &n);
+	ex = vouch_lint_tempfail(l) ? EX_TEMPFAIL : e > 0 ? 1 : rex;
+	return cli_stdout_done() != EX_OK ? EX_IOERR : ex;
+}
+
 int
 cmd_lint(int argc, char **argv)
 {
@@ -238,14 +366,15 @@ cmd_lint(int argc, char **argv)
 	struct vouch_dkim_key *key = NULL;
 	const char *origin;
 	char *soa = NULL;
-	int ex;
-	size_t e, w, n;
+	struct vouch_report_sum *sum = NULL;
+	int ex, rex = EX_OK;
 
 	memset(&o, 0, sizeof(o));
-	if ((ex = lint_args(argc, argv, &o)) != EX_OK || o.help)
+	if ((ex = lint_args(argc, argv, &o)) != EX_OK || o.help ||
+	    (ex = lint_check(&o, &key)) != EX_OK) {
+		free(o.reports);
 		return o.help ? cli_usage("lint", &usage_lint, EX_OK) : ex;
-	if ((ex = lint_check(&o, &key)) != EX_OK)
-		return ex;
+	}
 	origin = o.origin;
 	if (strcmp(o.what, "zone") == 0 && origin == NULL &&
 	    vouch_dns_zone_relative(o.args[0]) == 1) {
@@ -272,15 +401,13 @@ cmd_lint(int argc, char **argv)
 		ex = cli_exit_for(err.status);
 		goto out;
 	}
-	if (strcmp(o.format, "json") == 0)
-		print_json(l);
-	else
-		print_text(l, o.tree);
-	vouch_lint_summary(l, &e, &w, &n);
-	ex = vouch_lint_tempfail(l) ? EX_TEMPFAIL : e > 0 ? 1 : EX_OK;
-	if (cli_stdout_done() != EX_OK)
-		ex = EX_IOERR;
+	if ((o.nreports > 0 || o.rstore != NULL) &&
+	    (ex = lint_reports(&o, &sum, &rex)) != EX_OK)
+		goto out;
+	ex = lint_print(&o, l, sum, rex);
 out:
+	vouch_report_sum_free(sum);
+	free(o.reports);
 	vouch_free(soa);
 	vouch_lint_free(l);
 	vouch_dns_free(dns);

@@ -82,50 +82,6 @@ struct ropts {
 	int help, quiet;
 };
 
-/* ISO 8601: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM|-HH:MM], or @EPOCH. */
-static int
-parse_time(const char *s, int64_t *t)
-{
-	int y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0, used = 0, n;
-	char sign = 0;
-	struct tm tm;
-
-	if (s[0] == '@') {
-		char *end;
-		long long v = strtoll(s + 1, &end, 10);
-
-		if (end == s + 1 || *end != '\0' || v < 0)
-			return -1;
-		*t = v;
-		return 0;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
-		return -1;
-	s += used;
-	if ((*s == 'T' || *s == ' ') && (n = sscanf(s + 1, "%2d:%2d%n", &h, &mi,
-	    &used)) == 2) {
-		s += 1 + used;
-		if (*s == ':' && sscanf(s + 1, "%2d%n", &se, &used) == 1)
-			s += 1 + used;
-	}
-	if (*s == 'Z')
-		s++;
-	else if ((*s == '+' || *s == '-') && sscanf(s + 1, "%2d:%2d%n", &oh,
-	    &om, &used) == 2) {
-		sign = *s;
-		s += 1 + used;
-	}
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || se > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
-	tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = se;
-	*t = (int64_t)timegm(&tm) - (sign == '+' ? 1 : sign == '-' ? -1 : 0) *
-	    (oh * 3600 + om * 60);
-	return 0;
-}
-
 static int
 set_opt(struct ropts *r, int c, const char *arg)
 {
@@ -153,7 +109,7 @@ set_opt(struct ropts *r, int c, const char *arg)
 		cli_err("--period", "%s: expected day or hour", arg);
 		return -1;
 	case OPT_UNTIL:
-		if (parse_time(arg, &r->so.until) == 0)
+		if (cli_parse_time(arg, &r->so.until) == 0)
 			return 0;
 		cli_err("--until", "%s: expected @EPOCH or an ISO 8601 time "
 		    "(2026-12-04 or 2026-12-04T10:00:00Z)", arg);
@@ -280,11 +236,17 @@ int
 cmd_report(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)
-		return cli_usage("report", &usage_report, argc < 2 ? EX_USAGE :
-		    EX_OK);
+	    strcmp(argv[1], "-h") == 0) {
+		if (argc < 2)
+			return cli_usage("report", &usage_report, EX_USAGE);
+		(void)cli_usage("report", &usage_report, EX_OK);
+		putchar('\n');
+		return cli_usage("report", &usage_report_read, EX_OK);
+	}
 	if (strcmp(argv[1], "send") == 0)
 		return report_send(argc - 1, argv + 1);
-	cli_err("report", "%s: no such subcommand (send)", argv[1]);
+	if (strcmp(argv[1], "read") == 0)
+		return cli_report_read(argc - 1, argv + 1);
+	cli_err("report", "%s: no such subcommand (send, read)", argv[1]);
 	return cli_usage("report", &usage_report, EX_USAGE);
 }

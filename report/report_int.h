@@ -61,7 +61,14 @@ extern const struct rs_engine vouch__rs_pg;
 	"period_begin BIGINT NOT NULL, address TEXT NOT NULL, " \
 	"first_id BIGINT NOT NULL, last_id BIGINT NOT NULL, " \
 	"report_id TEXT NOT NULL, state TEXT NOT NULL, at BIGINT NOT NULL, " \
-	"PRIMARY KEY (policy_domain, period_begin, address, first_id));"
+	"PRIMARY KEY (policy_domain, period_begin, address, first_id));" \
+	"CREATE TABLE IF NOT EXISTS vouch_reports (org_name TEXT NOT NULL, " \
+	"report_id TEXT NOT NULL, domain TEXT NOT NULL, " \
+	"begin_t BIGINT NOT NULL, end_t BIGINT NOT NULL, " \
+	"source TEXT NOT NULL, message_id TEXT, added BIGINT NOT NULL, " \
+	"report TEXT NOT NULL, PRIMARY KEY (org_name, report_id));" \
+	"CREATE INDEX IF NOT EXISTS vouch_reports_end ON vouch_reports " \
+	"(end_t);"
 /* The insert's columns, in the order of struct rs_pending's col[]. */
 #define RS_INSERT_SQL \
 	"INSERT INTO vouch_rows (t, source_ip, header_from, envelope_from, " \
@@ -101,6 +108,15 @@ struct vouch_report_store {
 /* Rows the background queue may hold before record waits for the writer
  * (memory stays bounded when the store is slower than the mail). */
 #define RS_QUEUE_MAX 10000
+
+/* Reading reports: the largest XML document (decompressed) and the most
+ * records in one; a file or mail of more is refused, not read. */
+#define RS_READ_MAX_XML (64 << 20)
+#define RS_READ_MAX_RECORDS 1000000
+/* The report's document as UTF-8 XML (malloc'd), for the store. */
+char *vouch__report_xml(const struct vouch_report_agg *r, size_t *len);
+void vouch__report_set_origin(struct vouch_report_agg *r, const char *source,
+    const char *message_id);
 /* The writer commits once RS_BATCH_ROWS are queued or RS_BATCH_MS after
  * the first row of a batch, whichever comes first. */
 #define RS_BATCH_ROWS 256

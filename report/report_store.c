@@ -384,3 +384,124 @@ vouch__rs_clean(const char *s, size_t max)
 	}
 	return vbuf_done(&b, st);
 }
+
+/* ---- reports read (the domain owner's history) -------------------------- */
+
+struct add {
+	const char *p[9];
+	long changes;
+	struct vouch_error *err;
+};
+
+static enum vouch_status
+add_report(struct vouch_report_store *st, void *arg)
+{
+	struct add *a = arg;
+
+	return vouch__rs_exec(st, "INSERT INTO vouch_reports (org_name, "
+	    "report_id, domain, begin_t, end_t, source, message_id, added, "
+	    "report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+	    "ON CONFLICT DO NOTHING", 9, a->p, &a->changes, a->err);
+}
+
+enum vouch_status
+vouch_report_store_add(struct vouch_report_store *st,
+    const struct vouch_report_agg *r, int *added, struct vouch_error *err)
+{
+	char b[24], e[24], now[24], *xml, *org, *id, *dom, *src;
+	size_t len = 0;
+	struct add ad;
+	const char **p = ad.p;
+	enum vouch_status s;
+
+	if (added != NULL)
+		*added = 0;
+	if (st == NULL || r == NULL || r->org_name == NULL ||
+	    r->report_id == NULL || r->domain == NULL)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1, "no report");
+	if ((xml = vouch__report_xml(r, &len)) == NULL)
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	org = vouch__rs_clean(r->org_name, 256);
+	id = vouch__rs_clean(r->report_id, 256);
+	dom = vouch__rs_clean(r->domain, 256);
+	src = vouch__rs_clean(r->source, 1024);
+	snprintf(b, sizeof(b), "%lld", (long long)r->begin);
+	snprintf(e, sizeof(e), "%lld", (long long)r->end);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	p[0] = org;
+	p[1] = id;
+	p[2] = dom;
+	p[3] = b;
+	p[4] = e;
+	p[5] = src;
+	p[7] = now;
+	p[8] = xml;
+	ad.changes = 0;
+	ad.err = err;
+	if (org == NULL || id == NULL || dom == NULL || src == NULL)
+		s = vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	else {
+		char *mid = r->message_id != NULL ?
+		    vouch__rs_clean(r->message_id, 1024) : NULL;
+
+		p[6] = mid;
+		pthread_mutex_lock(&st->db_mu);
+		s = vouch__rs_txn(st, add_report, &ad, err);
+		pthread_mutex_unlock(&st->db_mu);
+		free(mid);
+	}
+	if (s == VOUCH_OK && added != NULL)
+		*added = ad.changes > 0;
+	free(xml);
+	free(org);
+	free(id);
+	free(dom);
+	free(src);
+	return s;
+}
+
+struct each {
+	vouch_report_read_fn fn;
+	void *arg;
+	int stopped;
+};
+
+static int
+each_row(void *arg, int n, const char *const *col)
+{
+	struct each *e = arg;
+	struct vouch_report_agg *r;
+	int stop;
+
+	if (n < 3 || col[0] == NULL || vouch_report_parse(col[0],
+	    strlen(col[0]), col[1], &r, NULL) != VOUCH_OK)
+		return 0;	/* stored by us: read before, so it reads */
+	vouch__report_set_origin(r, NULL, col[2]);
+	stop = e->fn(e->arg, r);
+	vouch_report_agg_free(r);
+	e->stopped = stop != 0;
+	return stop;
+}
+
+enum vouch_status
+vouch_report_store_each(struct vouch_report_store *st, int64_t since,
+    int64_t until, vouch_report_read_fn fn, void *arg,
+    struct vouch_error *err)
+{
+	char a[24], b[24];
+	const char *p[2] = { a, b };
+	struct each e = { fn, arg, 0 };
+	enum vouch_status s;
+
+	if (st == NULL || fn == NULL)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1, "no store");
+	snprintf(a, sizeof(a), "%lld", (long long)since);
+	snprintf(b, sizeof(b), "%lld", (long long)(until > 0 ? until :
+	    INT64_MAX));
+	pthread_mutex_lock(&st->db_mu);
+	s = vouch__rs_query(st, "SELECT report, source, message_id FROM "
+	    "vouch_reports WHERE end_t >= $1 AND begin_t <= $2 "
+	    "ORDER BY begin_t, org_name, report_id", 2, p, each_row, &e, err);
+	pthread_mutex_unlock(&st->db_mu);
+	return s;
+}

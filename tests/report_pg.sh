@@ -71,4 +71,16 @@ expect_grep "1 report(s), 4 record(s), 200 message(s)" "$tmp/send.out" \
 "$VOUCH" report send $Z --store "$uri" --org-name "PG Test" \
 	--email dmarc@receiver.example --dir "$tmp/out" --until "$until" > "$tmp/send2.out" 2>&1
 expect_grep "^0 report(s)" "$tmp/send2.out" "a second send sends nothing"
+
+# the domain owner's side on the same PostgreSQL: reports read are kept
+# once, and read back
+R="$top_srcdir/testdata/reports"
+"$VOUCH" report read --store "$uri" --format json "$R/files" "$R/mail" > /dev/null 2> "$tmp/rr1.err"
+"$VOUCH" report read --store "$uri" --format json "$R/mail" "$R/Maildir" > /dev/null 2> "$tmp/rr2.err"
+expect_grep "13 report(s) read, 12 new, 1 already kept" "$tmp/rr1.err" \
+	"report read --store on PostgreSQL: 13 read (one mail twice), 12 kept"
+expect_grep "6 report(s) read, 0 new, 6 already kept" "$tmp/rr2.err" \
+	"the same mails again (and a Maildir of them): nothing new"
+n=$("$VOUCH" report read --store "$uri" --format json | wc -l)
+[ "$n" = 12 ] && ok "the 12 reports read back from PostgreSQL" || not_ok "read back: $n reports"
 finish

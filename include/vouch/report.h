@@ -163,6 +163,130 @@ VOUCH_EXPORT enum vouch_status vouch_report_send(
     struct vouch_report_store *st, const struct vouch_report_send_opts *o,
     struct vouch_report_send_stats *stats, struct vouch_error *err);
 
+/* ---- reading the reports receivers send (the domain owner's side) ---- */
+
+/* One record of an aggregate report.  Result words are lower case. */
+struct vouch_report_agg_record {
+	const char *source_ip;
+	uint64_t count;
+	const char *disposition, *dkim, *spf;	/* policy_evaluated */
+	struct vouch_report_reason *reasons;
+	size_t nreasons;
+	const char *header_from, *envelope_from, *envelope_to;
+	struct vouch_report_auth *dkim_results;	/* auth_results */
+	size_t ndkim;
+	struct vouch_report_auth *spf_results;
+	size_t nspf;
+};
+
+/* An aggregate report as read.  Strings absent from it are NULL. */
+struct vouch_report_agg {
+	const char *org_name, *email, *extra_contact, *report_id;
+	int64_t begin, end;
+	const char *schema;	/* "rfc9990" or "rfc7489" */
+	const char *source;	/* the file it came from */
+	const char *message_id;	/* the mail that carried it, if one did */
+	/* policy_published */
+	const char *domain, *p, *sp, *np, *adkim, *aspf, *pct, *testing,
+	    *discovery_method, *fo;
+	struct vouch_report_agg_record *records;
+	size_t nrecords;
+	uint64_t messages;	/* the records' counts added up */
+};
+
+/*
+ * Parse one aggregate report (XML, either schema, with or without a
+ * namespace; the faults of real reporters repaired: invalid UTF-8, upper
+ * case words, an element wrapped around <feedback>, markup in <email>).
+ * source is kept as the report's source.  VOUCH_E_SYNTAX when it is not
+ * a report; err says why.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_parse(const void *xml,
+    size_t len, const char *source, struct vouch_report_agg **out,
+    struct vouch_error *err);
+VOUCH_EXPORT void vouch_report_agg_free(struct vouch_report_agg *r);
+/* The report as one line of JSON (no newline); malloc'd, NULL: memory. */
+VOUCH_EXPORT char *vouch_report_agg_json(const struct vouch_report_agg *r);
+
+/* Called for each report read (return non-zero to stop), and for each
+ * input that holds no report it can read (source, the reason). */
+typedef int (*vouch_report_read_fn)(void *arg,
+    const struct vouch_report_agg *r);
+typedef void (*vouch_report_fail_fn)(void *arg, const char *source,
+    const char *why);
+
+/*
+ * Read the reports in each path: .xml, .xml.gz, .zip, an e-mail carrying
+ * them (any MIME structure), an mbox (plain or compressed) or Maildir of
+ * such mails, or a folder of any of these.  One report at a time is held.
+ * *failed (may be NULL) counts the inputs given to fail.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_read(const char *const *paths,
+    size_t npaths, vouch_report_read_fn fn, vouch_report_fail_fn fail,
+    void *arg, size_t *failed, struct vouch_error *err);
+
+/*
+ * Keep a report in the store, once: a report is org_name + report_id.
+ * *added (may be NULL) is 0 when it was there already.
+ */
+VOUCH_EXPORT enum vouch_status vouch_report_store_add(
+    struct vouch_report_store *st, const struct vouch_report_agg *r,
+    int *added, struct vouch_error *err);
+/* The stored reports whose period meets [since, until] (0: open), oldest
+ * first. */
+VOUCH_EXPORT enum vouch_status vouch_report_store_each(
+    struct vouch_report_store *st, int64_t since, int64_t until,
+    vouch_report_read_fn fn, void *arg, struct vouch_error *err);
+
+/*
+ * What the reports say a stricter policy would do: counts and the sources
+ * that fail DMARC, with the likely cause.  Memory grows with the sources
+ * (at most VOUCH_REPORT_MAX_SOURCES kept), not the reports.
+ */
+#define VOUCH_REPORT_MAX_SOURCES 100000
+struct vouch_report_source {
+	const char *source_ip;
+	uint64_t messages, dmarc_fail;
+	const char *cause;	/* of the largest failing share */
+	const char *fix;	/* or NULL: nothing to fix (forged) */
+};
+struct vouch_report_sum;
+VOUCH_EXPORT struct vouch_report_sum *vouch_report_sum_new(
+    const char *domain);
+/* Add a report (one for another domain is skipped: returns 0). */
+VOUCH_EXPORT int vouch_report_sum_add(struct vouch_report_sum *s,
+    const struct vouch_report_agg *r);
+VOUCH_EXPORT void vouch_report_sum_totals(const struct vouch_report_sum *s,
+    uint64_t *messages, uint64_t *pass, uint64_t *fail, size_t *reporters,
+    int64_t *begin, int64_t *end);
+/* The reporters (largest first) and the days (oldest first: a report
+ * counts on the UTC day its period begins; at most 4096 days) seen;
+ * valid until the next add or free. */
+struct vouch_report_reporter {
+	const char *org_name;
+	uint64_t reports, messages, pass, fail;
+};
+struct vouch_report_day {
+	int64_t day;	/* epoch of the UTC day's start */
+	uint64_t pass, fail;
+};
+VOUCH_EXPORT const struct vouch_report_reporter *vouch_report_sum_reporters(
+    struct vouch_report_sum *s, size_t *n);
+VOUCH_EXPORT const struct vouch_report_day *vouch_report_sum_days(
+    struct vouch_report_sum *s, size_t *n);
+/* The domain it sums (NULL: every domain). */
+VOUCH_EXPORT const char *vouch_report_sum_domain(
+    const struct vouch_report_sum *s);
+/* One self-contained HTML page (inline SVG, nothing fetched) of the sums:
+ * daily volume by DMARC result, the failing sources with their cause,
+ * the reporters.  malloc'd; NULL: out of memory. */
+VOUCH_EXPORT char *vouch_report_html(struct vouch_report_sum *const *sums,
+    size_t n);
+/* The failing sources, largest first; valid until the next add or free. */
+VOUCH_EXPORT const struct vouch_report_source *vouch_report_sum_sources(
+    struct vouch_report_sum *s, size_t *n);
+VOUCH_EXPORT void vouch_report_sum_free(struct vouch_report_sum *s);
+
 #ifdef __cplusplus
 }
 #endif
