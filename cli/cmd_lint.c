@@ -32,8 +32,8 @@ static const struct cli_opt lint_options[] = {
 	    "fail DMARC (what p=quarantine/p=reject would hit),\n"
 	    "each failing source with its cause and fix" },
 	{ "report-store", required_argument, OPT_RSTORE, "STORE",
-	    "dmarc: the same from the reports kept in STORE by\n"
-	    "vouch report read --store" },
+	    "dmarc: the same from the reports kept in STORE (what\n"
+	    "vouch report read keeps there)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

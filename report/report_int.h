@@ -113,6 +113,9 @@ struct vouch_report_store {
  * records in one; a file or mail of more is refused, not read. */
 #define RS_READ_MAX_XML (64 << 20)
 #define RS_READ_MAX_RECORDS 1000000
+/* Read the reports in bytes (XML, gzip, zip or a mail); how many. */
+size_t vouch__report_read_mem(const void *p, size_t n, const char *source,
+    vouch_report_read_fn fn, void *arg);
 /* The report's document as UTF-8 XML (malloc'd), for the store. */
 char *vouch__report_xml(const struct vouch_report_agg *r, size_t *len);
 void vouch__report_set_origin(struct vouch_report_agg *r, const char *source,

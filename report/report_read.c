@@ -259,6 +259,17 @@ blob(struct reader *r, const unsigned char *p, size_t n, const char *source,
 	}
 }
 
+/* Bytes in memory, as one input (the fuzz target's entry). */
+size_t
+vouch__report_read_mem(const void *p, size_t n, const char *source,
+    vouch_report_read_fn fn, void *arg)
+{
+	struct reader r = { fn, NULL, arg, 0, 0, 0, "" };
+
+	blob(&r, p, n, source, NULL, 0);
+	return r.found;
+}
+
 /* The name of one input's message: the file, or file:N in an mbox. */
 static void
 item_name(const struct item *it, char *buf, size_t size)

@@ -81,6 +81,15 @@ for f in "$tmp"/rep/*; do
 done
 [ "$total" = 104 ] && ok "the counts add up to the 104 messages recorded with a rua=" ||
 	not_ok "counts add up to $total, wanted 104"
+# the round trip: what was recorded and sent, report read reads back
+"$VOUCH" report read --format json "$tmp/rep" > "$tmp/rt.json"
+rt=$(python3 -c 'import json,sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+print(len(rs), sum(r["messages"] for r in rs), sum(x["count"] for r in rs for x in r["records"]),
+      sorted(r["schema"] for r in rs)[0], sorted(r["policy_published"]["domain"] for r in rs))' "$tmp/rt.json")
+[ "$rt" = "4 104 104 rfc9990 ['ext.example', 'multi.example', 'rpt.example', 'wild.example']" ] &&
+	ok "round trip: report read reads the 4 sent reports, 104 messages" ||
+	not_ok "round trip: report read gives $rt"
 gzip -dc "$tmp"/rep/*rpt.example* > "$tmp/rpt.xml"
 xmllint --xpath '//*[local-name()="record"][.//*[local-name()="source_ip"]="192.0.2.1"]' "$tmp/rpt.xml" > "$tmp/rec1" 2>/dev/null
 for piece in "<count>1</count>" "<dkim>pass</dkim>" "<spf>pass</spf>" \
