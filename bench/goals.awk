@@ -23,6 +23,8 @@ BEGIN {
 	g("milter alone", "", -1, ">=", 3)
 	g("through Postfix", "", -1, ">=", 1)
 	g("milter report-store on/off", "", -1, ">=", 0.95)
+	g("report read vs Mail::DMARC", "", -1, ">=", 10)
+	g("report read vs dmarc-cat -N", "", -1, ">", 1)
 	g("archive mbox, jobs 2 vs 1", "", -1, ">=", 1.85)
 }
 function g(label, need, idx, op, bound) {

@@ -18,8 +18,17 @@ vouch__json_str(struct vbuf *b, const char *s, size_t n)
 	st = vbuf_addc(b, '"');
 	for (i = 0; i < n && st == VOUCH_OK; i++) {
 		unsigned char c = p[i];
-		size_t u;
+		size_t u, run;
 
+		/* a run of characters written as they are, in one go */
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x7f &&
+		    p[run] != '"' && p[run] != '\\'; run++)
+			;
+		if (run > i) {
+			st = vbuf_add(b, p + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			st = vbuf_addc(b, '\\');
 			if (st == VOUCH_OK)
@@ -32,8 +41,6 @@ vouch__json_str(struct vbuf *b, const char *s, size_t n)
 			st = vbuf_adds(b, "\\t");
 		} else if (c < 0x20 || c == 0x7f) {
 			st = vbuf_printf(b, "\\u%04x", c);
-		} else if (c < 0x80) {
-			st = vbuf_addc(b, c);
 		} else if ((u = vouch__utf8_len(p + i, n - i)) > 0) {
 			st = vbuf_add(b, p + i, u);
 			i += u - 1;

@@ -30,10 +30,20 @@
 #define NS_9990 "urn:ietf:params:xml:ns:dmarc-2.0"
 
 /* The report and everything it owns. */
+/* The report's strings live in blocks of an arena (a report of 100,000
+ * records is a million strings: one malloc each would be most of the
+ * work). */
+#define ARENA_BLOCK 65536
+struct block {
+	struct block *next;
+	size_t used, size;
+	char data[];
+};
+
 struct agg {
 	struct vouch_report_agg pub;
-	char **strs;
-	size_t nstrs, capstrs, caprec;
+	struct block *blocks;
+	size_t caprec;
 	int nomem;
 	xmlDocPtr doc;		/* as parsed (and repaired) */
 };
@@ -41,28 +51,27 @@ struct agg {
 static const char *
 keep(struct agg *a, const char *s, size_t n)
 {
+	struct block *b = a->blocks;
 	char *c;
 
 	if (s == NULL || a->nomem)
 		return NULL;
-	if (a->nstrs == a->capstrs) {
-		size_t cap = a->capstrs ? a->capstrs * 2 : 64;
-		char **p = realloc(a->strs, cap * sizeof(*p));
+	if (b == NULL || b->size - b->used < n + 1) {
+		size_t size = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
 
-		if (p == NULL) {
+		if ((b = malloc(sizeof(*b) + size)) == NULL) {
 			a->nomem = 1;
 			return NULL;
 		}
-		a->strs = p;
-		a->capstrs = cap;
+		b->used = 0;
+		b->size = size;
+		b->next = a->blocks;
+		a->blocks = b;
 	}
-	if ((c = malloc(n + 1)) == NULL) {
-		a->nomem = 1;
-		return NULL;
-	}
+	c = b->data + b->used;
 	memcpy(c, s, n);
 	c[n] = '\0';
-	a->strs[a->nstrs++] = c;
+	b->used += n + 1;
 	return c;
 }
 
@@ -74,9 +83,12 @@ vouch_report_agg_free(struct vouch_report_agg *r)
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nstrs; i++)
-		free(a->strs[i]);
-	free(a->strs);
+	while (a->blocks != NULL) {
+		struct block *next = a->blocks->next;
+
+		free(a->blocks);
+		a->blocks = next;
+	}
 	for (i = 0; i < r->nrecords; i++) {
 		free(r->records[i].reasons);
 		free(r->records[i].dkim_results);
@@ -174,6 +186,43 @@ email_markup(struct vbuf *b, const char *p, size_t n, size_t *i)
 	return st;
 }
 
+/* Does the document need a repair at all?  (Most do not: one pass that
+ * copies nothing.) */
+static int
+needs_repair(const char *p, size_t n, int utf8)
+{
+	const char *at = p, *hit;
+	size_t i, k, j;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0)
+			return 1;
+		if (c >= 0x80 && utf8) {
+			if ((k = vouch__utf8_len((const unsigned char *)p + i,
+			    n - i)) == 0)
+				return 1;
+			i += k - 1;
+		}
+	}
+	/* markup inside an <email> element (found by its name: fast) */
+	while ((hit = memmem(at, (size_t)(p + n - at), "email>", 6)) != NULL) {
+		at = hit + 6;
+		for (i = (size_t)(hit - p); i > 0 && p[i - 1] != '<' &&
+		    p[i - 1] != '/' && (size_t)(hit - p) - i < 40; i--)
+			;
+		if (i == 0 || p[i - 1] != '<' || (k = email_tag(p, n, i - 1,
+		    0)) == 0)
+			continue;	/* a closing tag, or email> in text */
+		for (j = i - 1 + k; j < n && email_tag(p, n, j, 1) == 0; j++)
+			if (p[j] == '<' || p[j] == '>')
+				return 1;
+		at = p + j;
+	}
+	return 0;
+}
+
 /* The document as the parser should see it; *out NULL when it needs no
  * repair. */
 static enum vouch_status
@@ -185,6 +234,8 @@ repair(const char *p, size_t n, char **out, size_t *outlen)
 	enum vouch_status st = VOUCH_OK;
 
 	*out = NULL;
+	if (!needs_repair(p, n, utf8))
+		return VOUCH_OK;
 	vbuf_init(&b, 2 * n + 1024);
 	while (i < n && st == VOUCH_OK) {
 		unsigned char c = (unsigned char)p[i];
@@ -252,19 +303,27 @@ child(const xmlNode *n, const char *name)
 static const char *
 text(struct agg *a, const xmlNode *n, int lower)
 {
-	xmlChar *t;
+	xmlChar *t = NULL;
 	const char *s, *e, *r;
 
-	if (n == NULL || (t = xmlNodeGetContent(n)) == NULL)
+	if (n == NULL)
 		return NULL;
-	for (s = (const char *)t; *s == ' ' || *s == '\t' || *s == '\r' ||
-	    *s == '\n'; s++)
+	/* one text child, the usual case: read it where it is */
+	if (n->children != NULL && n->children->next == NULL &&
+	    n->children->type == XML_TEXT_NODE && n->children->content != NULL)
+		s = (const char *)n->children->content;
+	else if ((t = xmlNodeGetContent(n)) == NULL)
+		return NULL;
+	else
+		s = (const char *)t;
+	for (; *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'; s++)
 		;
 	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t' ||
 	    e[-1] == '\r' || e[-1] == '\n'); e--)
 		;
 	r = keep(a, s, (size_t)(e - s));
-	xmlFree(t);
+	if (t != NULL)
+		xmlFree(t);
 	if (r != NULL && lower) {
 		char *w;
 
@@ -481,7 +540,8 @@ vouch_report_parse(const void *xml, size_t len, const char *source,
 	/* recover what can be; no entities expanded, nothing fetched */
 	doc = xmlReadMemory(fixed != NULL ? fixed : xml, (int)(fixed != NULL ?
 	    flen : len), NULL, NULL, XML_PARSE_RECOVER | XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS |
+	    XML_PARSE_COMPACT);
 	free(fixed);
 	if (doc == NULL || (fb = find_feedback(xmlDocGetRootElement(doc), 0))
 	    == NULL) {

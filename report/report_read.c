@@ -83,34 +83,53 @@ packed(struct reader *r, const unsigned char *p, size_t n,
 	struct archive *ar = archive_read_new();
 	struct archive_entry *e;
 	unsigned char *buf = NULL;
+	size_t cap = 0;
 	int rc;
 
-	if (ar == NULL || archive_read_support_filter_all(ar) != ARCHIVE_OK ||
-	    archive_read_support_format_zip(ar) != ARCHIVE_OK ||
-	    archive_read_support_format_raw(ar) != ARCHIVE_OK ||
+	/* only what the magic bytes said: bidding every format and filter
+	 * costs more than inflating a small report */
+	if (ar == NULL || (p[0] == 0x1f ?
+	    archive_read_support_filter_gzip(ar) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(ar) != ARCHIVE_OK :
+	    archive_read_support_format_zip(ar) != ARCHIVE_OK) ||
 	    archive_read_open_memory(ar, p, n) != ARCHIVE_OK) {
 		why(r, "cannot open: %s", ar != NULL &&
 		    archive_error_string(ar) != NULL ?
 		    archive_error_string(ar) : "out of memory");
 		goto done;
 	}
-	if ((buf = malloc(RS_READ_MAX_XML + 1)) == NULL) {
-		why(r, "%s", "out of memory");
-		goto done;
-	}
 	while (!r->stop && (rc = archive_read_next_header(ar, &e)) ==
 	    ARCHIVE_OK) {
 		size_t got = 0;
-		la_ssize_t k;
+		la_ssize_t k = 0;
 
 		if (archive_entry_filetype(e) == AE_IFDIR)
 			continue;
-		while (got <= RS_READ_MAX_XML && (k = archive_read_data(ar,
-		    buf + got, RS_READ_MAX_XML + 1 - got)) > 0)
+		/* the buffer grows as the data comes, to the bound and one
+		 * byte past it (to tell a report over it) */
+		for (;;) {
+			if (got == cap) {
+				size_t nc = cap ? cap * 2 : 65536;
+				unsigned char *nb;
+
+				if (nc > RS_READ_MAX_XML + 1)
+					nc = RS_READ_MAX_XML + 1;
+				if (nc <= cap || (nb = realloc(buf, nc)) == NULL)
+					break;
+				buf = nb;
+				cap = nc;
+			}
+			if ((k = archive_read_data(ar, buf + got, cap - got)) <= 0)
+				break;
 			got += (size_t)k;
+		}
 		if (got > RS_READ_MAX_XML) {
 			why(r, "a compressed report of more than %d MB "
 			    "inflated: not read", RS_READ_MAX_XML >> 20);
+			break;
+		}
+		if (got == cap && k > 0) {
+			why(r, "%s", "out of memory");
 			break;
 		}
 		/* a gzip with bytes after its member ends in an error after
