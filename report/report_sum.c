@@ -294,7 +294,12 @@ cause_of(const struct vouch_report_agg_record *x, const char *dom,
 		    is(x->reasons[i].type, "mailing_list") ||
 		    is(x->reasons[i].type, "trusted_forwarder");
 	*fix = '\0';
-	if (dk_other != NULL) {
+	if (dk_own != NULL && fwd) {
+		snprintf(c, cn, "DKIM d=%s fails (forwarded or a list: "
+		    "changed on the way)", dk_own);
+		snprintf(fix, fn, "forwarded mail: it passes where the "
+		    "forwarder seals it with ARC");
+	} else if (dk_other != NULL) {
 		snprintf(c, cn, "DKIM d=%s not aligned%s%s%s", dk_other,
 		    spf_other != NULL ? "; SPF passes for " : "",
 		    spf_other != NULL ? spf_other : "",

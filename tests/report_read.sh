@@ -173,6 +173,17 @@ print("ok" if ok else "FAIL %s" % j)
 EOF
 grep -q "^ok" "$tmp/lj.out" && ok "lint --report-store --format json: the reports object" ||
 	{ not_ok "lint JSON reports object"; cat "$tmp/lj.out"; }
+# an ESP signing with its own domain, and a mailing list that broke the
+# signature (RFC 9990 fixture, valid against the schema)
+"$VOUCH" lint dmarc example.com $L --reports "$R/lint" > "$tmp/esp.txt" 2>&1
+expect_grep "failing source 203.0.113.77: 12 of 12 .*DKIM d=esp-mailer.example not aligned" "$tmp/esp.txt" \
+	"lint --reports: an ESP that signs with its own domain is named"
+expect_grep "fix: if this sender is yours, have it sign with d=example.com" "$tmp/esp.txt" \
+	"  with the fix"
+expect_grep "failing source 198.51.100.99: .*DKIM d=example.com fails (forwarded or a list" "$tmp/esp.txt" \
+	"lint --reports: a list that broke the signature is told apart"
+if grep -q "192.0.2.10" "$tmp/esp.txt"; then not_ok "an aligned source is listed as failing"; else
+	ok "the aligned source (DKIM d=mail.example.com, relaxed) is not listed"; fi
 expect_exit 64 "--reports only for lint dmarc" "$VOUCH" lint spf example.com $L --reports "$R/files"
 
 # interop: dmarc-cat (Go) on the files it can read (it wants
