@@ -286,7 +286,7 @@ vm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		    "let milters add and change headers\"");
 		return SMFIS_REJECT;
 	}
-	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+	*pf0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS | (f0 & SMFIF_QUARANTINE);
 	*pf1 = s->proto = f1 & want;
 	*pf2 = *pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -751,12 +751,65 @@ rejects(const struct vm_conf *c, const struct vouch_dmarc_verdict *dm)
 	    dm->disposition == VOUCH_DMARC_P_REJECT;
 }
 
+/* A failure whose disposition (t=y and pct= counted, RFC 9989) is
+ * quarantine, with dmarc-quarantine = hold or header. */
+static int
+quarantines(const struct vm_conf *c, const struct vouch_dmarc_verdict *dm)
+{
+	return c->dmarc_quarantine != VM_Q_NO && dm != NULL &&
+	    dm->result == VOUCH_DMARC_FAIL &&
+	    dm->disposition == VOUCH_DMARC_P_QUARANTINE;
+}
+
+/* What the milter applies to a verdict, and why it applies less than the
+ * disposition (for the report's local_policy reason). */
+static enum vouch_dmarc_policy
+applied(const struct vm_conf *c, const struct vouch_dmarc_verdict *dm,
+    const char **why)
+{
+	*why = "delivered: dmarc-reject = no";
+	if (rejects(c, dm))
+		return VOUCH_DMARC_P_REJECT;
+	if (quarantines(c, dm))
+		return VOUCH_DMARC_P_QUARANTINE;
+	if (dm != NULL && dm->disposition == VOUCH_DMARC_P_QUARANTINE)
+		*why = "delivered: dmarc-quarantine = no";
+	return VOUCH_DMARC_P_NONE;
+}
+
+/* dmarc-quarantine: the hold queue (smfi_quarantine) or a header. */
+static const char *
+quarantine(SMFICTX *ctx, struct sess *s)
+{
+	if (s->conf->dmarc_quarantine == VM_Q_HOLD) {
+		if (smfi_quarantine(ctx, (char *)"DMARC policy of the From "
+		    "domain says quarantine") == MI_SUCCESS)
+			return "hold";
+		vm_log(LOG_ERR, "event=quarantine problem=\"the MTA refused "
+		    "to hold the message (does it allow milters to "
+		    "quarantine?)\"");
+		return "accept";
+	}
+	/* the name and value were checked when the file was read; the MTA
+	 * that sends leading spaces wants one back */
+	char val[1024];
+
+	snprintf(val, sizeof(val), "%s%s", (s->proto & SMFIP_HDR_LEADSPC) ?
+	    " " : "", s->conf->q_value);
+	if (smfi_addheader(ctx, s->conf->q_name, val) != MI_SUCCESS)
+		vm_log(LOG_ERR, "event=quarantine problem=\"cannot add %s\"",
+		    s->conf->q_name);
+	return "quarantine-header";
+}
+
 static sfsistat
 eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 {
 	struct vouch_error err = { 0 };
 	const struct vouch_dmarc_verdict *dm;
 	const struct vouch_spf_verdict *spf;
+	enum vouch_dmarc_policy pol;
+	const char *why;
 	char item[64];
 	size_t i;
 
@@ -790,11 +843,10 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 	}
 	/* the verdict for DMARC reports (not for a tempfail: that message
 	 * comes again) */
+	pol = applied(s->conf, dm, &why);
 	if (s->conf->store != NULL && vouch_report_record_applied(
-	    s->conf->store, s->auth, s->rcpt, 0, rejects(s->conf, dm) ?
-	    VOUCH_DMARC_P_REJECT : VOUCH_DMARC_P_NONE, s->conf->dmarc_reject ?
-	    "delivered: the milter holds no mail for quarantine" :
-	    "delivered: dmarc-reject = no", NULL, &err) != VOUCH_OK)
+	    s->conf->store, s->auth, s->rcpt, 0, pol, why, NULL, &err) !=
+	    VOUCH_OK)
 		vm_log(LOG_ERR, "event=report-store problem=\"%s\"",
 		    err.message);
 	/* a failure under p=reject, or an author that cannot be told
@@ -808,7 +860,7 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		return SMFIS_REJECT;
 	}
 	return add_ours(ctx, s, vouch_auth_header(s->auth), line, size,
-	    "accept");
+	    pol == VOUCH_DMARC_P_QUARANTINE ? quarantine(ctx, s) : "accept");
 }
 
 static sfsistat
@@ -898,7 +950,7 @@ static char milter_name[] = "vouch";
 static struct smfiDesc desc = {
 	milter_name,
 	SMFI_VERSION,
-	SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
 	vm_connect,
 	vm_helo,
 	vm_envfrom,
@@ -1035,6 +1087,17 @@ store_ok(const struct vm_opts *o, struct vm_conf *c)
 	return vm_conf_open_store(c) == 0;
 }
 
+/* log = syslog with no syslog socket: every line would be lost, so say
+ * so where it is seen (a container, a chroot without /dev/log). */
+static void
+syslog_check(const char *conf)
+{
+	if (access(VM_SYSLOG_SOCKET, F_OK) != 0)
+		fprintf(stderr, "vouch: %s: warning: log = syslog, but there is "
+		    "no %s: log lines will be lost (start a syslog daemon, "
+		    "or set log = stderr)\n", conf, VM_SYSLOG_SOCKET);
+}
+
 /* --check-config: the file, its keys and its user; the exit status. */
 static int
 vm_check(const struct vm_opts *o, struct vm_conf *c)
@@ -1047,6 +1110,8 @@ vm_check(const struct vm_opts *o, struct vm_conf *c)
 	} else if (c->report_store != NULL && !store_ok(o, c)) {
 		ex = EX_CONFIG;
 	} else {
+		if (c->log != NULL && strcmp(c->log, "syslog") == 0)
+			syslog_check(o->conf);
 		vm_conf_explain(c, o->sender);
 	}
 	vm_conf_free(c);
@@ -1100,10 +1165,20 @@ vm_become(const struct vm_opts *o, const struct vm_conf *c, int fac)
 		return EX_CONFIG;
 	log_syslog = c->log == NULL ? !o->foreground :
 	    strcmp(c->log, "syslog") == 0;
-	if (log_syslog)
+	if (log_syslog) {
+		syslog_check(o->conf);
 		openlog("vouch-milter", LOG_PID, fac);
+	}
 	cli_err_hook = err_to_log;
 	return EX_OK;
+}
+
+static void *
+stop_thread(void *arg)
+{
+	(void)arg;
+	smfi_stop();
+	return NULL;
 }
 
 /* This thread takes the signals: the kernel gives a process signal to
@@ -1120,7 +1195,13 @@ vm_signals(const sigset_t *set)
 			continue;
 		if (sig != SIGHUP) {
 			vm_log(LOG_INFO, "event=stop signal=%d", sig);
-			smfi_stop();
+			/* smfi_stop() waits for libmilter's listener lock,
+			 * which its poll holds for up to 5 s: on its own
+			 * thread, while this one gives it VM_STOP_MS */
+			if (pthread_create(&rt, NULL, stop_thread, NULL) == 0)
+				pthread_detach(rt);
+			else
+				smfi_stop();
 			return;
 		}
 		/* reloaded on its own thread: this one goes straight back to
@@ -1128,6 +1209,42 @@ vm_signals(const sigset_t *set)
 		if (pthread_create(&rt, NULL, reload_thread, NULL) == 0)
 			pthread_detach(rt);
 	}
+}
+
+/* Did libmilter's thread end within VM_STOP_MS of smfi_stop()? */
+static int
+stopped_soon(pthread_t th)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_nsec += (VM_STOP_MS % 1000) * 1000000L;
+	dl.tv_sec += VM_STOP_MS / 1000 + dl.tv_nsec / 1000000000L;
+	dl.tv_nsec %= 1000000000L;
+	return pthread_timedjoin_np(th, NULL, &dl) == 0;
+}
+
+/* After SIGTERM: 1 when libmilter ended in time (the caller cleans up),
+ * 0 when the process must go now. */
+static int
+stop(pthread_t th)
+{
+	if (!stopped_soon(th)) {
+		/* libmilter looks at its stop flag only every few seconds and
+		 * lets sessions run on: the MTA retries what is cut short
+		 * (milter_default_action), the rows recorded are written */
+		vm_log(LOG_INFO, "event=stop detail=\"sessions still open are "
+		    "closed\"");
+		if (conf_cur->store != NULL)
+			(void)vouch_report_store_flush(conf_cur->store, NULL);
+		if (conf_cur->pidfile != NULL)
+			unlink(conf_cur->pidfile);
+		return 0;
+	}
+	if (conf_cur->pidfile != NULL)
+		unlink(conf_cur->pidfile);
+	conf_put(conf_cur);
+	return 1;
 }
 
 int
@@ -1180,9 +1297,7 @@ vm_main(struct vm_opts *o)
 	    "pid=%ld", c->socket, c->authserv, vouch_keytab_nkeys(c->ks.t),
 	    (long)getpid());
 	vm_signals(&set);
-	pthread_join(th, NULL);
-	if (conf_cur->pidfile != NULL)
-		unlink(conf_cur->pidfile);
-	conf_put(conf_cur);
+	if (!stop(th))
+		return EX_OK;
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }

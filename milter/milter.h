@@ -19,8 +19,13 @@
  * prefix) */
 #define VM_DEFAULT_CONF VOUCH_SYSCONFDIR "/vouch/milter.conf"
 #define VM_MAX_NETS 256
+/* SIGTERM: how long libmilter gets to end before the process exits */
+#define VM_STOP_MS 700
+#define VM_SYSLOG_SOCKET "/dev/log"
 
 enum vm_on { VM_ACCEPT = 0, VM_TEMPFAIL, VM_REJECT };
+/* dmarc-quarantine */
+enum vm_quarantine { VM_Q_NO = 0, VM_Q_HOLD, VM_Q_HEADER };
 
 struct vm_net {
 	int family;		/* AF_INET or AF_INET6 */
@@ -40,6 +45,8 @@ struct vm_conf {
 	struct vm_net nets[VM_MAX_NETS];
 	int nnets;
 	int sign_auth, dmarc_reject;
+	enum vm_quarantine dmarc_quarantine;
+	char *q_name, *q_value;	/* dmarc-quarantine-header, split */
 	enum vm_on on_temperror, on_sign_error;
 	struct cli_keys ks;	/* keys and the key table (<vouch/keys.h>) */
 	int have_kt;

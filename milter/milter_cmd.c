@@ -43,7 +43,8 @@ const struct cli_help usage_milter = {
 	"Authentication-Results headers that claim our authserv-id are removed.\n",
 	milter_options,
 	"Signals: SIGHUP reloads the configuration and keys (a reload that fails\n"
-	"keeps the running one and logs why); SIGTERM stops.\n"
+	"keeps the running one and logs why); SIGTERM stops within\n"
+	"a second (sessions still open are cut: the MTA retries them).\n"
 	"Exit: 0 stopped cleanly, 64 usage, 69 socket unavailable, 78 bad\n"
 	"configuration.\n",
 	1

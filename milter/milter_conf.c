@@ -34,6 +34,8 @@ vm_conf_free(struct vm_conf *c)
 	free(c->socket);
 	free(c->authserv);
 	free(c->report_store);
+	free(c->q_name);
+	free(c->q_value);
 	free(c->user);
 	free(c->log);
 	free(c->facility);
@@ -221,6 +223,52 @@ s_networks(struct vm_conf *c, const char *v, size_t off)
 	return NULL;
 }
 
+static const char *
+s_quarantine(struct vm_conf *c, const char *v, size_t off)
+{
+	(void)off;
+	if (strcmp(v, "hold") == 0)
+		c->dmarc_quarantine = VM_Q_HOLD;
+	else if (strcmp(v, "header") == 0)
+		c->dmarc_quarantine = VM_Q_HEADER;
+	else if (strcmp(v, "no") == 0)
+		c->dmarc_quarantine = VM_Q_NO;
+	else
+		return "expected hold, header or no";
+	return NULL;
+}
+
+/* "Name: value": a field name of RFC 5322 printable characters, a value
+ * of printable ASCII (it goes into every quarantined message as is). */
+static const char *
+s_qheader(struct vm_conf *c, const char *v, size_t off)
+{
+	const char *colon = strchr(v, ':'), *p, *val;
+
+	(void)off;
+	if (colon == NULL || colon == v)
+		return "expected Name: value (X-Spam-Flag: YES)";
+	for (p = v; p < colon; p++)
+		if (*p <= 32 || *p >= 127)
+			return "the field name has a space or a character "
+			    "that is not printable ASCII";
+	for (val = colon + 1; *val == ' ' || *val == '\t'; val++)
+		;
+	for (p = val; *p != '\0'; p++)
+		if ((*p < 32 && *p != '\t') || *p >= 127)
+			return "the value must be printable ASCII";
+	if (*val == '\0')
+		return "expected a value after the colon";
+	if (strlen(v) > 900)
+		return "longer than 900 characters";
+	free(c->q_name);
+	free(c->q_value);
+	c->q_name = strndup(v, (size_t)(colon - v));
+	c->q_value = strdup(val);
+	return c->q_name != NULL && c->q_value != NULL ? NULL :
+	    "out of memory";
+}
+
 /* on-temperror (accept, tempfail) and on-sign-error (and reject) */
 static const char *
 s_on(struct vm_conf *c, const char *v, size_t off)
@@ -314,6 +362,8 @@ static const struct {
 	{ "internal-networks", NULL, s_networks, 0 },
 	{ "sign-authenticated", NULL, s_yesno, OFF(sign_auth) },
 	{ "dmarc-reject", NULL, s_yesno, OFF(dmarc_reject) },
+	{ "dmarc-quarantine", NULL, s_quarantine, 0 },
+	{ "dmarc-quarantine-header", NULL, s_qheader, 0 },
 	{ "on-temperror", NULL, s_on, OFF(on_temperror) },
 	{ "on-sign-error", NULL, s_on, OFF(on_sign_error) },
 	{ "canonicalization", NULL, s_canon, 0 },
@@ -477,6 +527,9 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 		goto fail;
 	if (c->authserv == NULL && (c->authserv = strdup(cli_host_name())) ==
 	    NULL)
+		goto fail;
+	if (c->q_name == NULL && ((c->q_name = strdup("X-Spam-Flag")) == NULL
+	    || (c->q_value = strdup("YES")) == NULL))
 		goto fail;
 	if (load_keys(c, path) != 0 || load_dns(c, cli) != 0)
 		goto fail;

@@ -74,6 +74,33 @@ xml(struct reader *r, const unsigned char *p, size_t n, const char *source,
 }
 
 #ifdef HAVE_LIBARCHIVE
+/* An entry's data into *buf, which grows as the data comes, to the bound
+ * and one byte past it (to tell a report over it); the last read's
+ * return (0 at the end, <0 an error, >0 the buffer could not grow). */
+static la_ssize_t
+inflate_entry(struct archive *ar, unsigned char **buf, size_t *cap,
+    size_t *got)
+{
+	la_ssize_t k;
+
+	for (;;) {
+		if (*got == *cap) {
+			size_t nc = *cap ? *cap * 2 : 65536;
+			unsigned char *nb;
+
+			if (nc > RS_READ_MAX_XML + 1)
+				nc = RS_READ_MAX_XML + 1;
+			if (nc <= *cap || (nb = realloc(*buf, nc)) == NULL)
+				return 1;
+			*buf = nb;
+			*cap = nc;
+		}
+		if ((k = archive_read_data(ar, *buf + *got, *cap - *got)) <= 0)
+			return k;
+		*got += (size_t)k;
+	}
+}
+
 /* gzip (one member or several, bytes after the last ignored) or zip: each
  * entry inflated, at most RS_READ_MAX_XML bytes, then read as a blob. */
 static void
@@ -105,30 +132,13 @@ packed(struct reader *r, const unsigned char *p, size_t n,
 
 		if (archive_entry_filetype(e) == AE_IFDIR)
 			continue;
-		/* the buffer grows as the data comes, to the bound and one
-		 * byte past it (to tell a report over it) */
-		for (;;) {
-			if (got == cap) {
-				size_t nc = cap ? cap * 2 : 65536;
-				unsigned char *nb;
-
-				if (nc > RS_READ_MAX_XML + 1)
-					nc = RS_READ_MAX_XML + 1;
-				if (nc <= cap || (nb = realloc(buf, nc)) == NULL)
-					break;
-				buf = nb;
-				cap = nc;
-			}
-			if ((k = archive_read_data(ar, buf + got, cap - got)) <= 0)
-				break;
-			got += (size_t)k;
-		}
+		k = inflate_entry(ar, &buf, &cap, &got);
 		if (got > RS_READ_MAX_XML) {
 			why(r, "a compressed report of more than %d MB "
 			    "inflated: not read", RS_READ_MAX_XML >> 20);
 			break;
 		}
-		if (got == cap && k > 0) {
+		if (k > 0) {
 			why(r, "%s", "out of memory");
 			break;
 		}

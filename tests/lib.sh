@@ -69,7 +69,7 @@ finish() {
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" >&2 || rm -rf "$tmp"' EXIT
 
 # VOUCH_VALGRIND=1: run the real binary under valgrind; any memory error
 # or leak makes it exit 99, which no test accepts.
