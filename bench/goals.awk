@@ -23,6 +23,8 @@ BEGIN {
 	g("milter alone", "", -1, ">=", 3)
 	g("through Postfix", "", -1, ">=", 1)
 	g("milter report-store on/off", "", -1, ">=", 0.95)
+	g("milter report-store CPU on/off", "", -1, "<=", 1.05)
+	g("report-store row vs message", "", -1, "<=", 0.05)
 	g("report read vs Mail::DMARC", "", -1, ">=", 10)
 	g("report read vs dmarc-cat -N", "", -1, ">", 1)
 	g("archive mbox, jobs 2 vs 1", "", -1, ">=", 1.85)

@@ -369,6 +369,11 @@ vouch__rs_clean(const char *s, size_t max)
 	size_t n = strlen((const char *)p), i = 0, k;
 	enum vouch_status st = VOUCH_OK;
 
+	/* the usual text, printable ASCII within the bound: as it is */
+	for (k = 0; k < n && p[k] >= 0x20 && p[k] < 0x7f; k++)
+		;
+	if (k == n && n <= max)
+		return strdup((const char *)p);
 	vbuf_init(&b, max + 8);
 	while (i < n && b.len < max && st == VOUCH_OK) {
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
