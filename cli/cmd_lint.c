@@ -256,7 +256,9 @@ lint_check(const struct lopts *o, struct vouch_dkim_key **key)
 		return EX_USAGE;
 	}
 	if (vouch_dkim_key_load(o->keyfile, o->unsafe, key, &err) != VOUCH_OK) {
-		cli_err("--key", "%s", err.message);
+		cli_err("--key", "%s%s", err.message, err.status == VOUCH_E_KEY &&
+		    strstr(err.message, "(mode ") != NULL ? "; or pass "
+		    "--allow-unsafe-key" : "");
 		return EX_CONFIG;
 	}
 	return EX_OK;

@@ -309,6 +309,7 @@ cmd_seal(int argc, char **argv)
 	r.name = r.o.input == NULL || strcmp(r.o.input, "-") == 0 ? "stdin" :
 	    r.o.input;
 	r.ks.unsafe = r.o.unsafe;
+	r.ks.unsafe_hint = "--allow-unsafe-key";
 	if (r.o.keytable == NULL && (r.key = cli_keys_load(&r.ks, r.o.keyfile,
 	    &ex)) == NULL)
 		goto out;

@@ -81,6 +81,7 @@ static const struct vouch_dkim_key *
 load_key(struct sign_opts *o, const char *path, int *ex)
 {
 	o->ks.unsafe = o->unsafe;
+	o->ks.unsafe_hint = "--allow-unsafe-key";
 	return cli_keys_load(&o->ks, path, ex);
 }
 
@@ -113,6 +114,7 @@ key_table(struct sign_opts *o, const char *from,
 	size_t i;
 
 	o->ks.unsafe = o->unsafe;
+	o->ks.unsafe_hint = "--allow-unsafe-key";
 	if (cli_key_table(&o->ks, o->keytable, from, sel, MAX_SIGS, n, ex) != 0)
 		return -1;
 	for (i = 0; i < *n; i++) {

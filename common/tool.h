@@ -90,6 +90,8 @@ const char *cli_host_name(void);
 struct cli_keys {
 	struct vouch_keytab *t;	/* keys and tables; NULL until first use */
 	int unsafe;		/* --allow-unsafe-key */
+	const char *unsafe_hint;	/* how this command overrides the
+					 * key-mode check, or NULL (milter) */
 };
 /* A key file, loaded once; NULL with the error printed and *ex set. */
 const struct vouch_dkim_key *cli_keys_load(struct cli_keys *ks,

@@ -28,6 +28,18 @@ store(struct cli_keys *ks, int *ex)
 	return 0;
 }
 
+/* A key's error, with this command's way past the mode check. */
+static void
+key_err(const struct cli_keys *ks, const char *where,
+    const struct vouch_error *err)
+{
+	if (ks->unsafe_hint != NULL && err->status == VOUCH_E_KEY &&
+	    strstr(err->message, "(mode ") != NULL)
+		cli_err(where, "%s; or pass %s", err->message, ks->unsafe_hint);
+	else
+		cli_err(where, "%s", err->message);
+}
+
 void
 cli_keys_warn(const char *path, const struct vouch_dkim_key *k)
 {
@@ -49,7 +61,7 @@ cli_keys_load(struct cli_keys *ks, const char *path, int *ex)
 		return NULL;
 	before = vouch_keytab_nkeys(ks->t);
 	if ((st = vouch_keytab_key(ks->t, path, &k, &err)) != VOUCH_OK) {
-		cli_err("key", "%s", err.message);
+		key_err(ks, "key", &err);
 		*ex = ex_for(st);
 		return NULL;
 	}
@@ -79,7 +91,7 @@ cli_keys_table(struct cli_keys *ks, const char *table, const char *odkim_sign,
 	st = odkim_sign != NULL ? vouch_keytab_load_opendkim(ks->t, table,
 	    odkim_sign, &err) : vouch_keytab_load(ks->t, table, &err);
 	if (st != VOUCH_OK) {
-		cli_err("key table", "%s", err.message);
+		key_err(ks, "key table", &err);
 		*ex = ex_for(st);
 		return -1;
 	}

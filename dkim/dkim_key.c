@@ -143,11 +143,16 @@ vouch_dkim_key_load(const char *path, int allow_unsafe,
 		return vouch__err(err, VOUCH_E_KEY, NULL, -1,
 		    "%s: not a regular file", path);
 	}
-	if ((sb.st_mode & 077) != 0 && !allow_unsafe) {
+	/* others may not read it, nor the group write it; the group may
+	 * read it (root:opendkim 0640, the usual way to hand a key to a
+	 * signing daemon's group) */
+	if ((sb.st_mode & 027) != 0 && !allow_unsafe) {
 		close(fd);
-		return vouch__err(err, VOUCH_E_KEY, NULL, -1, "%s: readable by "
-		    "group or others (mode %03o); chmod 600 it, or pass "
-		    "--allow-unsafe-key", path, (unsigned)(sb.st_mode & 0777));
+		return vouch__err(err, VOUCH_E_KEY, NULL, -1, "%s: %s (mode "
+		    "%03o); chmod 600 it, or 640 with its group the one that "
+		    "signs", path, (sb.st_mode & 007) != 0 ? "readable by "
+		    "others" : "writable by its group",
+		    (unsigned)(sb.st_mode & 0777));
 	}
 	if (sb.st_size > KEYFILE_MAX) {
 		close(fd);

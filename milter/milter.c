@@ -209,6 +209,7 @@ struct sess {
 	enum mode mode;
 	char *mail_from, *auth_user;
 	char *rcpt;		/* the first recipient (reports' envelope_to) */
+	struct timespec t0;	/* MAIL FROM, for the latency metric */
 	char *hdr;
 	size_t hdrlen, hdrsize;
 	int hdr_over;		/* header section beyond the bound */
@@ -369,15 +370,25 @@ vm_envfrom(SMFICTX *ctx, char **argv)
 	if (s == NULL || s->conf == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_reset(s);
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
 	if ((s->mail_from = strip_path(argv != NULL ? argv[0] : NULL)) ==
 	    NULL)
 		return SMFIS_TEMPFAIL;
 	au = sym(ctx, "{auth_authen}");
 	if (au != NULL && *au != '\0' && (s->auth_user = strdup(au)) == NULL)
 		return SMFIS_TEMPFAIL;
+	if (s->have_ip && vm_conf_in_nets(&s->conf->peers, s->ip)) {
+		/* peer-networks: neither signed nor verified (OpenDKIM's
+		 * PeerList) */
+		vm_log(LOG_INFO, "queue=%s action=none client=%s reason=\"peer-"
+		    "networks\"", queue_id(ctx), s->ip);
+		vm_metrics_action(VM_A_NONE);
+		msg_reset(s);
+		return SMFIS_ACCEPT;
+	}
 	if (s->auth_user != NULL && s->conf->sign_auth)
 		s->mode = M_SIGN;
-	else if (!s->have_ip || vm_conf_internal(s->conf, s->ip))
+	else if (!s->have_ip || vm_conf_in_nets(&s->conf->internal, s->ip))
 		s->mode = M_SIGN;	/* internal, or a local submission */
 	else
 		s->mode = M_VERIFY;
@@ -423,18 +434,22 @@ hdr_add(struct sess *s, const char *p, size_t n)
 	return 0;
 }
 
-/* Does this Authentication-Results value claim our authserv-id?  The id
- * is read by the RFC 8601 parser (a token or a quoted-string after CFWS),
+/* Does this Authentication-Results value claim our authserv-id (or one
+ * of trusted-authserv-ids, our site's other hosts, when the mail does not
+ * come from an internal network that they relay through)?  The id is read
+ * by the RFC 8601 parser (a token or a quoted-string after CFWS),
  * whatever follows it. */
 static int
-claims_ours(const char *v, const char *authserv)
+claims_ours(const char *v, const struct sess *s)
 {
 	char *id = NULL;
 	int ours;
 
 	if (vouch_ar_authserv_id(v, strlen(v), &id) != VOUCH_OK)
 		return 0;
-	ours = strcasecmp(id, authserv) == 0;
+	ours = strcasecmp(id, s->conf->authserv) == 0 ||
+	    (vm_conf_in_words(&s->conf->trusted_ids, id) && s->mode !=
+	    M_SIGN);
 	vouch_free(id);
 	return ours;
 }
@@ -489,7 +504,7 @@ vm_header(SMFICTX *ctx, char *name, char *value)
 		return SMFIS_TEMPFAIL;
 	if (is_ar_name(name)) {
 		s->nar++;
-		if (claims_ours(value, s->conf->authserv)) {
+		if (claims_ours(value, s)) {
 			if (forged_add(s, s->nar) != 0) {
 				reply(ctx, "550", "5.7.1", "too many "
 				    "Authentication-Results fields claiming "
@@ -553,6 +568,12 @@ eoh_sign(SMFICTX *ctx, struct sess *s, struct vm_conf *c)
 		msg_reset(s);
 		return refuse_unsigned(ctx, c, "message cannot be signed: no "
 		    "single From address", "message cannot be signed now");
+	}
+	if (vm_conf_in_domains(&c->exempt, strrchr(s->from, '@') != NULL ?
+	    strrchr(s->from, '@') + 1 : s->from)) {
+		snprintf(s->why, sizeof(s->why), "exempt-domains");
+		s->mode = M_NONE;
+		return SMFIS_CONTINUE;
 	}
 	s->nkeys = c->have_kt ? vouch_keytab_lookup(c->ks.t, s->from, s->keys,
 	    VM_MAX_SIGN) : 0;
@@ -768,6 +789,10 @@ applied(const struct vm_conf *c, const struct vouch_dmarc_verdict *dm,
     const char **why)
 {
 	*why = "delivered: dmarc-reject = no";
+	if (dm != NULL && vm_conf_in_domains(&c->exempt, dm->from_domain)) {
+		*why = "delivered: exempt-domains";
+		return VOUCH_DMARC_P_NONE;
+	}
 	if (rejects(c, dm))
 		return VOUCH_DMARC_P_REJECT;
 	if (quarantines(c, dm))
@@ -800,6 +825,58 @@ quarantine(SMFICTX *ctx, struct sess *s)
 		vm_log(LOG_ERR, "event=quarantine problem=\"cannot add %s\"",
 		    s->conf->q_name);
 	return "quarantine-header";
+}
+
+/* The verdict's results, for the metrics page. */
+static void
+count_results(const struct sess *s, const struct vouch_spf_verdict *spf,
+    const struct vouch_dmarc_verdict *dm)
+{
+	const struct vouch_arc_verdict *arc = vouch_auth_arc(s->auth);
+	size_t i;
+
+	for (i = 0; i < vouch_auth_dkim_count(s->auth); i++)
+		vm_metrics_result(VM_R_DKIM, vouch_dkim_result_name(
+		    vouch_auth_dkim_sig(s->auth, i)->result));
+	if (vouch_auth_dkim_count(s->auth) == 0)
+		vm_metrics_result(VM_R_DKIM, "none");
+	vm_metrics_result(VM_R_SPF, spf != NULL ?
+	    vouch_spf_result_name(spf->result) : "none");
+	vm_metrics_result(VM_R_DMARC, dm != NULL ?
+	    vouch_dmarc_result_name(dm->result) : "none");
+	vm_metrics_result(VM_R_ARC, arc != NULL ?
+	    vouch_arc_result_name(arc->result) : "none");
+}
+
+/* What the log line's result says was done, and how long it took. */
+static void
+count_message(const struct sess *s, const char *line)
+{
+	static const struct {
+		const char *w;
+		enum vm_action a;
+	} map[] = {
+		{ "signed", VM_A_SIGN }, { "unsigned", VM_A_NONE },
+		{ "accept", VM_A_VERIFY }, { "reject", VM_A_REJECT },
+		{ "tempfail", VM_A_TEMPFAIL }, { "hold", VM_A_HOLD },
+		{ "quarantine-header", VM_A_QHEADER }
+	};
+	const char *r = strstr(line, "result=");
+	enum vm_action a = VM_A_NONE;
+	struct timespec t1;
+	size_t i, n;
+
+	for (i = 0; r != NULL && i < sizeof(map) / sizeof(map[0]); i++) {
+		n = strlen(map[i].w);
+		if (strncmp(r + 7, map[i].w, n) == 0 && (r[7 + n] == ' ' ||
+		    r[7 + n] == '\0'))
+			a = map[i].a;
+	}
+	vm_metrics_action(a);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (s->t0.tv_sec != 0)
+		vm_metrics_latency((double)(t1.tv_sec - s->t0.tv_sec) +
+		    (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9);
 }
 
 static sfsistat
@@ -835,6 +912,7 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 	    : "none");
 	kv(line, size, "dmarc", dm != NULL ? vouch_dmarc_result_name(
 	    dm->result) : "none");
+	count_results(s, spf, dm);
 	if (s->conf->on_temperror == VM_TEMPFAIL && any_temperror(s->auth)) {
 		reply(ctx, "451", "4.4.3", "temporary DNS failure "
 		    "checking the sender; try again later");
@@ -851,7 +929,7 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		    err.message);
 	/* a failure under p=reject, or an author that cannot be told
 	 * (permerror, disposition reject: RFC 7489 6.6.1) */
-	if (rejects(s->conf, dm)) {
+	if (pol == VOUCH_DMARC_P_REJECT) {
 		reply(ctx, "550", "5.7.1", dm->result == VOUCH_DMARC_FAIL ?
 		    "rejected: DMARC policy of the From domain says reject" :
 		    "rejected: the From field names no single author domain "
@@ -884,6 +962,7 @@ eom_sign(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 			    "be signed", "message cannot be signed");
 		return SMFIS_ACCEPT;
 	}
+	vm_metrics_signed((unsigned int)s->nkeys);
 	for (i = 0; i < s->nkeys; i++) {
 		char item[32];
 
@@ -923,6 +1002,7 @@ vm_eom(SMFICTX *ctx)
 	}
 	if (rc == SMFIS_TEMPFAIL && strstr(line, "result=") == NULL)
 		kv(line, sizeof(line), "result", "tempfail");
+	count_message(s, line);
 	vm_log(rc == SMFIS_ACCEPT ? LOG_INFO : LOG_NOTICE, "%s", line);
 	msg_reset(s);
 	return rc;
@@ -1224,6 +1304,37 @@ stopped_soon(pthread_t th)
 	return pthread_timedjoin_np(th, NULL, &dl) == 0;
 }
 
+/* The running configuration's DNS counters (held while read: a reload
+ * may retire it meanwhile). */
+static void
+current_dns_stats(struct vouch_dns_stats *ds)
+{
+	struct vm_conf *c = conf_get();
+
+	if (c->dns != NULL)
+		vouch_dns_stats(c->dns, ds);
+	conf_put(c);
+}
+
+/* metrics = ADDR:PORT, served from now on (after the fork and the drop of
+ * privileges: its thread belongs to the daemon; a reload keeps the
+ * address it started with). */
+static int
+start_metrics(struct vm_conf *c)
+{
+#ifdef HAVE_LIBMICROHTTPD
+	if (c->metrics != NULL && vm_metrics_start(c->metrics, current_dns_stats) !=
+	    0) {
+		cli_err(c->path, "metrics %s: cannot listen (in use, or no "
+		    "permission)", c->metrics);
+		return -1;
+	}
+#else
+	(void)c;
+#endif
+	return 0;
+}
+
 /* After SIGTERM: 1 when libmilter ended in time (the caller cleans up),
  * 0 when the process must go now. */
 static int
@@ -1278,7 +1389,7 @@ vm_main(struct vm_opts *o)
 	if ((ex = vm_listen(c)) != EX_OK || (ex = vm_become(o, c, fac)) !=
 	    EX_OK)
 		return ex;
-	if (vm_conf_open_store(c) != 0) {
+	if (vm_conf_open_store(c) != 0 || start_metrics(c) != 0) {
 		if (c->pidfile != NULL)
 			unlink(c->pidfile);
 		return EX_UNAVAILABLE;

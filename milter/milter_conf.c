@@ -17,6 +17,8 @@
 
 #include "milter/milter.h"
 
+static void list_clear(struct vm_list *l);
+
 void
 vm_conf_free(struct vm_conf *c)
 {
@@ -36,6 +38,11 @@ vm_conf_free(struct vm_conf *c)
 	free(c->report_store);
 	free(c->q_name);
 	free(c->q_value);
+	free(c->metrics);
+	list_clear(&c->internal);
+	list_clear(&c->peers);
+	list_clear(&c->exempt);
+	list_clear(&c->trusted_ids);
 	free(c->user);
 	free(c->log);
 	free(c->facility);
@@ -95,10 +102,11 @@ prefix_match(const unsigned char *a, const unsigned char *b, unsigned int bits)
 }
 
 int
-vm_conf_internal(const struct vm_conf *c, const char *ip)
+vm_conf_in_nets(const struct vm_list *l, const char *ip)
 {
 	unsigned char a[16];
-	int fam, i;
+	int fam;
+	size_t i;
 
 	if (ip == NULL)
 		return 0;
@@ -114,11 +122,170 @@ vm_conf_internal(const struct vm_conf *c, const char *ip)
 		memmove(a, a + 12, 4);
 		fam = AF_INET;
 	}
-	for (i = 0; i < c->nnets; i++)
-		if (c->nets[i].family == fam &&
-		    prefix_match(a, c->nets[i].addr, c->nets[i].prefix))
+	for (i = 0; i < l->n; i++)
+		if (l->nets[i].family == fam &&
+		    prefix_match(a, l->nets[i].addr, l->nets[i].prefix))
 			return 1;
 	return 0;
+}
+
+int
+vm_conf_in_words(const struct vm_list *l, const char *w)
+{
+	size_t i;
+
+	for (i = 0; w != NULL && i < l->n; i++)
+		if (strcasecmp(l->words[i], w) == 0)
+			return 1;
+	return 0;
+}
+
+int
+vm_conf_in_domains(const struct vm_list *l, const char *d)
+{
+	size_t i, dl = d != NULL ? strlen(d) : 0, el;
+
+	for (i = 0; d != NULL && i < l->n; i++) {
+		el = strlen(l->words[i]);
+		if (el <= dl && strcasecmp(d + dl - el, l->words[i]) == 0 &&
+		    (el == dl || d[dl - el - 1] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+list_grow(struct vm_list *l, int nets)
+{
+	size_t cap = l->cap ? l->cap * 2 : 16;
+
+	if (l->n < l->cap)
+		return 0;
+	if (nets) {
+		struct vm_net *v = realloc(l->nets, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		l->nets = v;
+	} else {
+		char **v = realloc(l->words, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		l->words = v;
+	}
+	l->cap = cap;
+	return 0;
+}
+
+static void
+list_clear(struct vm_list *l)
+{
+	size_t i;
+
+	for (i = 0; l->words != NULL && i < l->n; i++)
+		free(l->words[i]);
+	free(l->words);
+	free(l->nets);
+	memset(l, 0, sizeof(*l));
+}
+
+/* One entry into the list: NULL, or why it is refused. */
+static const char *
+list_add(struct vm_list *l, const char *tok, int nets, int domains)
+{
+	const char *p;
+
+	if (list_grow(l, nets) != 0)
+		return "out of memory";
+	if (nets) {
+		if (net_parse(tok, &l->nets[l->n]) != 0)
+			return "expected addresses or CIDR networks "
+			    "(192.0.2.0/24, 2001:db8::/32)";
+		l->n++;
+		return NULL;
+	}
+	for (p = tok; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr(".-_", *p) == NULL)
+			return domains ? "expected domain names (A-labels: "
+			    "xn--... for a name that is not ASCII)" :
+			    "expected authserv-ids (host names)";
+	if ((l->words[l->n] = strdup(tok)) == NULL)
+		return "out of memory";
+	l->n++;
+	return NULL;
+}
+
+/* Entries from text (comma or space separated), #-comments dropped. */
+static const char *
+list_text(struct vm_list *l, char *text, int nets, int domains)
+{
+	char *line, *tok, *save = NULL, *lsave = NULL;
+	const char *why;
+
+	for (line = strtok_r(text, "\n", &lsave); line != NULL;
+	    line = strtok_r(NULL, "\n", &lsave)) {
+		char *hash = strchr(line, '#');
+
+		if (hash != NULL)
+			*hash = '\0';
+		for (tok = strtok_r(line, ", \t\r", &save); tok != NULL;
+		    tok = strtok_r(NULL, ", \t\r", &save))
+			if ((why = list_add(l, tok, nets, domains)) != NULL)
+				return why;
+	}
+	return NULL;
+}
+
+/* A list setting: inline, or file:PATH read now (and again on reload). */
+static const char *
+list_set(struct vm_list *l, const char *v, int nets, int domains)
+{
+	static char why[512];
+	const char *w;
+	char *text, *grown;
+	FILE *fp;
+	size_t len = 0, cap = 0, k;
+
+	list_clear(l);
+	if (strncmp(v, "file:", 5) != 0) {
+		if ((text = strdup(v)) == NULL)
+			return "out of memory";
+		w = list_text(l, text, nets, domains);
+		free(text);
+		return w;
+	}
+	if ((fp = fopen(v + 5, "r")) == NULL) {
+		snprintf(why, sizeof(why), "%s: %s", v + 5, strerror(errno));
+		return why;
+	}
+	text = NULL;
+	for (;;) {
+		if (len + 4097 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			if (cap > VM_LIST_FILE_MAX + 8192 ||
+			    (grown = realloc(text, cap)) == NULL) {
+				fclose(fp);
+				free(text);
+				snprintf(why, sizeof(why), "%s: larger than %d "
+				    "MB", v + 5, VM_LIST_FILE_MAX >> 20);
+				return why;
+			}
+			text = grown;
+		}
+		if ((k = fread(text + len, 1, 4096, fp)) == 0)
+			break;
+		len += k;
+	}
+	fclose(fp);
+	text[len] = '\0';
+	w = list_text(l, text, nets, domains);
+	free(text);
+	if (w != NULL) {
+		snprintf(why, sizeof(why), "%s: %s", v + 5, w);
+		return why;
+	}
+	return NULL;
 }
 
 static int
@@ -204,23 +371,50 @@ s_authserv(struct vm_conf *c, const char *v, size_t off)
 static const char *
 s_networks(struct vm_conf *c, const char *v, size_t off)
 {
-	char buf[8192], *tok, *save = NULL;
+	return list_set((struct vm_list *)((char *)c + off), v, 1, 0);
+}
+
+static const char *
+s_domains(struct vm_conf *c, const char *v, size_t off)
+{
+	return list_set((struct vm_list *)((char *)c + off), v, 0, 1);
+}
+
+static const char *
+s_words(struct vm_conf *c, const char *v, size_t off)
+{
+	return list_set((struct vm_list *)((char *)c + off), v, 0, 0);
+}
+
+static const char *
+s_min_bits(struct vm_conf *c, const char *v, size_t off)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
 
 	(void)off;
-	if (strlen(v) >= sizeof(buf))
-		return "too long";
-	snprintf(buf, sizeof(buf), "%s", v);
-	c->nnets = 0;
-	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", \t", &save)) {
-		if (c->nnets == VM_MAX_NETS)
-			return "more than 256 networks";
-		if (net_parse(tok, &c->nets[c->nnets]) != 0)
-			return "expected addresses or CIDR networks "
-			    "(192.0.2.0/24, 2001:db8::/32), separated by commas";
-		c->nnets++;
-	}
+	if (*v < '0' || *v > '9' || *end != '\0' || n < 512 || n > 4096)
+		return "expected a number of bits, 512 to 4096 (RFC 8301: "
+		    "1024)";
+	c->min_key_bits = (unsigned int)n;
 	return NULL;
+}
+
+static const char *
+s_metrics(struct vm_conf *c, const char *v, size_t off)
+{
+#ifdef HAVE_LIBMICROHTTPD
+	struct sockaddr_storage sa;
+
+	if (vm_metrics_addr(v, &sa) != 0)
+		return "expected ADDR:PORT (127.0.0.1:9101, [::1]:9101)";
+	return s_string(c, v, off);
+#else
+	(void)c;
+	(void)v;
+	(void)off;
+	return "vouch was built without libmicrohttpd";
+#endif
 }
 
 static const char *
@@ -359,10 +553,15 @@ static const struct {
 	{ "opendkim-key-table", "KeyTable", s_string, OFF(odkim_keys) },
 	{ "opendkim-signing-table", "SigningTable", s_string,
 	    OFF(odkim_signing) },
-	{ "internal-networks", NULL, s_networks, 0 },
+	{ "internal-networks", NULL, s_networks, OFF(internal) },
+	{ "peer-networks", "PeerList", s_networks, OFF(peers) },
+	{ "exempt-domains", NULL, s_domains, OFF(exempt) },
+	{ "trusted-authserv-ids", NULL, s_words, OFF(trusted_ids) },
 	{ "sign-authenticated", NULL, s_yesno, OFF(sign_auth) },
 	{ "dmarc-reject", NULL, s_yesno, OFF(dmarc_reject) },
 	{ "dmarc-quarantine", NULL, s_quarantine, 0 },
+	{ "allow-sha1", NULL, s_yesno, OFF(allow_sha1) },
+	{ "min-key-bits", NULL, s_min_bits, 0 },
 	{ "dmarc-quarantine-header", NULL, s_qheader, 0 },
 	{ "on-temperror", NULL, s_on, OFF(on_temperror) },
 	{ "on-sign-error", NULL, s_on, OFF(on_sign_error) },
@@ -376,6 +575,7 @@ static const struct {
 	{ "dns-timeout", NULL, s_dns_timeout, 0 },
 	{ "dns-zone", NULL, s_dns_zone, 0 },
 	{ "report-store", NULL, s_string, OFF(report_store) },
+	{ "metrics", NULL, s_metrics, OFF(metrics) },
 };
 
 static const char *
@@ -517,9 +717,8 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 	c->refs = 1;
 	c->sign_auth = 1;
 	c->hcanon = c->bcanon = VOUCH_DKIM_RELAXED;
-	net_parse("127.0.0.0/8", &c->nets[0]);
-	net_parse("::1", &c->nets[1]);
-	c->nnets = 2;
+	if (list_set(&c->internal, "127.0.0.0/8, ::1", 1, 0) != NULL)
+		goto fail;
 	if ((c->path = strdup(path)) == NULL || parse_file(c, path) != 0)
 		goto fail;
 	if (c->socket == NULL && (c->socket = strdup("inet:8893@127.0.0.1"))
@@ -537,6 +736,9 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 		cli_err(path, "out of memory");
 		goto fail;
 	}
+	/* old mail on request, as vouch verify --allow-sha1 --min-key-bits */
+	vouch_dkim_ctx_set_legacy(vouch_auth_ctx_dkim(c->actx), c->allow_sha1,
+	    c->min_key_bits);
 	return c;
 fail:
 	vm_conf_free(c);
@@ -559,21 +761,36 @@ vm_conf_open_store(struct vm_conf *c)
 	return -1;
 }
 
+static void
+print_list(const char *name, const struct vm_list *l)
+{
+	size_t i;
+
+	printf("%s", name);
+	for (i = 0; i < l->n; i++) {
+		char a[INET6_ADDRSTRLEN];
+
+		if (l->nets != NULL) {
+			inet_ntop(l->nets[i].family, l->nets[i].addr, a,
+			    sizeof(a));
+			printf("%s %s/%u", i ? "," : "", a, l->nets[i].prefix);
+		} else {
+			printf("%s %s", i ? "," : "", l->words[i]);
+		}
+	}
+	printf("%s\n", l->n == 0 ? " (none)" : "");
+}
+
 void
 vm_conf_explain(const struct vm_conf *c, const char *sender)
 {
-	int i;
-
 	printf("configuration %s: ok\n", c->path);
 	printf("socket %s\nauthserv-id %s\n", c->socket, c->authserv);
-	printf("internal-networks");
-	for (i = 0; i < c->nnets; i++) {
-		char a[INET6_ADDRSTRLEN];
-
-		inet_ntop(c->nets[i].family, c->nets[i].addr, a, sizeof(a));
-		printf("%s %s/%u", i ? "," : "", a, c->nets[i].prefix);
-	}
-	printf("\nsign-authenticated %s\ndmarc-reject %s\non-temperror %s\n",
+	print_list("internal-networks", &c->internal);
+	print_list("peer-networks", &c->peers);
+	print_list("exempt-domains", &c->exempt);
+	print_list("trusted-authserv-ids", &c->trusted_ids);
+	printf("sign-authenticated %s\ndmarc-reject %s\non-temperror %s\n",
 	    c->sign_auth ? "yes" : "no", c->dmarc_reject ? "yes" : "no",
 	    c->on_temperror == VM_TEMPFAIL ? "tempfail" : "accept");
 	if (c->report_store != NULL)

@@ -16,7 +16,7 @@ class WS:
         assert url.startswith("ws://")
         hostport, path = url[5:].split("/", 1)
         host, port = hostport.split(":")
-        self.s = socket.create_connection((host, int(port)), timeout=30)
+        self.s = socket.create_connection((host, int(port)), timeout=60)
         key = base64.b64encode(os.urandom(16)).decode()
         self.s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
                         "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
@@ -82,7 +82,7 @@ def main():
                             start_new_session=True)
     try:
         port_file = os.path.join(prof, "DevToolsActivePort")
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while not (os.path.exists(port_file) and open(port_file).read().strip()):
             if time.time() > deadline or proc.poll() is not None:
                 raise IOError("chromium did not start")
@@ -102,7 +102,7 @@ def main():
             call(m)
         call("Page.navigate", {"url": "file://" + page})
         loaded, settle = False, None
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while time.time() < deadline:
             ev = ws.recv()
             m = ev.get("method")

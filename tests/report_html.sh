@@ -24,14 +24,17 @@ sed -e 's/<org_name>Yahoo</<org_name>\&lt;img src="http:\/\/192.0.2.9\/t.png"\&g
 	"$R/files/yahoo.xml" > "$tmp/hostile.xml"
 "$VOUCH" report read --format html "$tmp"/day*.xml "$tmp/hostile.xml" "$R/files" > "$tmp/page.html"
 
-check "$tmp/page.html" \
+# (once more if the browser did not answer in time on a loaded machine)
+for try in 1 2; do check "$tmp/page.html" \
 	'document.querySelectorAll("svg.chart g.day").length' \
 	'document.querySelectorAll("svg.chart rect").length' \
 	'document.querySelectorAll("table.sources tbody tr").length' \
 	'document.querySelectorAll("table.reporters tbody tr").length' \
 	'document.querySelector("h2").textContent' \
 	'document.querySelector("table.sources").innerText.indexOf("likely forged") >= 0' \
-	> "$tmp/r.json" 2> "$tmp/r.err" || { not_ok "the checker failed"; cat "$tmp/r.err"; finish; exit 1; }
+	> "$tmp/r.json" 2> "$tmp/r.err" && break
+	[ $try = 2 ] && { not_ok "the checker failed"; cat "$tmp/r.err"; finish; exit 1; }
+done
 python3 - "$tmp/r.json" > "$tmp/r.out" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -57,7 +60,8 @@ done < "$tmp/r.out"
 
 # the checker sees what it must: a page with a fetch and a console error
 printf '<!DOCTYPE html><html><body><img src="http://192.0.2.1/x.png"><script>console.error("boom")</script></body></html>\n' > "$tmp/bad.html"
-check "$tmp/bad.html" 'document.title' > "$tmp/bad.json" 2>&1
+check "$tmp/bad.html" 'document.title' > "$tmp/bad.json" 2>&1 ||
+	check "$tmp/bad.html" 'document.title' > "$tmp/bad.json" 2>&1
 grep -q '"requests": \["http://192.0.2.1/x.png"\]' "$tmp/bad.json" &&
 	ok "control: the checker sees a page's request" || { not_ok "control: request not seen"; cat "$tmp/bad.json"; }
 grep -q 'console.error: boom' "$tmp/bad.json" &&

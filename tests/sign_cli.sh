@@ -85,8 +85,14 @@ check_fail 65 "no From" "$VOUCH" sign -d example.org -s ed -k ed.private nofrom.
 check_fail 65 "two From" "$VOUCH" sign -d example.org -s ed -k ed.private twofrom.eml
 check_fail 66 "missing input" "$VOUCH" sign -d example.org -s ed -k ed.private nope.eml
 cp ed.private loose.private; chmod 644 loose.private
-check_fail 78 "group-readable key refused" "$VOUCH" sign -d example.org -s ed -k loose.private "$M/mime.eml"
-grep -q 'allow-unsafe-key' "$tmp/ferr" && ok "the error says how" || not_ok "unsafe key hint"
+check_fail 78 "a key others may read is refused" "$VOUCH" sign -d example.org -s ed -k loose.private "$M/mime.eml"
+grep -q 'readable by others (mode 644); chmod 600 it, or 640 .*; or pass --allow-unsafe-key' "$tmp/ferr" &&
+	ok "the error says how (chmod, or --allow-unsafe-key for vouch sign)" || not_ok "unsafe key hint: $(cat "$tmp/ferr")"
+cp ed.private group.private; chmod 640 group.private
+expect_exit 0 "a key its group may read (0640, root:signer) is accepted" \
+	"$VOUCH" sign -d example.org -s ed -k group.private "$M/mime.eml"
+chmod 660 group.private
+check_fail 78 "a key its group may write is refused" "$VOUCH" sign -d example.org -s ed -k group.private "$M/mime.eml"
 expect_exit 0 "--allow-unsafe-key" "$VOUCH" sign --allow-unsafe-key -d example.org -s ed -k loose.private "$M/mime.eml"
 printf 'not a key\n' > junk.private; chmod 600 junk.private
 check_fail 78 "bad key file" "$VOUCH" sign -d example.org -s ed -k junk.private "$M/mime.eml"

@@ -47,7 +47,8 @@ struct vouch_dkim_key;
 /*
  * Read a private key: PEM (PKCS#1 or PKCS#8, RSA or Ed25519) or, for
  * Ed25519, the raw 32-byte seed in base64 (RFC 8463, dkimpy).  A file that
- * group or others may read is refused (VOUCH_E_KEY) unless allow_unsafe.
+ * others may read, or its group write, is refused (VOUCH_E_KEY) unless
+ * allow_unsafe; its group may read it (root:signer 0640).
  * RSA keys must be 1024 to 4096 bits.  The key bytes read are wiped.
  */
 VOUCH_EXPORT enum vouch_status vouch_dkim_key_load(const char *path,
