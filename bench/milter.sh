@@ -111,3 +111,6 @@ else
 fi
 printf '%-34s %10s %10s %7.2fx  (peak RSS, kB, lower is better)\n' "milter memory" \
 	"$(hwm $vpid)" "$(hwm $opid)" "$(echo "$(hwm $vpid) / $(hwm $opid)" | bc -l)"
+# the same run: what recording verdicts for DMARC reports costs (store on
+# against off, and the row's own cost; bench/milter_report.sh)
+sh "$top/bench/milter_report.sh" "$VOUCH" "$N"
