@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "arc_int.h"
+#include "common/ar.h"
+#include "common/hdr.h"
 #include "common/util.h"
 
 struct vouch_arc_sealer {
@@ -405,34 +407,126 @@ set_tags(const struct vouch_arc_sealer *s, struct seal_job *j)
 	snprintf(j->tag[5], sizeof(j->tag[5]), "t=%lld", (long long)s->t);
 }
 
-enum vouch_status
-vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
-    const char *aar, char **headers, struct vouch_error *err)
+/* The newest set, i=top: sealed by domain (AS d=) with an AAR of
+ * authserv-id id?  Our own inbound seal looks like that. */
+static int
+set_is_ours(const struct seal_job *j, const char *domain, const char *id)
 {
-	struct seal_job *j;
-	unsigned char bh[32];
-	char *bh64 = NULL;
+	const unsigned char *v, *semi;
+	struct dkim_tags t;
+	const struct dkim_tag *d;
+	char why[64], *fid = NULL;
+	size_t n;
+	int ours;
+
+	if (j->top == 0 || j->fas[j->top] == NULL || j->faar[j->top] == NULL)
+		return 0;
+	v = dkim_field_value(j->fas[j->top], &n);
+	if (dkim_tags_parse((const char *)v, n, &t, why, sizeof(why)) !=
+	    VOUCH_OK || (d = dkim_tags_get(&t, "d")) == NULL ||
+	    d->vlen != strlen(domain) || !vouch__memcaseeq(d->val, domain,
+	    d->vlen))
+		return 0;
+	v = dkim_field_value(j->faar[j->top], &n);
+	if ((semi = memchr(v, ';', n)) == NULL)
+		return 0;
+	n -= (size_t)(semi + 1 - v);
+	if (vouch_ar_authserv_id((const char *)semi + 1, n, &fid) != VOUCH_OK)
+		return 0;
+	ours = strcasecmp(fid, id) == 0;
+	vouch_free(fid);
+	return ours;
+}
+
+/* The first Authentication-Results of authserv-id id, parsed into *ar:
+ * VOUCH_OK, VOUCH_E_NOTFOUND, or the parser's error. */
+static enum vouch_status
+find_ar(const struct dkim_msg *m, const char *id, struct vouch_ar *ar,
+    struct vouch_error *err)
+{
+	size_t k, n;
+
+	for (k = 0; k < m->nfields; k++) {
+		const struct dkim_field *f = &m->fields[k];
+		const char *v;
+		char *fid = NULL;
+		int match;
+
+		if (!dkim_field_is(f, "authentication-results"))
+			continue;
+		v = (const char *)dkim_field_value(f, &n);
+		if (vouch_ar_authserv_id(v, n, &fid) != VOUCH_OK)
+			continue;
+		match = strcasecmp(fid, id) == 0;
+		vouch_free(fid);
+		if (!match)
+			continue;
+		if (vouch_ar_parse(v, n, ar, err) != VOUCH_OK)
+			return vouch__err(err, VOUCH_E_SYNTAX, "RFC 8601 2.2",
+			    -1, "the Authentication-Results of %s does not "
+			    "parse: %s", id, err->message);
+		return VOUCH_OK;
+	}
+	return vouch__err(err, VOUCH_E_NOTFOUND, "RFC 8617 5.1", -1,
+	    "no Authentication-Results of %s: the verdict on arrival is not "
+	    "known", id);
+}
+
+/* cv and the AAR from the verdict recorded on arrival (the A-R of id):
+ * the chain as it arrived, plus our own inbound seal if we added one. */
+static enum vouch_status
+cv_from_ar(struct vouch_arc_sealer *s, struct seal_job *j, const char *id,
+    char **aar, struct vouch_error *err)
+{
+	struct vouch_ar ar;
+	enum vouch_arc_result arrived = VOUCH_ARC_NONE;
+	enum vouch_status st;
+	struct vhdr h;
+	size_t i;
+
+	if ((st = find_ar(&s->msg, id, &ar, err)) != VOUCH_OK)
+		return st;
+	for (i = 0; i < ar.nres; i++)
+		if (strcmp(ar.res[i].method, "arc") == 0)
+			arrived = strcmp(ar.res[i].result, "pass") == 0 ?
+			    VOUCH_ARC_PASS : strcmp(ar.res[i].result, "none")
+			    == 0 ? VOUCH_ARC_NONE : VOUCH_ARC_FAIL;
+	if (j->top == 0 && arrived != VOUCH_ARC_NONE)
+		st = vouch__err(err, VOUCH_E_SYNTAX, "RFC 8617 4.1.3", -1,
+		    "the verdict on arrival says arc=%s but the message has no "
+		    "ARC set now", vouch_arc_result_name(arrived));
+	else if (j->top > 0 && arrived == VOUCH_ARC_NONE &&
+	    !(j->top == 1 && set_is_ours(j, s->domain, id)))
+		st = vouch__err(err, VOUCH_E_SYNTAX, "RFC 8617 5.1", -1,
+		    "the message had no ARC set on arrival, and i=%u is not our "
+		    "own inbound seal: its chain cannot be vouched for", j->top);
+	if (st == VOUCH_OK) {
+		/* a chain broken in its structure stays cv=fail */
+		if (j->cv != VOUCH_ARC_FAIL)
+			j->cv = j->top == 0 ? VOUCH_ARC_NONE :
+			    arrived == VOUCH_ARC_FAIL ? VOUCH_ARC_FAIL :
+			    VOUCH_ARC_PASS;
+		vhdr_init(&h, NULL);
+		if ((st = vouch__ar_write(&h, &ar)) == VOUCH_OK &&
+		    (*aar = vhdr_take(&h)) == NULL)
+			st = VOUCH_E_NOMEM;
+		vhdr_clear(&h);
+		if (st != VOUCH_OK)
+			vouch__err(err, st, NULL, -1, "out of memory");
+	}
+	vouch_ar_clear(&ar);
+	return st;
+}
+
+/* The three fields of the new set into *headers, the message's line
+ * ending. */
+static enum vouch_status
+seal_fields(struct vouch_arc_sealer *s, struct seal_job *j, const char *aar,
+    const char *bh64, char **headers)
+{
 	struct vbuf out;
 	enum vouch_status st;
-	int done;
 
-	if (s->finished)
-		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
-		    "sealer already finished");
-	s->finished = 1;
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
-	j->cv = cv;
-	if ((st = chain_state(s, j, &done, headers, err)) != VOUCH_OK ||
-	    done) {
-		free(j);
-		return st;
-	}
-	if (dkim_body_final(&s->body, bh) != VOUCH_OK ||
-	    (bh64 = vouch__b64_encode(bh, 32)) == NULL) {
-		free(j);
-		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
-	}
 	vbuf_init(&out, VOUCH_DKIM_MAX_HEADER);
 	vbuf_init(&j->h, 1 << 20);
 	vbuf_init(&j->aarf, 1 << 20);
@@ -453,12 +547,67 @@ vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
 	if (st == VOUCH_OK && (*headers = with_eol(&out, s->msg.lf_only)) ==
 	    NULL)
 		st = VOUCH_E_NOMEM;
-	free(bh64);
 	vbuf_clear(&out);
+	return st;
+}
+
+/* Seal with cv and aar, or (arid set) with what the A-R of arid says. */
+static enum vouch_status
+seal_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
+    const char *aar, const char *arid, char **headers,
+    struct vouch_error *err)
+{
+	struct seal_job *j;
+	unsigned char bh[32];
+	char *bh64 = NULL, *aar_ar = NULL;
+	enum vouch_status st;
+	int done;
+
+	if (s->finished)
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
+		    "sealer already finished");
+	s->finished = 1;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	j->cv = arid != NULL ? VOUCH_ARC_PASS : cv;
+	if ((st = chain_state(s, j, &done, headers, err)) != VOUCH_OK ||
+	    done || (arid != NULL && (st = cv_from_ar(s, j, arid, &aar_ar,
+	    err)) != VOUCH_OK)) {
+		free(j);
+		return st;
+	}
+	if (aar_ar != NULL)
+		aar = aar_ar;
+	if (dkim_body_final(&s->body, bh) != VOUCH_OK ||
+	    (bh64 = vouch__b64_encode(bh, 32)) == NULL) {
+		free(aar_ar);
+		free(j);
+		return vouch__err(err, VOUCH_E_NOMEM, NULL, -1, "out of memory");
+	}
+	st = seal_fields(s, j, aar, bh64, headers);
+	free(bh64);
+	free(aar_ar);
 	job_clear(j);
 	free(j);
 	if (st != VOUCH_OK)
 		return vouch__err(err, st, NULL, -1, "%s", st == VOUCH_E_LIMIT ?
 		    "header too large to seal" : vouch_strerror(st));
 	return VOUCH_OK;
+}
+
+enum vouch_status
+vouch_arc_sealer_finish(struct vouch_arc_sealer *s, enum vouch_arc_result cv,
+    const char *aar, char **headers, struct vouch_error *err)
+{
+	return seal_finish(s, cv, aar, NULL, headers, err);
+}
+
+enum vouch_status
+vouch_arc_sealer_finish_ar(struct vouch_arc_sealer *s,
+    const char *authserv_id, char **headers, struct vouch_error *err)
+{
+	if (authserv_id == NULL || *authserv_id == '\0')
+		return vouch__err(err, VOUCH_E_INVAL, NULL, -1,
+		    "an authserv-id is required");
+	return seal_finish(s, VOUCH_ARC_NONE, NULL, authserv_id, headers, err);
 }

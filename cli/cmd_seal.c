@@ -15,7 +15,7 @@
 #include "cli.h"
 
 enum { OPT_AUTHSERV = OPT_FIRST_LOCAL, OPT_IP, OPT_MAILFROM, OPT_HELO,
-    OPT_UNSAFE, OPT_AT, OPT_KEYTABLE };
+    OPT_UNSAFE, OPT_AT, OPT_KEYTABLE, OPT_FROMAR };
 
 static const struct cli_opt seal_options[] = {
 	{ "domain", required_argument, 'd', "DOMAIN",
@@ -33,6 +33,11 @@ static const struct cli_opt seal_options[] = {
 	    "accept a key file readable by group or others" },
 	{ "authserv-id", required_argument, OPT_AUTHSERV, "ID",
 	    "the ADMD in the AAR (default: the host name)" },
+	{ "from-ar", no_argument, OPT_FROMAR, NULL,
+	    "seal with the verdict recorded on arrival, the message's\n"
+	    "Authentication-Results of --authserv-id (a list or\n"
+	    "forwarder sending on mail its MTA verified), instead of\n"
+	    "verifying it now; no DNS" },
 	{ "ip", required_argument, OPT_IP, "IP",
 	    "the client, for SPF (as in vouch verify)" },
 	{ "mail-from", required_argument, OPT_MAILFROM, "ADDR",
@@ -52,19 +57,27 @@ static const struct cli_opt seal_options[] = {
 const struct cli_help usage_seal = {
 	"usage: vouch seal (-d DOMAIN -s SELECTOR -k KEYFILE | --key-table FILE)\n"
 	"                  [--authserv-id ID]\n"
-	"                  [--ip IP [--mail-from ADDR] [--helo NAME]] [-H HEADERS]\n"
+	"                  [--from-ar | --ip IP [--mail-from ADDR] [--helo NAME]]\n"
+	"                  [-H HEADERS]\n"
 	"                  [--allow-unsafe-key] [-o OUT] [FILE|-]\n"
 	"\n"
 	"Verify the message (DKIM, SPF, DMARC and its ARC chain, as vouch verify\n"
 	"does), then add this hop's ARC set: ARC-Authentication-Results (the\n"
 	"verdict), ARC-Message-Signature (over the message as it leaves) and\n"
 	"ARC-Seal (cv= from the chain's verdict).  The output is the three\n"
-	"headers followed by the input bytes exactly as they came.\n",
+	"headers followed by the input bytes exactly as they came.\n"
+	"\n"
+	"With --from-ar the message is not verified again: a list or forwarder\n"
+	"has changed it since its MTA verified it on arrival, so the verdict is\n"
+	"the Authentication-Results field of --authserv-id (the one your MTA\n"
+	"wrote; it removes such fields from incoming mail), and cv= is its arc=\n"
+	"result (or pass over your own inbound seal).\n",
 	seal_options,
 	"A chain whose newest seal already says cv=fail gets no new set (RFC 8617\n"
 	"5.1.1): the message passes through unchanged, exit 0, with a note.\n"
 	"Exit: 0 sealed; 64 usage; 65 a message that cannot be sealed (malformed,\n"
-	"already 50 instances); 66 no input; 73 the -o file cannot be created;\n"
+	"already 50 instances; with --from-ar: no Authentication-Results of\n"
+	"the authserv-id, or one that does not fit the chain); 66 no input; 73 the -o file cannot be created;\n"
 	"74 I/O error; 75 DNS failure, try later; 78 bad or unreadable key.  On\n"
 	"failure nothing is written.\n",
 	1
@@ -74,7 +87,7 @@ struct seal_opts {
 	const char *domain, *selector, *keyfile, *authserv, *headers, *output;
 	const char *input, *keytable;
 	struct vouch_auth_conn conn;
-	int unsafe;
+	int unsafe, from_ar;
 	unsigned long at;
 	struct cli_dns dns;
 };
@@ -96,6 +109,7 @@ seal_opt(struct seal_opts *o, int c, const char *arg)
 	case OPT_HELO: o->conn.helo = arg; break;
 	case OPT_UNSAFE: o->unsafe = 1; break;
 	case OPT_KEYTABLE: o->keytable = arg; break;
+	case OPT_FROMAR: o->from_ar = 1; break;
 	case OPT_AT:
 		return cli_parse_uint("--at", arg, 0xffffffffffUL, &o->at) ?
 		    EX_USAGE : EX_OK;
@@ -120,6 +134,13 @@ seal_check(const struct seal_opts *o)
 	else if (!table && (!o->domain || !o->selector || !o->keyfile))
 		cli_err("seal", "give -d DOMAIN, -s SELECTOR and -k KEYFILE, or "
 		    "--key-table FILE");
+	else if (o->from_ar && (o->conn.ip != NULL || o->conn.helo != NULL ||
+	    o->conn.mail_from != NULL))
+		cli_err("seal", "--from-ar takes the verdict from the message: "
+		    "--ip, --mail-from and --helo do not apply");
+	else if (o->from_ar && table)
+		cli_err("seal", "--from-ar seals with one key: give -d, -s "
+		    "and -k, not --key-table");
 	else if (o->conn.ip != NULL && !cli_ip_ok(o->conn.ip))
 		cli_err("--ip", "%s: not an IPv4 or IPv6 address", o->conn.ip);
 	else if ((o->conn.mail_from != NULL || o->conn.helo != NULL) &&
@@ -258,7 +279,8 @@ seal_feed(struct seal_run *r)
 		}
 		return read_all(src, -1, NULL, r->s, r->name);
 	}
-	if ((ex = read_all(r->in, r->spool, r->a, r->s, r->name)) != EX_OK)
+	if ((ex = read_all(r->in, r->spool, r->a, r->s, r->name)) != EX_OK ||
+	    r->a == NULL)
 		return ex;
 	if (vouch_auth_finish(r->a, &err) != VOUCH_OK) {
 		cli_err(r->name, "%s", err.message);
@@ -275,12 +297,21 @@ seal_write(struct seal_run *r)
 	char *headers = NULL;
 	int ex;
 
-	if (vouch_auth_spf(r->a) != NULL &&
+	if (r->a == NULL) {
+		/* --from-ar: the verdict the MTA recorded on arrival */
+		if (vouch_arc_sealer_finish_ar(r->s, r->o.authserv != NULL ?
+		    r->o.authserv : cli_host_name(), &headers, &err) !=
+		    VOUCH_OK) {
+			cli_err(r->name, "%s", err.message);
+			return err.status == VOUCH_E_SYNTAX || err.status ==
+			    VOUCH_E_NOTFOUND ? EX_DATAERR :
+			    cli_exit_for(err.status);
+		}
+	} else if (vouch_auth_spf(r->a) != NULL &&
 	    vouch_auth_spf(r->a)->result == VOUCH_SPF_TEMPERROR) {
 		cli_err(r->name, "SPF: DNS failure; try again later");
 		return EX_TEMPFAIL;
-	}
-	if (vouch_auth_seal(r->a, r->s, &headers, &err) != VOUCH_OK) {
+	} else if (vouch_auth_seal(r->a, r->s, &headers, &err) != VOUCH_OK) {
 		cli_err(r->name, "%s", err.message);
 		return err.status == VOUCH_E_SYNTAX ? EX_DATAERR :
 		    cli_exit_for(err.status);
@@ -313,11 +344,12 @@ cmd_seal(int argc, char **argv)
 	if (r.o.keytable == NULL && (r.key = cli_keys_load(&r.ks, r.o.keyfile,
 	    &ex)) == NULL)
 		goto out;
-	if ((dns = cli_dns_setup(&r.o.dns, NULL, &ex)) == NULL)
+	if (!r.o.from_ar && (dns = cli_dns_setup(&r.o.dns, NULL, &ex)) ==
+	    NULL)
 		goto out;
-	if ((actx = vouch_auth_ctx_new(dns, r.o.authserv != NULL ?
-	    r.o.authserv : cli_host_name())) == NULL ||
-	    vouch_auth_new(actx, &r.o.conn, &r.a) != VOUCH_OK) {
+	if (!r.o.from_ar && ((actx = vouch_auth_ctx_new(dns, r.o.authserv !=
+	    NULL ? r.o.authserv : cli_host_name())) == NULL ||
+	    vouch_auth_new(actx, &r.o.conn, &r.a) != VOUCH_OK)) {
 		ex = EX_OSERR;
 		goto out;
 	}

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -400,4 +401,44 @@ vouch_ar_prop(const struct vouch_ar_res *r, const char *ptype,
 		    strcmp(r->props[i].property, property) == 0)
 			return r->props[i].value;
 	return NULL;
+}
+
+enum vouch_status
+vouch__ar_write(struct vhdr *h, const struct vouch_ar *ar)
+{
+	size_t i, k;
+
+	/* keywords came through keyword(): letters, digits, '-', '_' only,
+	 * safe as they are; every value goes through the escaping writer */
+	vhdr_prop(h, NULL, ar->authserv_id, VHDR_VALUE);
+	vhdr_raw(h, ";");
+	if (ar->nres == 0)
+		vhdr_word(h, "none", 1);
+	for (i = 0; i < ar->nres; i++) {
+		const struct vouch_ar_res *r = &ar->res[i];
+
+		if (i > 0)
+			vhdr_raw(h, ";");
+		vhdr_newline(h);
+		vhdr_raw(h, r->method);
+		vhdr_raw(h, "=");
+		vhdr_raw(h, r->result);
+		if (r->reason != NULL)
+			vhdr_prop(h, "reason", r->reason, VHDR_VALUE);
+		for (k = 0; k < r->nprops && h->st == VOUCH_OK; k++) {
+			size_t n = strlen(r->props[k].ptype) +
+			    strlen(r->props[k].property) + 2;
+			char *key = malloc(n);
+
+			if (key == NULL) {
+				h->st = VOUCH_E_NOMEM;
+				break;
+			}
+			snprintf(key, n, "%s.%s", r->props[k].ptype,
+			    r->props[k].property);
+			vhdr_prop(h, key, r->props[k].value, VHDR_TOKEN);
+			free(key);
+		}
+	}
+	return h->st;
 }

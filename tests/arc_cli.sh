@@ -161,4 +161,49 @@ cmp -s "$tmp/out" m0.eml && ok "unsealed, byte for byte" || not_ok "unmatched pa
 cat m0.eml | "$VOUCH" seal --key-table table $Z > piped.eml && [ "$(arc_of piped.eml)" = pass ] &&
 	ok "key table from a pipe" || not_ok "key table from a pipe"
 expect_exit 64 "--key-table with -k is usage" "$VOUCH" seal --key-table table -k sb.private m0.eml
+# --from-ar: a list changes the message its MTA verified on arrival; the
+# seal records the arrival verdict (the A-R of our authserv-id), not a
+# new verification of the changed bytes
+"$VOUCH" verify $Z --add-header --authserv-id mx.b.example --ip 192.0.2.1 \
+	--mail-from alice@a.example m0.eml > fa1.eml
+sed 's/^Subject: hello/Subject: [list] hello/' fa1.eml > fa2.eml
+expect_exit 0 "seal --from-ar" "$VOUCH" seal --from-ar -d b.example -s sb -k sb.private \
+	--authserv-id mx.b.example fa2.eml
+cp "$tmp/out" fa3.eml
+grep -q '^ARC-Seal: .*' fa3.eml && tr -d '\r\n\t ' < fa3.eml | grep -q 'cv=none;d=b.example;i=1;' &&
+	ok "  i=1 with cv=none (no chain on arrival)" || not_ok "  --from-ar cv"
+tr -d '\r' < fa3.eml > fa3.lf
+expect_grep_unfolded 'ARC-Authentication-Results: i=1; mx.b.example; dkim=pass header.d=a.example' fa3.lf \
+	"  the AAR is the arrival verdict (dkim=pass before the subject changed)"
+"$VOUCH" verify $Z --format json fa3.eml > fa3.json
+grep -q '"dkim":\[{[^]]*"result":"fail"' fa3.json && grep -q '"arc":{"result":"pass"' fa3.json &&
+	ok "  DKIM now fails, the seal verifies" || not_ok "  --from-ar verdict: $(cut -c1-300 fa3.json)"
+tail -c "$(wc -c < fa2.eml)" fa3.eml | cmp -s - fa2.eml && ok "  the message follows byte for byte" || not_ok "  --from-ar altered the message"
+# our own inbound seal (i=1), then the A-R, a change, and --from-ar: cv=pass
+"$VOUCH" seal -d b.example -s sb -k sb.private --authserv-id mx.b.example $Z m0.eml > fb0.eml
+"$VOUCH" verify $Z --add-header --authserv-id mx.b.example fb0.eml > fb1.eml
+sed 's/^Subject: hello/Subject: [list] hello/' fb1.eml > fb2.eml
+"$VOUCH" seal --from-ar -d b.example -s sb -k sb.private --authserv-id mx.b.example fb2.eml > fb3.eml
+tr -d '\r\n\t ' < fb3.eml | grep -q 'cv=pass;d=b.example;i=2;' && [ "$(arc_of fb3.eml)" = pass ] &&
+	ok "  over our own inbound seal: i=2 cv=pass, and the chain verifies" || not_ok "  --from-ar over our seal"
+if $PY -c 'import dkim, authres' 2>/dev/null; then
+	$PY "$ARCPY" verify fb3.eml keys.zone > py.txt 2>&1 && $PY "$ARCPY" verify fa3.eml keys.zone >> py.txt 2>&1 &&
+		ok "  dkimpy verifies both --from-ar seals" || not_ok "  dkimpy on --from-ar: $(cat py.txt)"
+fi
+# another sealer's set after an arrival with no chain cannot be vouched for
+"$VOUCH" seal -d c.example -s sc -k sc.private --authserv-id mx.c.example $Z fa1.eml > fc1.eml
+check_fail 65 "  --from-ar refuses a set added since arrival by another sealer" \
+	"$VOUCH" seal --from-ar -d b.example -s sb -k sb.private --authserv-id mx.b.example fc1.eml
+check_fail 65 "  --from-ar with no A-R of the authserv-id: 65, nothing written" \
+	"$VOUCH" seal --from-ar -d b.example -s sb -k sb.private --authserv-id mx.b.example m0.eml
+expect_grep "no Authentication-Results of mx.b.example" "$tmp/ferr" "  the error says what is missing"
+# a forged-looking A-R value is written back through the escaping writer
+printf 'Authentication-Results: mx.b.example; dkim=pass header.d="a.example;\\" dmarc=pass"\r\n' > fd.eml
+cat m0.eml >> fd.eml
+"$VOUCH" seal --from-ar -d b.example -s sb -k sb.private --authserv-id mx.b.example fd.eml > fd1.eml
+"$VOUCH" verify $Z --format json fd1.eml | grep -o '"aar":"[^"]*\(\\"[^"]*\)*"' > fd.aar
+grep -q 'dmarc=pass' fd.aar && ! grep -q '; dmarc=pass' fd.aar &&
+	ok "  a quoted value stays a value in the AAR (no dmarc= result made of it)" || not_ok "  AAR escaping: $(cat fd.aar)"
+expect_exit 64 "--from-ar with --ip is usage" "$VOUCH" seal --from-ar --ip 192.0.2.1 -d b.example -s sb -k sb.private m0.eml
+expect_exit 64 "--from-ar with --key-table is usage" "$VOUCH" seal --from-ar --key-table table m0.eml
 finish

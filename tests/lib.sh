@@ -23,6 +23,19 @@ expect_exit() {
 	fi
 }
 
+# check_fail WANT DESCRIPTION CMD...: a failure as the rules want it: the
+# exit code, nothing on stdout, a line on stderr (kept in $tmp/ferr)
+check_fail() {
+	want=$1; what=$2; shift 2
+	"$@" > "$tmp/fout" 2> "$tmp/ferr"
+	got=$?
+	if [ "$got" = "$want" ] && [ ! -s "$tmp/fout" ] && [ "$(wc -l < "$tmp/ferr")" -ge 1 ]; then
+		ok "$what (exit $got, nothing on stdout)"
+	else
+		not_ok "$what (exit $got, wanted $want; stdout $(wc -c < "$tmp/fout") bytes)"; sed 's/^/  | /' "$tmp/ferr"
+	fi
+}
+
 # expect_grep PATTERN FILE DESCRIPTION
 expect_grep() {
 	if grep -q -- "$1" "$2"; then ok "$3"; else

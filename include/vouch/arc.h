@@ -79,6 +79,25 @@ VOUCH_EXPORT enum vouch_status vouch_arc_sealer_feed(
 VOUCH_EXPORT enum vouch_status vouch_arc_sealer_finish(
     struct vouch_arc_sealer *sealer, enum vouch_arc_result cv,
     const char *aar, char **headers, struct vouch_error *err);
+/*
+ * Seal with the verdict recorded on arrival, not one computed now: for a
+ * forwarder or list whose MTA verified the message when it came in and
+ * sends it on, perhaps changed (a subject tag, a footer), through the
+ * same ADMD.  The first Authentication-Results field whose authserv-id is
+ * authserv_id (the one this ADMD wrote, parsed as RFC 8601) becomes the
+ * AAR, written again through the escaping writer; its arc= gives cv=:
+ * pass or fail as it says, none for a message that had no chain (then
+ * only our own inbound seal, i=1 with d= this sealer's domain and an AAR
+ * of authserv_id, may be on it since, and gets cv=pass).  The caller
+ * vouches that no one outside the ADMD could add a field with that id
+ * (an MTA removes them from incoming mail).  Errors as
+ * vouch_arc_sealer_finish(), plus VOUCH_E_NOTFOUND when no such field is
+ * in the message and VOUCH_E_SYNTAX when it does not parse or does not
+ * fit the chain; err says which.
+ */
+VOUCH_EXPORT enum vouch_status vouch_arc_sealer_finish_ar(
+    struct vouch_arc_sealer *sealer, const char *authserv_id,
+    char **headers, struct vouch_error *err);
 VOUCH_EXPORT void vouch_arc_sealer_free(struct vouch_arc_sealer *sealer);
 
 #ifdef __cplusplus
