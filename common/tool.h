@@ -92,6 +92,8 @@ struct cli_keys {
 	int unsafe;		/* --allow-unsafe-key */
 	const char *unsafe_hint;	/* how this command overrides the
 					 * key-mode check, or NULL (milter) */
+	char *doms[64];		/* d= of the last cli_key_table() lookup */
+	size_t ndoms;
 };
 /* A key file, loaded once; NULL with the error printed and *ex set. */
 const struct vouch_dkim_key *cli_keys_load(struct cli_keys *ks,
@@ -103,8 +105,8 @@ void cli_keys_warn(const char *path, const struct vouch_dkim_key *k);
  * with its SigningTable (odkim_sign).  0, or -1 printed, *ex set. */
 int cli_keys_table(struct cli_keys *ks, const char *table,
     const char *odkim_sign, int *ex);
-/* A key table's lines for the sender from (borrowed from ks): 0, or -1
- * with *ex set. */
+/* A key table's lines for the sender from (borrowed from ks, until the
+ * next lookup; "%" made the sender's domain): 0, or -1 with *ex set. */
 struct cli_keysel {
 	const char *domain, *selector;
 	const struct vouch_dkim_key *key;

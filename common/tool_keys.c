@@ -70,9 +70,17 @@ cli_keys_load(struct cli_keys *ks, const char *path, int *ex)
 	return k;
 }
 
+static void
+doms_clear(struct cli_keys *ks)
+{
+	while (ks->ndoms > 0)
+		vouch_free(ks->doms[--ks->ndoms]);
+}
+
 void
 cli_keys_clear(struct cli_keys *ks)
 {
+	doms_clear(ks);
 	vouch_keytab_free(ks->t);
 	ks->t = NULL;
 }
@@ -118,8 +126,18 @@ cli_key_table(struct cli_keys *ks, const char *table, const char *from,
 	if (max > 64)
 		max = 64;
 	*n = vouch_keytab_lookup(ks->t, from, e, max);
+	doms_clear(ks);
 	for (i = 0; i < *n; i++) {
-		sel[i].domain = e[i]->domain;
+		/* "%": the sender's domain (OpenDKIM's KeyTable) */
+		if ((sel[i].domain = ks->doms[ks->ndoms] =
+		    vouch_keytab_domain(e[i], from)) == NULL) {
+			cli_err(table, "the line for %s signs as the sender's "
+			    "domain (%%), and %s has none", e[i]->pattern,
+			    from);
+			*ex = EX_DATAERR;
+			return -1;
+		}
+		ks->ndoms++;
 		sel[i].selector = e[i]->selector;
 		sel[i].key = e[i]->key;
 	}

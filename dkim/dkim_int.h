@@ -74,6 +74,8 @@ int dkim_field_is(const struct dkim_field *f, const char *name);
 const unsigned char *dkim_field_value(const struct dkim_field *f,
     size_t *len);
 /* addr-spec of the one From field; NULL when absent or ambiguous. */
+char *dkim_msg_addr(const struct dkim_msg *m, const char *name,
+    const char **why);
 char *dkim_msg_from_addr(const struct dkim_msg *m, const char **why);
 /* The same, found once after the header and kept by the message. */
 const char *dkim_msg_from(struct dkim_msg *m);

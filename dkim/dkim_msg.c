@@ -248,22 +248,32 @@ dkim_field_value(const struct dkim_field *f, size_t *len)
 char *
 dkim_msg_from_addr(const struct dkim_msg *m, const char **why)
 {
+	return dkim_msg_addr(m, "from", why);
+}
+
+/* The addr-spec of the one field called name ("from", "sender"), as
+ * dkim_msg_from_addr() reads From. */
+char *
+dkim_msg_addr(const struct dkim_msg *m, const char *name, const char **why)
+{
 	const struct dkim_field *from = NULL;
+	int is_from = strcmp(name, "from") == 0;
 	const unsigned char *v, *lt = NULL, *gt = NULL;
 	struct vbuf b;
 	size_t i, n;
 	int depth = 0, inq = 0;
 
 	for (i = 0; i < m->nfields; i++)
-		if (dkim_field_is(&m->fields[i], "from")) {
+		if (dkim_field_is(&m->fields[i], name)) {
 			if (from != NULL) {
-				*why = "several From header fields";
+				*why = is_from ? "several From header fields" :
+				    "several such header fields";
 				return NULL;
 			}
 			from = &m->fields[i];
 		}
 	if (from == NULL) {
-		*why = "no From header field";
+		*why = is_from ? "no From header field" : "no such header field";
 		return NULL;
 	}
 	v = dkim_field_value(from, &n);
@@ -300,7 +310,7 @@ dkim_msg_from_addr(const struct dkim_msg *m, const char **why)
 	}
 	if (b.len == 0 || memchr(b.data, '@', b.len) == NULL) {
 		vbuf_clear(&b);
-		*why = "From has no address";
+		*why = is_from ? "From has no address" : "the field has no address";
 		return NULL;
 	}
 	return vbuf_take(&b, NULL);
@@ -319,32 +329,52 @@ dkim_msg_from(struct dkim_msg *m)
 }
 
 enum vouch_status
-vouch_dkim_header_from(const void *data, size_t len, char **from,
-    struct vouch_error *err)
+vouch_dkim_header_addr(const void *data, size_t len, const char *name,
+    char **addr, struct vouch_error *err)
 {
 	struct dkim_msg m;
 	enum vouch_status st;
 	const char *why = NULL;
-	char *addr = NULL;
+	char *a = NULL, *lname;
+	size_t i;
 
+	if (name == NULL || (lname = strdup(name)) == NULL)
+		return vouch__err(err, name == NULL ? VOUCH_E_INVAL :
+		    VOUCH_E_NOMEM, NULL, -1, "no field name");
+	for (i = 0; lname[i] != '\0'; i++)
+		if (lname[i] >= 'A' && lname[i] <= 'Z')
+			lname[i] = (char)(lname[i] + 32);
 	dkim_msg_init(&m, NULL, NULL);
 	st = dkim_msg_feed(&m, data, len);
 	if (st == VOUCH_OK)
 		st = dkim_msg_end(&m);
 	if (st != VOUCH_OK) {
 		dkim_msg_clear(&m);
+		free(lname);
 		return vouch__err(err, st, NULL, -1, "%s", vouch_strerror(st));
 	}
 	if (m.error != NULL)
 		why = m.error;
 	else
-		addr = dkim_msg_from_addr(&m, &why);
+		a = dkim_msg_addr(&m, lname, &why);
 	dkim_msg_clear(&m);
-	if (addr == NULL)
-		return vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 3.6", -1,
-		    "%s", why);
-	*from = addr;
+	if (a == NULL) {
+		st = vouch__err(err, VOUCH_E_SYNTAX, "RFC 5322 3.6", -1,
+		    "%s%s%s", strcmp(lname, "from") == 0 ? "" : name,
+		    strcmp(lname, "from") == 0 ? "" : ": ", why);
+		free(lname);
+		return st;
+	}
+	free(lname);
+	*addr = a;
 	return VOUCH_OK;
+}
+
+enum vouch_status
+vouch_dkim_header_from(const void *data, size_t len, char **from,
+    struct vouch_error *err)
+{
+	return vouch_dkim_header_addr(data, len, "from", from, err);
 }
 
 /* ---- the field index (h= lists in linear time) ---------------------------- */

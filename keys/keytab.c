@@ -15,6 +15,7 @@
 
 #include <vouch/keys.h>
 #include "common/util.h"
+#include "common/domain.h"
 
 #define LINE_MAX_LEN 4096
 
@@ -270,12 +271,7 @@ opendkim_key(const char *keytable, const char *name, char **dom, char **sel,
 		if (strcmp(w[0], name) != 0)
 			continue;
 		*c1 = *c2 = '\0';
-		if (strcmp(w[1], "%") == 0) {
-			st = vouch__err(err, VOUCH_E_SYNTAX, NULL, -1,
-			    "%s: line %d: '%%' (the sender's domain) is not "
-			    "supported; name the domain", keytable, lineno);
-			break;
-		}
+		/* "%" as the domain: the sender's (vouch_keytab_domain) */
 		*dom = strdup(w[1]);
 		*sel = strdup(c1 + 1);
 		*file = strdup(c2 + 1);
@@ -408,4 +404,27 @@ vouch_keytab_key_at(const struct vouch_keytab *t, size_t i, const char **path)
 	if (path != NULL)
 		*path = t->k[i].path;
 	return t->k[i].key;
+}
+
+char *
+vouch_keytab_domain(const struct vouch_keytab_entry *e, const char *sender)
+{
+	const char *at, *d;
+	char *out = NULL, *p;
+
+	if (e == NULL)
+		return NULL;
+	d = e->domain;
+	if (strcmp(d, "%") == 0) {
+		if (sender == NULL || (at = strrchr(sender, '@')) == NULL ||
+		    at[1] == '\0')
+			return NULL;
+		d = at + 1;
+	}
+	if (vouch__domain_alabel(d, &out) != VOUCH_OK)
+		return NULL;
+	for (p = out; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return out;
 }

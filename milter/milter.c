@@ -218,6 +218,12 @@ struct sess {
 	unsigned int nforged, forged_size;
 	struct vouch_dkim_signer *signer;
 	struct vouch_auth *auth;
+	struct vouch_arc_sealer *sealer;	/* arc-seal, this message */
+	int keep_ours;		/* from an internal network: an A-R of our
+				 * id is the verdict we wrote on arrival */
+	int have_our_ar;	/* and the message has one */
+	char *by;		/* the address that picked the keys */
+	char *dom[VM_MAX_SIGN];	/* each key's d= ("%": the sender's) */
 	char *from;		/* the From address signed for */
 	const struct vouch_keytab_entry *keys[VM_MAX_SIGN];
 	size_t nkeys;
@@ -227,6 +233,8 @@ struct sess {
 static void
 msg_reset(struct sess *s)
 {
+	size_t i;
+
 	free(s->mail_from);
 	free(s->auth_user);
 	free(s->rcpt);
@@ -235,9 +243,17 @@ msg_reset(struct sess *s)
 	free(s->from);
 	vouch_dkim_signer_free(s->signer);
 	vouch_auth_free(s->auth);
-	s->mail_from = s->auth_user = s->hdr = s->from = NULL;
+	vouch_arc_sealer_free(s->sealer);
+	free(s->by);
+	for (i = 0; i < VM_MAX_SIGN; i++) {
+		free(s->dom[i]);
+		s->dom[i] = NULL;
+	}
+	s->mail_from = s->auth_user = s->hdr = s->from = s->by = NULL;
 	s->signer = NULL;
 	s->auth = NULL;
+	s->sealer = NULL;
+	s->keep_ours = s->have_our_ar = 0;
 	s->hdrlen = s->hdrsize = 0;
 	s->hdr_over = 0;
 	s->nar = s->nforged = 0;
@@ -392,6 +408,10 @@ vm_envfrom(SMFICTX *ctx, char **argv)
 		s->mode = M_SIGN;	/* internal, or a local submission */
 	else
 		s->mode = M_VERIFY;
+	/* a list or forwarder of ours sends on mail we verified on its
+	 * arrival (our A-R stays: outbound sealing reads it); an SMTP AUTH
+	 * user's client never wrote one, so there it is forged */
+	s->keep_ours = s->mode == M_SIGN && s->auth_user == NULL;
 	return SMFIS_CONTINUE;
 }
 
@@ -454,6 +474,20 @@ claims_ours(const char *v, const struct sess *s)
 	return ours;
 }
 
+/* Is this A-R value's authserv-id exactly ours (not a trusted one)? */
+static int
+is_our_id(const char *v, const struct sess *s)
+{
+	char *id = NULL;
+	int ours;
+
+	if (vouch_ar_authserv_id(v, strlen(v), &id) != VOUCH_OK)
+		return 0;
+	ours = strcasecmp(id, s->conf->authserv) == 0;
+	vouch_free(id);
+	return ours;
+}
+
 /* The field name as Postfix passes it may keep white space before the
  * colon ("Authentication-Results :", RFC 5322 4.5.8 obs-optional). */
 static int
@@ -505,6 +539,12 @@ vm_header(SMFICTX *ctx, char *name, char *value)
 	if (is_ar_name(name)) {
 		s->nar++;
 		if (claims_ours(value, s)) {
+			/* removed from the message whatever its source; from
+			 * an internal network it is the verdict we wrote on
+			 * arrival, which outbound sealing reads (A-R is in no
+			 * h= list, so neither DKIM nor the AMS sees it go) */
+			int arrival = s->keep_ours && is_our_id(value, s);
+
 			if (forged_add(s, s->nar) != 0) {
 				reply(ctx, "550", "5.7.1", "too many "
 				    "Authentication-Results fields claiming "
@@ -514,7 +554,10 @@ vm_header(SMFICTX *ctx, char *name, char *value)
 				    VM_MAX_FORGED);
 				return SMFIS_REJECT;
 			}
-			return hdr_reply(s);	/* not signed, not verified */
+			if (!arrival)
+				return hdr_reply(s);	/* not signed, not
+							 * verified */
+			s->have_our_ar = 1;
 		}
 	}
 	/* the field as it was: "Name:" value, folds back to CRLF */
@@ -542,6 +585,24 @@ refuse_unsigned(SMFICTX *ctx, const struct vm_conf *c, const char *rejtext,
 	reply(ctx, rej ? "550" : "451", rej ? "5.7.1" : "4.7.1", rej ? rejtext :
 	    tftext);
 	return rej ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+/* sign-by: the address whose keys sign (From, Sender when the message
+ * has one, or MAIL FROM when it is not <>), malloc'd; NULL when out of
+ * memory. */
+static char *
+sign_by(struct sess *s, const struct vm_conf *c)
+{
+	struct vouch_error err = { 0 };
+	char *a = NULL;
+
+	if (c->sign_by == VM_BY_SENDER && vouch_dkim_header_addr(s->hdr,
+	    s->hdrlen, "sender", &a, &err) == VOUCH_OK)
+		return a;
+	if (c->sign_by == VM_BY_ENVELOPE && s->mail_from != NULL &&
+	    strchr(s->mail_from, '@') != NULL)
+		return strdup(s->mail_from);
+	return strdup(s->from);
 }
 
 /* End of header, signing: the From picks the keys, the signer takes the
@@ -575,7 +636,9 @@ eoh_sign(SMFICTX *ctx, struct sess *s, struct vm_conf *c)
 		s->mode = M_NONE;
 		return SMFIS_CONTINUE;
 	}
-	s->nkeys = c->have_kt ? vouch_keytab_lookup(c->ks.t, s->from, s->keys,
+	if ((s->by = sign_by(s, c)) == NULL)
+		return SMFIS_TEMPFAIL;
+	s->nkeys = c->have_kt ? vouch_keytab_lookup(c->ks.t, s->by, s->keys,
 	    VM_MAX_SIGN) : 0;
 	if (s->nkeys == 0) {
 		snprintf(s->why, sizeof(s->why), "no key for the sender");
@@ -583,7 +646,15 @@ eoh_sign(SMFICTX *ctx, struct sess *s, struct vm_conf *c)
 		return SMFIS_CONTINUE;
 	}
 	for (i = 0; i < s->nkeys; i++) {
-		p[i].domain = s->keys[i]->domain;
+		if ((s->dom[i] = vouch_keytab_domain(s->keys[i], s->by)) ==
+		    NULL) {
+			snprintf(s->why, sizeof(s->why), "cannot sign: the "
+			    "key table signs as the sender's domain (%%) and "
+			    "the sender has none");
+			s->mode = M_NONE;
+			return SMFIS_CONTINUE;
+		}
+		p[i].domain = s->dom[i];
 		p[i].selector = s->keys[i]->selector;
 		p[i].key = s->keys[i]->key;
 		p[i].header_canon = c->hcanon;
@@ -597,6 +668,32 @@ eoh_sign(SMFICTX *ctx, struct sess *s, struct vm_conf *c)
 		s->mode = M_NONE;
 	}
 	return SMFIS_CONTINUE;
+}
+
+/* arc-seal: a sealer for this message, fed its header: inbound mail
+ * (sealed after verification), and mail of ours that carries the A-R we
+ * wrote on its arrival (sealed with that verdict: a list or forwarder
+ * sending it on). */
+static void
+seal_start(struct sess *s, const struct vm_conf *c)
+{
+	struct vouch_arc_seal_params p = { 0 };
+	struct vouch_error err = { 0 };
+
+	if (c->arc_key == NULL || !((s->mode == M_VERIFY &&
+	    (c->arc_seal & VM_SEAL_IN)) || (s->keep_ours && s->have_our_ar &&
+	    (c->arc_seal & VM_SEAL_OUT))))
+		return;
+	p.domain = c->arc_domain;
+	p.selector = c->arc_selector;
+	p.key = c->arc_key;
+	if (vouch_arc_sealer_new(&p, &s->sealer, &err) != VOUCH_OK ||
+	    vouch_arc_sealer_feed(s->sealer, s->hdr, s->hdrlen) != VOUCH_OK) {
+		vm_log(LOG_ERR, "event=arc-seal problem=\"%s\"", err.message[0] ?
+		    err.message : "out of memory");
+		vouch_arc_sealer_free(s->sealer);
+		s->sealer = NULL;
+	}
 }
 
 static sfsistat
@@ -629,11 +726,12 @@ vm_eoh(SMFICTX *ctx)
 		    vouch_auth_feed(s->auth, s->hdr, s->hdrlen) != VOUCH_OK)
 			return SMFIS_TEMPFAIL;
 	}
+	seal_start(s, c);
 	free(s->hdr);
 	s->hdr = NULL;
 	s->hdrlen = s->hdrsize = 0;
 	/* nothing to add and nothing to remove: skip the body */
-	if (s->mode == M_NONE && s->nforged == 0) {
+	if (s->mode == M_NONE && s->nforged == 0 && s->sealer == NULL) {
 		vm_log(LOG_INFO, "queue=%s action=none reason=\"%s\"",
 		    queue_id(ctx), s->why);
 		msg_reset(s);
@@ -653,6 +751,8 @@ vm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		vouch_dkim_signer_feed(s->signer, chunk, len);
 	else if (s->mode == M_VERIFY)
 		vouch_auth_feed(s->auth, chunk, len);
+	if (s->sealer != NULL)
+		vouch_arc_sealer_feed(s->sealer, chunk, len);
 	return (s->proto & SMFIP_NR_BODY) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
@@ -741,6 +841,44 @@ any_temperror(const struct vouch_auth *a)
 		if (vouch_auth_dkim_sig(a, i)->result == VOUCH_DKIM_TEMPERROR)
 			return 1;
 	return 0;
+}
+
+/* Our fields h (taken) with this hop's ARC set on top when arc-seal
+ * applies: inbound, the verdict just computed; outbound, the one our A-R
+ * recorded on arrival.  Sealing never fails a message: a set that cannot
+ * be made is logged and the message goes without it.  NULL only when h
+ * is NULL or out of memory. */
+static char *
+with_seal(struct sess *s, char *h, char *line, size_t size)
+{
+	struct vouch_error err = { 0 };
+	char *set = NULL, *both;
+	enum vouch_status st;
+	int out = s->mode != M_VERIFY;
+
+	if (s->sealer == NULL)
+		return h;
+	st = out ? vouch_arc_sealer_finish_ar(s->sealer, s->conf->authserv,
+	    &set, &err) : vouch_auth_seal(s->auth, s->sealer, &set, &err);
+	if (st != VOUCH_OK || *set == '\0') {
+		kv(line, size, "arc_seal", st != VOUCH_OK ? "error" : "none");
+		kv(line, size, "arc_seal_reason", err.message);
+		vouch_free(set);
+		return h;
+	}
+	kv(line, size, "arc_seal", out ? "outbound" : "inbound");
+	vm_metrics_sealed(out);
+	if (h == NULL) {
+		/* outbound, not signed: the set alone */
+		return set;
+	}
+	if ((both = malloc(strlen(set) + strlen(h) + 1)) != NULL) {
+		strcpy(both, set);
+		strcat(both, h);
+	}
+	vouch_free(set);
+	vouch_free(h);
+	return both;
 }
 
 /* The end of a message we keep: forged A-R out, our fields (h, taken)
@@ -937,8 +1075,9 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		kv(line, size, "result", "reject");
 		return SMFIS_REJECT;
 	}
-	return add_ours(ctx, s, vouch_auth_header(s->auth), line, size,
-	    pol == VOUCH_DMARC_P_QUARANTINE ? quarantine(ctx, s) : "accept");
+	return add_ours(ctx, s, with_seal(s, vouch_auth_header(s->auth), line,
+	    size), line, size, pol == VOUCH_DMARC_P_QUARANTINE ?
+	    quarantine(ctx, s) : "accept");
 }
 
 static sfsistat
@@ -971,7 +1110,22 @@ eom_sign(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		snprintf(item, sizeof(item), "s%zu", i + 1);
 		kv(line, size, item, s->keys[i]->selector);
 	}
-	return add_ours(ctx, s, h, line, size, "signed");
+	return add_ours(ctx, s, with_seal(s, h, line, size), line, size,
+	    "signed");
+}
+
+/* Outbound, not signed: the ARC set alone, when it can be made. */
+static sfsistat
+add_seal_only(SMFICTX *ctx, struct sess *s, char *line, size_t size)
+{
+	char *h = with_seal(s, NULL, line, size);
+
+	if (h == NULL) {
+		remove_forged(ctx, s);
+		kv(line, size, "result", "unsealed");
+		return SMFIS_ACCEPT;
+	}
+	return add_ours(ctx, s, h, line, size, "sealed");
 }
 
 static sfsistat
@@ -988,6 +1142,11 @@ vm_eom(SMFICTX *ctx)
 		rc = eom_sign(ctx, s, line, sizeof(line));
 	} else if (s->mode == M_VERIFY) {
 		rc = eom_verify(ctx, s, line, sizeof(line));
+	} else if (s->sealer != NULL) {
+		/* not signed (no key), sealed: a list's mail sent on */
+		kv(line, sizeof(line), "action", "seal");
+		kv(line, sizeof(line), "reason", s->why);
+		rc = add_seal_only(ctx, s, line, sizeof(line));
 	} else {
 		remove_forged(ctx, s);
 		kv(line, sizeof(line), "action", "none");

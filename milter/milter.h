@@ -27,6 +27,10 @@
 enum vm_on { VM_ACCEPT = 0, VM_TEMPFAIL, VM_REJECT };
 /* dmarc-quarantine */
 enum vm_quarantine { VM_Q_NO = 0, VM_Q_HOLD, VM_Q_HEADER };
+/* arc-seal: where (bits) */
+enum { VM_SEAL_IN = 1, VM_SEAL_OUT = 2 };
+/* sign-by: the address that picks the keys */
+enum vm_signby { VM_BY_FROM = 0, VM_BY_SENDER, VM_BY_ENVELOPE };
 
 struct vm_net {
 	int family;		/* AF_INET or AF_INET6 */
@@ -71,6 +75,16 @@ struct vm_conf {
 	struct vouch_auth_ctx *actx;
 	char *report_store;	/* report-store: its spec */
 	char *metrics;		/* metrics: ADDR:PORT, or NULL */
+	enum vm_signby sign_by;		/* sign-by */
+	/* ARC: arc-sealer (DOMAIN SELECTOR KEYFILE), arc-seal, arc-trust,
+	 * org-domain and psl */
+	char *arc_domain, *arc_selector, *arc_keyfile;
+	const struct vouch_dkim_key *arc_key;	/* kept by ks */
+	int arc_seal;			/* VM_SEAL_* bits; -1 unset */
+	struct vm_list arc_trust;
+	int org_psl;
+	char *psl_file;
+	struct vouch_dmarc_psl *psl;
 	struct vouch_report_store *store;	/* open once privileges are
 						 * dropped */
 };
@@ -102,6 +116,7 @@ enum vm_result_kind { VM_R_DKIM = 0, VM_R_SPF, VM_R_DMARC, VM_R_ARC,
 struct sockaddr_storage;
 void vm_metrics_action(enum vm_action a);
 void vm_metrics_signed(unsigned int n);
+void vm_metrics_sealed(int outbound);
 void vm_metrics_result(enum vm_result_kind k, const char *word);
 void vm_metrics_latency(double seconds);
 int vm_metrics_addr(const char *spec, struct sockaddr_storage *sa);
@@ -113,6 +128,7 @@ void vm_metrics_stop(void);
 #else
 #define vm_metrics_action(a) ((void)(a))
 #define vm_metrics_signed(n) ((void)(n))
+#define vm_metrics_sealed(o) ((void)(o))
 #define vm_metrics_result(k, w) ((void)(k), (void)(w))
 #define vm_metrics_latency(s) ((void)(s))
 #endif

@@ -43,6 +43,12 @@ vm_conf_free(struct vm_conf *c)
 	list_clear(&c->peers);
 	list_clear(&c->exempt);
 	list_clear(&c->trusted_ids);
+	list_clear(&c->arc_trust);
+	free(c->arc_domain);
+	free(c->arc_selector);
+	free(c->arc_keyfile);
+	free(c->psl_file);
+	vouch_dmarc_psl_free(c->psl);
 	free(c->user);
 	free(c->log);
 	free(c->facility);
@@ -432,6 +438,82 @@ s_quarantine(struct vm_conf *c, const char *v, size_t off)
 	return NULL;
 }
 
+/* arc-sealer = DOMAIN SELECTOR KEYFILE (the key is loaded with the
+ * others) */
+static const char *
+s_arc_sealer(struct vm_conf *c, const char *v, size_t off)
+{
+	char *copy = strdup(v), *w[4], *save = NULL;
+	int n = 0;
+
+	(void)off;
+	if (copy == NULL)
+		return "out of memory";
+	for (w[n] = strtok_r(copy, " \t", &save); w[n] != NULL && n < 3;
+	    w[n] = strtok_r(NULL, " \t", &save))
+		n++;
+	if (n != 3 || w[3] != NULL || strchr(w[0], '.') == NULL ||
+	    strpbrk(w[0], ";=") != NULL || strpbrk(w[1], ";=") != NULL) {
+		free(copy);
+		return "expected DOMAIN SELECTOR KEYFILE (a domain with a dot, "
+		    "a selector without ';' or '=')";
+	}
+	free(c->arc_domain);
+	free(c->arc_selector);
+	free(c->arc_keyfile);
+	c->arc_domain = strdup(w[0]);
+	c->arc_selector = strdup(w[1]);
+	c->arc_keyfile = strdup(w[2]);
+	free(copy);
+	return c->arc_domain != NULL && c->arc_selector != NULL &&
+	    c->arc_keyfile != NULL ? NULL : "out of memory";
+}
+
+static const char *
+s_arc_seal(struct vm_conf *c, const char *v, size_t off)
+{
+	(void)off;
+	if (strcmp(v, "inbound") == 0)
+		c->arc_seal = VM_SEAL_IN;
+	else if (strcmp(v, "outbound") == 0)
+		c->arc_seal = VM_SEAL_OUT;
+	else if (strcmp(v, "both") == 0)
+		c->arc_seal = VM_SEAL_IN | VM_SEAL_OUT;
+	else if (strcmp(v, "no") == 0)
+		c->arc_seal = 0;
+	else
+		return "expected inbound, outbound, both or no";
+	return NULL;
+}
+
+static const char *
+s_org_domain(struct vm_conf *c, const char *v, size_t off)
+{
+	(void)off;
+	if (strcmp(v, "treewalk") == 0)
+		c->org_psl = 0;
+	else if (strcmp(v, "psl") == 0)
+		c->org_psl = 1;
+	else
+		return "expected treewalk (RFC 9989) or psl (RFC 7489)";
+	return NULL;
+}
+
+static const char *
+s_sign_by(struct vm_conf *c, const char *v, size_t off)
+{
+	(void)off;
+	if (strcmp(v, "from") == 0)
+		c->sign_by = VM_BY_FROM;
+	else if (strcmp(v, "sender") == 0)
+		c->sign_by = VM_BY_SENDER;
+	else if (strcmp(v, "envelope") == 0)
+		c->sign_by = VM_BY_ENVELOPE;
+	else
+		return "expected from, sender or envelope";
+	return NULL;
+}
+
 /* "Name: value": a field name of RFC 5322 printable characters, a value
  * of printable ASCII (it goes into every quarantined message as is). */
 static const char *
@@ -576,6 +658,12 @@ static const struct {
 	{ "dns-zone", NULL, s_dns_zone, 0 },
 	{ "report-store", NULL, s_string, OFF(report_store) },
 	{ "metrics", NULL, s_metrics, OFF(metrics) },
+	{ "sign-by", NULL, s_sign_by, 0 },
+	{ "arc-sealer", NULL, s_arc_sealer, 0 },
+	{ "arc-seal", NULL, s_arc_seal, 0 },
+	{ "arc-trust", NULL, s_domains, OFF(arc_trust) },
+	{ "org-domain", NULL, s_org_domain, 0 },
+	{ "psl", NULL, s_string, OFF(psl_file) },
 };
 
 static const char *
@@ -673,6 +761,23 @@ load_keys(struct vm_conf *c, const char *path)
 			cli_err(path, "warning: the key table is empty: nothing "
 			    "will be signed");
 	}
+	if (c->arc_keyfile != NULL) {
+		if ((c->arc_key = cli_keys_load(&c->ks, c->arc_keyfile, &ex)) ==
+		    NULL)
+			return -1;
+		if (vouch_dkim_key_type(c->arc_key) != VOUCH_DKIM_RSA)
+			cli_err(path, "warning: arc-sealer: an Ed25519 key; "
+			    "RFC 8617 sealers use rsa-sha256, which every "
+			    "verifier knows");
+	}
+	if (c->arc_seal == -1)
+		c->arc_seal = c->arc_keyfile != NULL ? VM_SEAL_IN | VM_SEAL_OUT :
+		    0;
+	else if (c->arc_seal != 0 && c->arc_keyfile == NULL) {
+		cli_err(path, "arc-seal needs arc-sealer = DOMAIN SELECTOR "
+		    "KEYFILE");
+		return -1;
+	}
 	if (c->sign_headers == NULL || !c->have_kt ||
 	    (e0 = vouch_keytab_entry(c->ks.t, 0)) == NULL)
 		return 0;
@@ -705,6 +810,44 @@ load_dns(struct vm_conf *c, const struct cli_dns *cli)
 	return (c->dns = cli_dns_setup(&d, NULL, &ex)) == NULL ? -1 : 0;
 }
 
+/* arc-trust, org-domain and psl into the verdict's context: 0, or -1
+ * said. */
+static int
+load_dmarc(struct vm_conf *c, const char *path)
+{
+	struct vouch_error err = { 0 };
+	size_t i;
+
+	for (i = 0; i < c->arc_trust.n; i++)
+		if (vouch_auth_ctx_trust_arc(c->actx, c->arc_trust.words[i]) !=
+		    VOUCH_OK) {
+			cli_err(path, "arc-trust: %s: out of memory",
+			    c->arc_trust.words[i]);
+			return -1;
+		}
+	if (c->psl_file != NULL && !c->org_psl) {
+		cli_err(path, "psl is for org-domain = psl");
+		return -1;
+	}
+	if (!c->org_psl)
+		return 0;
+	if (c->psl_file != NULL) {
+		if (vouch_dmarc_psl_load(c->psl_file, &c->psl, &err) !=
+		    VOUCH_OK) {
+			cli_err(path, "psl: %s", err.message);
+			return -1;
+		}
+		vouch_auth_ctx_set_psl(c->actx, c->psl);
+	} else if (vouch_auth_ctx_set_org_mode(c->actx, VOUCH_DMARC_ORG_PSL) !=
+	    VOUCH_OK) {
+		cli_err(path, "org-domain = psl: no Public Suffix List (vouch "
+		    "was built without libpsl, or the list is missing); give "
+		    "psl = FILE");
+		return -1;
+	}
+	return 0;
+}
+
 struct vm_conf *
 vm_conf_load(const char *path, const struct cli_dns *cli)
 {
@@ -716,6 +859,7 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 	}
 	c->refs = 1;
 	c->sign_auth = 1;
+	c->arc_seal = -1;
 	c->hcanon = c->bcanon = VOUCH_DKIM_RELAXED;
 	if (list_set(&c->internal, "127.0.0.0/8, ::1", 1, 0) != NULL)
 		goto fail;
@@ -739,6 +883,8 @@ vm_conf_load(const char *path, const struct cli_dns *cli)
 	/* old mail on request, as vouch verify --allow-sha1 --min-key-bits */
 	vouch_dkim_ctx_set_legacy(vouch_auth_ctx_dkim(c->actx), c->allow_sha1,
 	    c->min_key_bits);
+	if (load_dmarc(c, path) != 0)
+		goto fail;
 	return c;
 fail:
 	vm_conf_free(c);
@@ -797,6 +943,18 @@ vm_conf_explain(const struct vm_conf *c, const char *sender)
 		printf("report-store %s (%s)\n", c->report_store,
 		    c->store != NULL ? vouch_report_store_engine(c->store) :
 		    "opened when the milter starts");
+	if (c->arc_keyfile != NULL)
+		printf("arc-sealer d=%s s=%s, a %s %u-bit key; arc-seal %s\n",
+		    c->arc_domain, c->arc_selector, vouch_dkim_key_type(
+		    c->arc_key) == VOUCH_DKIM_RSA ? "rsa" : "ed25519",
+		    vouch_dkim_key_bits(c->arc_key), c->arc_seal ==
+		    (VM_SEAL_IN | VM_SEAL_OUT) ? "both" : c->arc_seal ==
+		    VM_SEAL_IN ? "inbound" : c->arc_seal == VM_SEAL_OUT ?
+		    "outbound" : "no");
+	print_list("arc-trust", &c->arc_trust);
+	printf("org-domain %s\nsign-by %s\n", c->org_psl ? "psl" :
+	    "treewalk", c->sign_by == VM_BY_SENDER ? "sender" :
+	    c->sign_by == VM_BY_ENVELOPE ? "envelope" : "from");
 	printf("keys %zu loaded, %zu key table entries\n",
 	    vouch_keytab_nkeys(c->ks.t), vouch_keytab_count(c->ks.t));
 	if (sender != NULL) {
@@ -806,11 +964,16 @@ vm_conf_explain(const struct vm_conf *c, const char *sender)
 		if (n == 0)
 			printf("sender %s: no key matches: mail from it is not "
 			    "signed\n", sender);
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
+			char *d = vouch_keytab_domain(e[j], sender);
+
 			printf("sender %s: sign d=%s s=%s with a %s %u-bit key "
-			    "(pattern %s)\n", sender, e[j]->domain,
-			    e[j]->selector, vouch_dkim_key_type(e[j]->key) ==
-			    VOUCH_DKIM_RSA ? "rsa" : "ed25519",
-			    vouch_dkim_key_bits(e[j]->key), e[j]->pattern);
+			    "(pattern %s)\n", sender, d != NULL ? d :
+			    "(none: the sender has no domain)", e[j]->selector,
+			    vouch_dkim_key_type(e[j]->key) == VOUCH_DKIM_RSA ?
+			    "rsa" : "ed25519", vouch_dkim_key_bits(e[j]->key),
+			    e[j]->pattern);
+			vouch_free(d);
+		}
 	}
 }

@@ -32,6 +32,7 @@ static const char *const words[VM_W_MAX] = { "pass", "fail", "softfail",
 static atomic_ulong messages[VM_A_MAX];
 static atomic_ulong results[VM_R_MAX][VM_W_MAX];
 static atomic_ulong signatures;
+static atomic_ulong seals[2];	/* ARC sets added: inbound, outbound */
 static atomic_ulong lat_count, lat_us, lat_bucket[NBUCKETS];
 
 static struct MHD_Daemon *daemon_h;
@@ -48,6 +49,12 @@ void
 vm_metrics_signed(unsigned int n)
 {
 	atomic_fetch_add(&signatures, n);
+}
+
+void
+vm_metrics_sealed(int outbound)
+{
+	atomic_fetch_add(&seals[outbound != 0], 1);
 }
 
 void
@@ -93,6 +100,11 @@ page(size_t *len)
 	fprintf(f, "# HELP vouch_signatures_total DKIM signatures added.\n"
 	    "# TYPE vouch_signatures_total counter\n"
 	    "vouch_signatures_total %lu\n", atomic_load(&signatures));
+	fprintf(f, "# HELP vouch_arc_seals_total ARC sets added (arc-seal), "
+	    "by where.\n# TYPE vouch_arc_seals_total counter\n"
+	    "vouch_arc_seals_total{where=\"inbound\"} %lu\n"
+	    "vouch_arc_seals_total{where=\"outbound\"} %lu\n",
+	    atomic_load(&seals[0]), atomic_load(&seals[1]));
 	fprintf(f, "# HELP vouch_results_total Verification results (DKIM "
 	    "per signature).\n# TYPE vouch_results_total counter\n");
 	for (i = 0; i < VM_R_MAX; i++)

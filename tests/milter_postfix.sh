@@ -15,6 +15,7 @@ sinkpid=
 cleanup() {
 	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null
 	[ -n "$m2pid" ] && kill "$m2pid" 2>/dev/null
+	[ -n "${m3pid:-}" ] && kill "$m3pid" 2>/dev/null
 	[ -n "${PF_DIR:-}" ] && pf_stop
 	[ -n "$sinkpid" ] && kill "$sinkpid" 2>/dev/null
 	wait 2>/dev/null
@@ -45,6 +46,10 @@ chmod 600 "$tmp/good.private" "$tmp/ed.private"
 	# step lower, RFC 9989)
 	echo '_dmarc.q IN TXT "v=DMARC1; p=quarantine"'
 	echo '_dmarc.t IN TXT "v=DMARC1; p=reject; t=y"'
+	# ARC: an outside author whose mail goes through a list here
+	(cd "$tmp" && "$VOUCH" keygen -d author.test -s a1 >/dev/null && cat a1.txt)
+	echo 'author.test. IN TXT "v=spf1 ip4:198.51.100.7 -all"'
+	echo '_dmarc.author.test. IN TXT "v=DMARC1; p=reject"'
 } > "$tmp/milter.zone"
 echo "*@milter.test milter.test good $tmp/good.private" > "$tmp/keys"
 
@@ -202,9 +207,14 @@ port2=$(pf_port)
 pf_setup "$tmp/pf" "inet:127.0.0.1:$port" "$sink"
 # a second smtpd whose milter sees DNS fail (on-temperror = tempfail)
 PF_SMTP2=$(pf_port)
+# and a third: the next hop's MTA, with its own vouch milter (ARC trust)
+PF_SMTP3=$(pf_port)
+port3=$(pf_port)
 cat >> "$tmp/pf/conf/master.cf" <<EOC
 127.0.0.1:$PF_SMTP2 inet n - n - - smtpd
   -o smtpd_milters=inet:127.0.0.1:$port2
+127.0.0.1:$PF_SMTP3 inet n - n - - smtpd
+  -o smtpd_milters=inet:127.0.0.1:$port3
 EOC
 pf_user alice 'wonderland'
 if ! start_milter "$tmp/milter.conf" "$tmp/milter.log"; then
@@ -484,6 +494,140 @@ fi
 conf "$tmp/milter.conf"
 kill -HUP "$mpid"
 sleep 0.5
+
+# 5b. ARC (arc-sealer, arc-seal = both): an outside message to a list
+# here is sealed on arrival (i=1, the verdict computed); the list (this
+# script, as Mailman would: SMTP from 127.0.0.1) tags the subject, adds a
+# footer and sends it on; the milter seals it again (i=2) with the verdict
+# our A-R recorded on arrival, not one of the changed bytes
+conf "$tmp/milter.conf" "arc-sealer = milter.test good $tmp/good.private"
+reload "arc-sealer"
+printf 'From: Author <author@author.test>\r\nTo: list@example.net\r\nSubject: arclist\r\nDate: Tue, 01 Dec 2026 10:00:00 +0000\r\nMessage-ID: <arclist@author.test>\r\n\r\nTo the list.\r\n' > "$tmp/arclist.raw"
+"$VOUCH" sign -d author.test -s a1 -k "$tmp/a1.private" "$tmp/arclist.raw" > "$tmp/arclist.eml"
+if send "$PF_SMTP" "$tmp/arclist.eml" --from author@author.test --to list@example.net \
+    --xclient "ADDR=198.51.100.7 HELO=mail.author.test" && wait_delivered arclist; then
+	tr -d '\r' < "$tmp/arclist.out" > "$tmp/arclist.lf"
+	unfold "$tmp/arclist.lf" > "$tmp/arclist.u"
+	expect_grep "^ARC-Seal: .*cv=none; d=milter.test; i=1; s=good" "$tmp/arclist.u" \
+		"arc-seal inbound: the arriving message is sealed (i=1, cv=none)"
+	expect_grep "^ARC-Authentication-Results: i=1; mx.vouch.test; .*dkim=pass .*header.d=author.test.* dmarc=pass" \
+		"$tmp/arclist.u" "  its AAR is the verdict the milter computed"
+	expect_grep "dmarc=pass arc_seal=inbound result=accept" "$tmp/milter.log" "  the log line says arc_seal=inbound"
+	# the list: a subject tag and a footer, sent on from 127.0.0.1
+	sed -e 's/^Subject: arclist$/Subject: arclist-via-list/' "$tmp/arclist.lf" |
+		sed 's/$/\r/' > "$tmp/listcopy.eml"
+	printf -- '-- \r\nlist footer\r\n' >> "$tmp/listcopy.eml"
+	if send "$PF_SMTP" "$tmp/listcopy.eml" --from list-bounces@milter.test --to member@example.net &&
+	    wait_delivered arclist-via-list; then
+		tr -d '\r' < "$tmp/arclist-via-list.out" > "$tmp/via.lf"
+		unfold "$tmp/via.lf" > "$tmp/via.u"
+		expect_grep "^ARC-Seal: .*cv=pass; d=milter.test; i=2; s=good" "$tmp/via.u" \
+			"arc-seal outbound: the list's copy leaves sealed, i=2 cv=pass"
+		expect_grep "^ARC-Authentication-Results: i=2; mx.vouch.test; dkim=pass header.d=author.test.*dmarc=pass header.from=author.test" \
+			"$tmp/via.u" "  with the arrival verdict (dkim=pass, dmarc=pass) in its AAR"
+		grep -q "^Authentication-Results: mx.vouch.test" "$tmp/via.u" &&
+			not_ok "  our A-R left the site" || ok "  our A-R itself does not leave the site"
+		expect_grep "action=seal .*arc_seal=outbound result=sealed" "$tmp/milter.log" \
+			"  the log line says action=seal arc_seal=outbound"
+		"$VOUCH" verify --dns-zone "$tmp/milter.zone" --format json "$tmp/via.lf" > "$tmp/via.json"
+		grep -q '"dkim":\[{[^]]*"result":"fail"' "$tmp/via.json" &&
+			grep -q '"arc":{"result":"pass"' "$tmp/via.json" &&
+			ok "  DKIM now fails (the list changed it), the ARC chain passes" ||
+			not_ok "  verdict of the list's copy: $(cut -c1-300 "$tmp/via.json")"
+		if $PY -c 'import dkim, authres' 2>/dev/null; then
+			$PY "$top_srcdir/tests/dkimpy_arc.py" verify "$tmp/via.lf" "$tmp/milter.zone" > "$tmp/via.py" 2>&1 &&
+				ok "  dkimpy's arc_verify agrees: pass" || not_ok "  dkimpy arc_verify: $(cat "$tmp/via.py")"
+		else
+			skip "dkimpy (python3-dkim, python3-authres) not installed"
+		fi
+		# hop 2: another MTA whose vouch milter trusts milter.test's seals
+		# (arc-trust) applies the override; without the trust, p=reject
+		conf "$tmp/hop2.conf" "dmarc-reject = yes" "arc-trust = milter.test"
+		sed -i -e "s/^socket = .*/socket = inet:$port3@127.0.0.1/" \
+			-e "s/^authserv-id = .*/authserv-id = mx.next.test/" -e "/^report-store/d" "$tmp/hop2.conf"
+		"$VOUCH" milter -f -c "$tmp/hop2.conf" > "$tmp/hop2.log" 2>&1 &
+		m3pid=$!
+		i=0
+		until grep -q "event=start" "$tmp/hop2.log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+		sed 's/$/\r/' "$tmp/via.lf" > "$tmp/hop2.eml"
+		send "$PF_SMTP3" "$tmp/hop2.eml" --from list-bounces@milter.test --to member@example.net \
+			--xclient "ADDR=203.0.113.20 HELO=mx.vouch.test"
+		expect_grep "^250 " "$tmp/reply" "hop 2 with arc-trust = milter.test: accepted despite p=reject"
+		expect_grep "dmarc=fail result=accept" "$tmp/hop2.log" "  its log: dmarc=fail, accepted (RFC 8617 7.2 override)"
+		conf "$tmp/hop2.conf" "dmarc-reject = yes"
+		sed -i -e "s/^socket = .*/socket = inet:$port3@127.0.0.1/" \
+			-e "s/^authserv-id = .*/authserv-id = mx.next.test/" -e "/^report-store/d" "$tmp/hop2.conf"
+		n0=$(grep -c "event=reload result=ok" "$tmp/hop2.log")
+		kill -HUP "$m3pid"
+		i=0
+		until [ "$(grep -c "event=reload result=ok" "$tmp/hop2.log")" -gt "$n0" ] || [ $i -ge 50 ]; do
+			sleep 0.1; i=$((i + 1)); done
+		send "$PF_SMTP3" "$tmp/hop2.eml" --from list-bounces@milter.test --to member@example.net \
+			--xclient "ADDR=203.0.113.20 HELO=mx.vouch.test"
+		expect_grep "^550 " "$tmp/reply" "  reloaded without arc-trust: the same message is refused (p=reject)"
+		kill "$m3pid"; wait "$m3pid" 2>/dev/null; m3pid=
+	else
+		not_ok "the list's copy relayed: $(cat "$tmp/reply")"
+	fi
+else
+	not_ok "a message to the list relayed: $(cat "$tmp/reply")"
+fi
+# an SMTP AUTH user's A-R claiming us is forged: removed, never sealed from
+msg authar alice@milter.test "Authentication-Results: mx.vouch.test; dmarc=pass header.from=bank.example"
+if send "$PF_SUB" "$tmp/authar.eml" --xclient "ADDR=203.0.113.9 HELO=laptop.test" --auth alice:wonderland &&
+    wait_delivered authar; then
+	grep -q "^ARC-Seal" "$tmp/authar.out" && not_ok "an SMTP AUTH user's forged A-R was sealed" ||
+		ok "an SMTP AUTH user's A-R claiming us is not sealed from (signed, no ARC set)"
+else
+	not_ok "authenticated submission with an A-R: $(cat "$tmp/reply")"
+fi
+# the settings, checked
+for bad in "arc-seal = sideways|arc-seal: expected inbound, outbound, both or no" \
+	"arc-sealer = milter.test good|arc-sealer: expected DOMAIN SELECTOR KEYFILE" \
+	"org-domain = guess|org-domain: expected treewalk (RFC 9989) or psl" \
+	"sign-by = reply-to|sign-by: expected from, sender or envelope"; do
+	printf '%s\n' "${bad%%|*}" > "$tmp/bad-a.conf"
+	"$VOUCH" milter -c "$tmp/bad-a.conf" --check-config > /dev/null 2> "$tmp/bad-a.err"
+	expect_grep "bad-a.conf: line 1: ${bad#*|}" "$tmp/bad-a.err" "--check-config: ${bad%%|*} is refused with file:line"
+done
+printf 'arc-seal = both\n' > "$tmp/bad-a.conf"
+expect_exit 78 "arc-seal without arc-sealer is refused" "$VOUCH" milter -c "$tmp/bad-a.conf" --check-config
+expect_grep "arc-seal needs arc-sealer" "$tmp/err" "  and says what is missing"
+conf "$tmp/arc.conf" "arc-sealer = milter.test good $tmp/good.private" "arc-seal = outbound" \
+	"arc-trust = file:$tmp/trust.txt" "org-domain = psl" "sign-by = sender"
+printf '# sealers we trust\nlists.example.org\nmilter.test\n' > "$tmp/trust.txt"
+if "$VOUCH" milter -c "$tmp/arc.conf" --check-config > "$tmp/arc.check" 2>&1; then
+	expect_grep "^arc-sealer d=milter.test s=good, a rsa 2048-bit key; arc-seal outbound" "$tmp/arc.check" \
+		"--check-config shows the sealer and where it seals"
+	expect_grep "^arc-trust lists.example.org, milter.test" "$tmp/arc.check" "  arc-trust from file:"
+	expect_grep "^org-domain psl" "$tmp/arc.check" "  org-domain = psl"
+	expect_grep "^sign-by sender" "$tmp/arc.check" "  sign-by = sender"
+elif grep -q "no Public Suffix List" "$tmp/arc.check"; then
+	skip "org-domain = psl: this build has no Public Suffix List"
+else
+	not_ok "--check-config with the ARC settings: $(cat "$tmp/arc.check")"
+fi
+# sign-by = sender: a list's own address in Sender: picks the key
+conf "$tmp/milter.conf" "sign-by = sender"
+reload "sign-by = sender"
+msg signby author@author.test "Sender: alice@milter.test"
+if send "$PF_SMTP" "$tmp/signby.eml" && wait_delivered signby; then
+	expect_grep "^DKIM-Signature: .*d=milter.test; s=good" "$tmp/signby.out" \
+		"sign-by = sender: From author.test, Sender alice@milter.test: signed d=milter.test"
+else
+	not_ok "sign-by = sender: $(cat "$tmp/reply")"
+fi
+conf "$tmp/milter.conf"
+reload "back to the plain configuration"
+# "%" in an OpenDKIM KeyTable: the sender's domain
+printf 'pct %%:good:%s\n' "$tmp/good.private" > "$tmp/KeyTable.pct"
+printf '*@milter.test pct\n*@sub.milter.test pct\n' > "$tmp/SigningTable.pct"
+conf "$tmp/pct.conf" "opendkim-key-table = $tmp/KeyTable.pct" "opendkim-signing-table = refile:$tmp/SigningTable.pct"
+sed -i "/^key-table = /d" "$tmp/pct.conf"
+expect_exit 0 "a KeyTable with % as the domain is accepted" \
+	"$VOUCH" milter -c "$tmp/pct.conf" --check-config --sender bob@Sub.Milter.test
+expect_grep "sender bob@Sub.Milter.test: sign d=sub.milter.test s=good" "$tmp/out" \
+	"  % signs as the sender's domain (lower case)"
 
 # 6. no single From from an internal client: accepted unsigned and logged
 # ... (Postfix adds a From that is missing, so the message has two: RFC

@@ -129,6 +129,10 @@ VOUCH_EXPORT const char *vouch_dkim_signer_from(
  */
 VOUCH_EXPORT enum vouch_status vouch_dkim_header_from(const void *data,
     size_t len, char **from, struct vouch_error *err);
+/* The same for the one field called name ("Sender", "Reply-To"; any
+ * case): VOUCH_E_SYNTAX when there is none, several, or no address. */
+VOUCH_EXPORT enum vouch_status vouch_dkim_header_addr(const void *data,
+    size_t len, const char *name, char **addr, struct vouch_error *err);
 /* Releases a signer; NULL is a no-op. */
 VOUCH_EXPORT void vouch_dkim_signer_free(struct vouch_dkim_signer *signer);
 

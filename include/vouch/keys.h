@@ -59,6 +59,13 @@ VOUCH_EXPORT enum vouch_status vouch_keytab_load_opendkim(
  * table order); the count. */
 VOUCH_EXPORT size_t vouch_keytab_lookup(const struct vouch_keytab *t,
     const char *from, const struct vouch_keytab_entry **out, size_t max);
+/* The d= an entry signs a sender's mail with: its domain, or, for "%"
+ * (OpenDKIM's KeyTable: "the sender's domain", also in vouch's format),
+ * the domain of sender; lower case, as an A-label, malloc'd (free with
+ * vouch_free).  NULL when the sender has no domain, it is not a valid
+ * IDN, or out of memory. */
+VOUCH_EXPORT char *vouch_keytab_domain(
+    const struct vouch_keytab_entry *e, const char *sender);
 /* The lines loaded, and the keys loaded (each once). */
 VOUCH_EXPORT size_t vouch_keytab_count(const struct vouch_keytab *t);
 VOUCH_EXPORT const struct vouch_keytab_entry *vouch_keytab_entry(
