@@ -87,24 +87,9 @@ else
 	pf_setup "$tmp/pf" "inet:127.0.0.1:$vport" "$sink"
 	sed -i 's/^default_process_limit = .*/default_process_limit = 50/' "$tmp/pf/conf/main.cf"
 	pf_start
-	through() {	# through MILTER-PORT: seconds for N messages
-		postconf -c "$PF_DIR/conf" -e "smtpd_milters = inet:127.0.0.1:$1"
-		postfix -c "$PF_DIR/conf" reload >/dev/null 2>&1
-		sleep 1
-		before=$(pf_sent)
-		start=$(date +%s.%N)
-		smtp-source -m "$N" -s 20 -l 3900 -f alice@milter.test -t rcpt@example.net \
-			-S benchmark 127.0.0.1:$PF_SMTP
-		i=0
-		while [ "$(pf_sent)" -lt $((before + N)) ] && [ $i -lt 3000 ]; do
-			sleep 0.05; i=$((i + 1))
-		done
-		end=$(date +%s.%N)
-		echo "$end - $start" | bc -l
-	}
 	signed() { cat "$tmp"/sink/* | grep -c "^DKIM-Signature: .*d=milter.test" || true; }
-	tv=$(through $vport); sv=$(signed)
-	to=$(through $oport); so=$(($(signed) - sv))
+	tv=$(pf_through $vport "$N"); sv=$(signed)
+	to=$(pf_through $oport "$N"); so=$(($(signed) - sv))
 	printf '%-34s %10.0f %10.0f %7.2fx  (msgs/s end to end; %s and %s signed)\n' \
 		"through Postfix, $N x 4 KB" "$(echo "$N / $tv" | bc -l)" \
 		"$(echo "$N / $to" | bc -l)" "$(echo "$to / $tv" | bc -l)" "$sv" "$so"

@@ -45,6 +45,12 @@ struct vm_list {
 	struct vm_net *nets;
 	char **words;
 	size_t n, cap;
+	/* for lookups in O(log n): the words sorted; the networks masked to
+	 * their prefix and sorted, with each (family, prefix) present */
+	char **sorted;
+	struct vm_net *snets;
+	struct vm_net *shapes;	/* family and prefix only */
+	size_t nshapes;
 };
 
 /* One loaded configuration: connections hold a reference, so a reload

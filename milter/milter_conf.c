@@ -95,68 +95,124 @@ net_parse(const char *s, struct vm_net *n)
 	return 0;
 }
 
+/* Order of masked networks: family, prefix, address. */
 static int
-prefix_match(const unsigned char *a, const unsigned char *b, unsigned int bits)
+net_cmp(const void *x, const void *y)
 {
-	unsigned int full = bits / 8, rest = bits % 8;
+	const struct vm_net *a = x, *b = y;
 
-	if (memcmp(a, b, full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	return ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
+	return memcmp(a->addr, b->addr, 16);
+}
+
+static void
+net_mask(struct vm_net *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		if (i * 8 >= n->prefix)
+			n->addr[i] = 0;
+		else if (i * 8 + 8 > n->prefix)
+			n->addr[i] &= (unsigned char)(0xff << (8 - n->prefix % 8));
 }
 
 int
 vm_conf_in_nets(const struct vm_list *l, const char *ip)
 {
-	unsigned char a[16];
-	int fam;
+	struct vm_net k;
 	size_t i;
 
-	if (ip == NULL)
+	if (ip == NULL || l->n == 0)
 		return 0;
-	if (inet_pton(AF_INET, ip, a) == 1)
-		fam = AF_INET;
-	else if (inet_pton(AF_INET6, ip, a) == 1)
-		fam = AF_INET6;
+	memset(&k, 0, sizeof(k));
+	if (inet_pton(AF_INET, ip, k.addr) == 1)
+		k.family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, k.addr) == 1)
+		k.family = AF_INET6;
 	else
 		return 0;
 	/* ::ffff:192.0.2.1 is 192.0.2.1 */
-	if (fam == AF_INET6 && memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)
-	    == 0) {
-		memmove(a, a + 12, 4);
-		fam = AF_INET;
+	if (k.family == AF_INET6 && memcmp(k.addr,
+	    "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		memmove(k.addr, k.addr + 12, 4);
+		memset(k.addr + 4, 0, 12);
+		k.family = AF_INET;
 	}
-	for (i = 0; i < l->n; i++)
-		if (l->nets[i].family == fam &&
-		    prefix_match(a, l->nets[i].addr, l->nets[i].prefix))
+	/* one binary search for each network size the list has */
+	for (i = 0; i < l->nshapes; i++) {
+		struct vm_net m = k;
+
+		if (l->shapes[i].family != k.family)
+			continue;
+		m.prefix = l->shapes[i].prefix;
+		net_mask(&m);
+		if (bsearch(&m, l->snets, l->n, sizeof(m), net_cmp) != NULL)
 			return 1;
+	}
 	return 0;
+}
+
+static int
+word_cmp(const void *x, const void *y)
+{
+	/* the list is lower case: strcasecmp orders as strcmp does there */
+	return strcasecmp(*(const char *const *)x, *(const char *const *)y);
 }
 
 int
 vm_conf_in_words(const struct vm_list *l, const char *w)
 {
-	size_t i;
-
-	for (i = 0; w != NULL && i < l->n; i++)
-		if (strcasecmp(l->words[i], w) == 0)
-			return 1;
-	return 0;
+	return w != NULL && l->n > 0 && bsearch(&w, l->sorted, l->n,
+	    sizeof(char *), word_cmp) != NULL;
 }
 
 int
 vm_conf_in_domains(const struct vm_list *l, const char *d)
 {
-	size_t i, dl = d != NULL ? strlen(d) : 0, el;
-
-	for (i = 0; d != NULL && i < l->n; i++) {
-		el = strlen(l->words[i]);
-		if (el <= dl && strcasecmp(d + dl - el, l->words[i]) == 0 &&
-		    (el == dl || d[dl - el - 1] == '.'))
+	/* the domain, then each domain it is under */
+	while (d != NULL && *d != '\0') {
+		if (vm_conf_in_words(l, d))
 			return 1;
+		if ((d = strchr(d, '.')) != NULL)
+			d++;
 	}
+	return 0;
+}
+
+/* The sorted copies lookups use: 0, or -1 out of memory. */
+static int
+list_index(struct vm_list *l)
+{
+	size_t i;
+
+	if (l->n == 0)
+		return 0;
+	if (l->words != NULL) {
+		if ((l->sorted = malloc(l->n * sizeof(char *))) == NULL)
+			return -1;
+		memcpy(l->sorted, l->words, l->n * sizeof(char *));
+		qsort(l->sorted, l->n, sizeof(char *), word_cmp);
+		return 0;
+	}
+	if ((l->snets = malloc(l->n * sizeof(*l->snets))) == NULL ||
+	    (l->shapes = calloc(l->n, sizeof(*l->shapes))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		l->snets[i] = l->nets[i];
+		net_mask(&l->snets[i]);
+	}
+	qsort(l->snets, l->n, sizeof(*l->snets), net_cmp);
+	for (i = 0; i < l->n; i++)
+		if (l->nshapes == 0 ||
+		    l->shapes[l->nshapes - 1].family != l->snets[i].family ||
+		    l->shapes[l->nshapes - 1].prefix != l->snets[i].prefix) {
+			l->shapes[l->nshapes].family = l->snets[i].family;
+			l->shapes[l->nshapes++].prefix = l->snets[i].prefix;
+		}
 	return 0;
 }
 
@@ -193,6 +249,9 @@ list_clear(struct vm_list *l)
 		free(l->words[i]);
 	free(l->words);
 	free(l->nets);
+	free(l->sorted);
+	free(l->snets);
+	free(l->shapes);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -218,6 +277,9 @@ list_add(struct vm_list *l, const char *tok, int nets, int domains)
 			    "expected authserv-ids (host names)";
 	if ((l->words[l->n] = strdup(tok)) == NULL)
 		return "out of memory";
+	for (p = l->words[l->n]; *p != '\0'; p++)
+		l->words[l->n][p - l->words[l->n]] = (char)tolower(
+		    (unsigned char)*p);
 	l->n++;
 	return NULL;
 }
@@ -259,7 +321,8 @@ list_set(struct vm_list *l, const char *v, int nets, int domains)
 			return "out of memory";
 		w = list_text(l, text, nets, domains);
 		free(text);
-		return w;
+		return w != NULL ? w : list_index(l) != 0 ? "out of memory" :
+		    NULL;
 	}
 	if ((fp = fopen(v + 5, "r")) == NULL) {
 		snprintf(why, sizeof(why), "%s: %s", v + 5, strerror(errno));
@@ -291,7 +354,7 @@ list_set(struct vm_list *l, const char *v, int nets, int domains)
 		snprintf(why, sizeof(why), "%s: %s", v + 5, w);
 		return why;
 	}
-	return NULL;
+	return list_index(l) != 0 ? "out of memory" : NULL;
 }
 
 static int

@@ -144,3 +144,21 @@ pf_wait_sink() {
 	done
 	[ "$(find "$1" -type f 2>/dev/null | wc -l)" -ge "$2" ]
 }
+
+# pf_through MILTER-PORT N: seconds for N 4 KB messages from smtp-source
+# through the running instance, with that milter, until all are relayed
+pf_through() {
+	postconf -c "$PF_DIR/conf" -e "smtpd_milters = inet:127.0.0.1:$1"
+	postfix -c "$PF_DIR/conf" reload >/dev/null 2>&1
+	sleep 1
+	before=$(pf_sent)
+	start=$(date +%s.%N)
+	smtp-source -m "$2" -s 20 -l 3900 -f alice@milter.test -t rcpt@example.net \
+		-S benchmark 127.0.0.1:$PF_SMTP
+	i=0
+	while [ "$(pf_sent)" -lt $((before + $2)) ] && [ $i -lt 3000 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	end=$(date +%s.%N)
+	echo "$end - $start" | bc -l
+}
