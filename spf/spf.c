@@ -500,7 +500,7 @@ domain_ok(const char *d)
 /* 4.4 and 4.5: the one SPF record of domain, parsed. */
 static int
 fetch_record(struct spf_ctx *c, const char *domain, int depth,
-    struct vouch_dns_answer **ans, struct spf_record *rec)
+    const struct spf_record **rec, struct spf_cached **ref)
 {
 	struct vouch_dns_answer *a;
 	struct vouch_error err;
@@ -526,12 +526,13 @@ fetch_record(struct spf_ctx *c, const char *domain, int depth,
 		return problem(c, VOUCH_SPF_PERMERROR, "%s has more than one "
 		    "v=spf1 record (RFC 7208 4.5)", domain);
 	}
-	if (spf_record_parse(txt, len, rec, &err) != VOUCH_OK) {
+	if (spf_cache_get(txt, len, rec, ref, &err) != VOUCH_OK) {
 		vouch_dns_answer_free(a);
-		return problem(c, VOUCH_SPF_PERMERROR, "%s: %s (%s)", domain,
+		return err.status == VOUCH_E_NOMEM ? VOUCH_SPF_TEMPERROR :
+		    problem(c, VOUCH_SPF_PERMERROR, "%s: %s (%s)", domain,
 		    err.message, err.spec);
 	}
-	*ans = a;
+	vouch_dns_answer_free(a);
 	return NOMATCH;
 }
 
@@ -564,8 +565,8 @@ follow_redirect(struct spf_ctx *c, const struct spf_term *t,
 static int
 check_host(struct spf_ctx *c, const char *domain, int depth, char **matched)
 {
-	struct vouch_dns_answer *ans = NULL;
-	struct spf_record rec;
+	const struct spf_record *rec = NULL;
+	struct spf_cached *ref = NULL;
 	struct vbuf name;
 	size_t i;
 	int r;
@@ -577,12 +578,12 @@ check_host(struct spf_ctx *c, const char *domain, int depth, char **matched)
 		return depth == 0 ? VOUCH_SPF_NONE :
 		    problem(c, VOUCH_SPF_PERMERROR, "%s is not a valid domain "
 		    "name (RFC 7208 4.3)", domain);
-	if ((r = fetch_record(c, domain, depth, &ans, &rec)) != NOMATCH)
+	if ((r = fetch_record(c, domain, depth, &rec, &ref)) != NOMATCH)
 		return r;
 	vbuf_init(&name, VOUCH_SPF_MAX_EXPANSION);
 	r = NOMATCH;
-	for (i = 0; i < rec.n && r == NOMATCH; i++) {
-		const struct spf_term *t = &rec.terms[i];
+	for (i = 0; i < rec->n && r == NOMATCH; i++) {
+		const struct spf_term *t = &rec->terms[i];
 		int m;
 
 		if (t->kind >= SPF_REDIRECT)
@@ -594,19 +595,18 @@ check_host(struct spf_ctx *c, const char *domain, int depth, char **matched)
 			r = qual_result(t->qual);
 			free(*matched);
 			*matched = strndup(t->text, t->textlen);
-			if (r == VOUCH_SPF_FAIL && rec.exp >= 0 && depth == 0)
-				explain(c, &rec.terms[rec.exp], domain);
+			if (r == VOUCH_SPF_FAIL && rec->exp >= 0 && depth == 0)
+				explain(c, &rec->terms[rec->exp], domain);
 		}
 	}
-	if (r == NOMATCH && rec.redirect >= 0) {
-		r = follow_redirect(c, &rec.terms[rec.redirect], domain, depth,
+	if (r == NOMATCH && rec->redirect >= 0) {
+		r = follow_redirect(c, &rec->terms[rec->redirect], domain, depth,
 		    &name, matched);
 	} else if (r == NOMATCH) {
 		r = VOUCH_SPF_NEUTRAL;
 	}
 	vbuf_clear(&name);
-	spf_record_clear(&rec);
-	vouch_dns_answer_free(ans);
+	spf_cache_put(ref);
 	return r;
 }
 
@@ -652,12 +652,25 @@ set_ip(struct spf_ctx *c, const char *ip)
 	} else {
 		return -1;
 	}
-	inet_ntop(c->v6 ? AF_INET6 : AF_INET, c->ip, c->ip_readable,
-	    sizeof(c->ip_readable));
 	if (!c->v6) {
+		/* dotted quad by hand: inet_ntop's sprintf was a sixth of a
+		 * check */
+		char *w = c->ip_readable;
+
+		for (i = 0; i < 4; i++) {
+			unsigned int b = c->ip[i];
+
+			if (b >= 100)
+				*w++ = (char)('0' + b / 100);
+			if (b >= 10)
+				*w++ = (char)('0' + b / 10 % 10);
+			*w++ = (char)('0' + b % 10);
+			*w++ = i < 3 ? '.' : '\0';
+		}
 		memcpy(c->ip_dotted, c->ip_readable, strlen(c->ip_readable) + 1);
 		return 0;
 	}
+	inet_ntop(AF_INET6, c->ip, c->ip_readable, sizeof(c->ip_readable));
 	/* %{i} of IPv6 is dot-separated nibbles (RFC 7208 7.3). */
 	for (i = 0; i < 16; i++) {
 		c->ip_dotted[o++] = hex[c->ip[i] >> 4];

@@ -62,6 +62,13 @@ size_t spf_select_record(const struct vouch_dns_answer *a, const char **txt,
 enum vouch_status spf_record_parse(const char *txt, size_t len,
     struct spf_record *rec, struct vouch_error *err);
 void spf_record_clear(struct spf_record *rec);
+/* spf_cache.c: the parsed record of a text, shared (read only) until
+ * spf_cache_put(ref); the errors of spf_record_parse(). */
+struct spf_cached;
+enum vouch_status spf_cache_get(const char *txt, size_t len,
+    const struct spf_record **rec, struct spf_cached **ref,
+    struct vouch_error *err);
+void spf_cache_put(struct spf_cached *ref);
 const char *spf_kind_name(enum spf_kind k);
 /* Does this term cause a DNS lookup (RFC 7208 4.6.4)? */
 int spf_term_queries(enum spf_kind k);

@@ -310,6 +310,45 @@ START_TEST(test_spf_4kb_record_ends_in_a_defined_result)
 }
 END_TEST
 
+/* The parsed-record cache is keyed by the text: a record that changed in
+ * DNS is parsed again, and one that does not parse is refused each time. */
+static int
+spf_with(const char *txt, const char *ip)
+{
+	struct vouch_dns *dns = vouch_dns_new();
+	struct vouch_spf_request req = { 0 };
+	struct vouch_spf_verdict v;
+	int r;
+
+	ck_assert_int_eq(vouch_dns_add_raw(dns, "cache.example", VOUCH_DNS_TXT,
+	    txt, strlen(txt), 300), VOUCH_OK);
+	req.ip = ip;
+	req.mail_from = "a@cache.example";
+	req.helo = "mx.cache.example";
+	vouch_spf_check(dns, &req, &v, NULL);
+	r = (int)v.result;
+	vouch_spf_verdict_clear(&v);
+	vouch_dns_free(dns);
+	return r;
+}
+
+START_TEST(test_spf_cache_reparses_a_changed_record)
+{
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		ck_assert_int_eq(spf_with("v=spf1 ip4:192.0.2.0/24 -all",
+		    "192.0.2.5"), VOUCH_SPF_PASS);
+		ck_assert_int_eq(spf_with("v=spf1 ip4:198.51.100.0/24 -all",
+		    "192.0.2.5"), VOUCH_SPF_FAIL);
+		ck_assert_int_eq(spf_with("v=spf1 ip4:192.0.2.0/24 ~all",
+		    "203.0.113.1"), VOUCH_SPF_SOFTFAIL);
+		ck_assert_int_eq(spf_with("v=spf1 ip4:192.0.2.0/33 -all",
+		    "192.0.2.5"), VOUCH_SPF_PERMERROR);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -327,6 +366,7 @@ main(void)
 	tcase_add_test(tc, test_spf_invalid_client_address_is_refused);
 	tcase_add_test(tc, test_spf_overall_time_limit_gives_temperror);
 	tcase_add_test(tc, test_spf_4kb_record_ends_in_a_defined_result);
+	tcase_add_test(tc, test_spf_cache_reparses_a_changed_record);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -590,6 +590,12 @@ for bad in "arc-seal = sideways|arc-seal: expected inbound, outbound, both or no
 	"$VOUCH" milter -c "$tmp/bad-a.conf" --check-config > /dev/null 2> "$tmp/bad-a.err"
 	expect_grep "bad-a.conf: line 1: ${bad#*|}" "$tmp/bad-a.err" "--check-config: ${bad%%|*} is refused with file:line"
 done
+printf 'org-domain = psl\npsl = %s/no-such-list.dat\n' "$tmp" > "$tmp/bad-a.conf"
+"$VOUCH" milter -c "$tmp/bad-a.conf" --check-config > /dev/null 2> "$tmp/bad-a.err"
+expect_grep "bad-a.conf: psl: .*no-such-list.dat" "$tmp/bad-a.err" "psl = FILE that cannot be read is refused, named"
+printf 'psl = /usr/share/publicsuffix/public_suffix_list.dat\n' > "$tmp/bad-a.conf"
+"$VOUCH" milter -c "$tmp/bad-a.conf" --check-config > /dev/null 2> "$tmp/bad-a.err"
+expect_grep "psl is for org-domain = psl" "$tmp/bad-a.err" "psl without org-domain = psl is refused"
 printf 'arc-seal = both\n' > "$tmp/bad-a.conf"
 expect_exit 78 "arc-seal without arc-sealer is refused" "$VOUCH" milter -c "$tmp/bad-a.conf" --check-config
 expect_grep "arc-seal needs arc-sealer" "$tmp/err" "  and says what is missing"
