@@ -272,10 +272,9 @@ dkim_msg_addr(const struct dkim_msg *m, const char *name, const char **why)
 			}
 			from = &m->fields[i];
 		}
-	if (from == NULL) {
-		*why = is_from ? "no From header field" : "no such header field";
-		return NULL;
-	}
+	if (from == NULL)
+		return (*why = is_from ? "no From header field" :
+		    "no such header field"), NULL;
 	v = dkim_field_value(from, &n);
 	for (i = 0; i < n; i++) {
 		if (v[i] == '"' && depth == 0)

@@ -1017,21 +1017,14 @@ count_message(const struct sess *s, const char *line)
 		    (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9);
 }
 
-static sfsistat
-eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
+/* The verdict into the log line. */
+static void
+log_verdict(const struct sess *s, const struct vouch_spf_verdict *spf,
+    const struct vouch_dmarc_verdict *dm, char *line, size_t size)
 {
-	struct vouch_error err = { 0 };
-	const struct vouch_dmarc_verdict *dm;
-	const struct vouch_spf_verdict *spf;
-	enum vouch_dmarc_policy pol;
-	const char *why;
 	char item[64];
 	size_t i;
 
-	if (vouch_auth_finish(s->auth, &err) != VOUCH_OK)
-		return SMFIS_TEMPFAIL;
-	spf = vouch_auth_spf(s->auth);
-	dm = vouch_auth_dmarc(s->auth);
 	kv(line, size, "action", "verify");
 	kv(line, size, "client", s->have_ip ? s->ip : "local");
 	kv(line, size, "from", vouch_auth_from(s->auth));
@@ -1050,6 +1043,22 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 	    : "none");
 	kv(line, size, "dmarc", dm != NULL ? vouch_dmarc_result_name(
 	    dm->result) : "none");
+}
+
+static sfsistat
+eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
+{
+	struct vouch_error err = { 0 };
+	const struct vouch_dmarc_verdict *dm;
+	const struct vouch_spf_verdict *spf;
+	enum vouch_dmarc_policy pol;
+	const char *why;
+
+	if (vouch_auth_finish(s->auth, &err) != VOUCH_OK)
+		return SMFIS_TEMPFAIL;
+	spf = vouch_auth_spf(s->auth);
+	dm = vouch_auth_dmarc(s->auth);
+	log_verdict(s, spf, dm, line, size);
 	count_results(s, spf, dm);
 	if (s->conf->on_temperror == VM_TEMPFAIL && any_temperror(s->auth)) {
 		reply(ctx, "451", "4.4.3", "temporary DNS failure "
@@ -1076,8 +1085,8 @@ eom_verify(SMFICTX *ctx, struct sess *s, char *line, size_t size)
 		return SMFIS_REJECT;
 	}
 	return add_ours(ctx, s, with_seal(s, vouch_auth_header(s->auth), line,
-	    size), line, size, pol == VOUCH_DMARC_P_QUARANTINE ?
-	    quarantine(ctx, s) : "accept");
+	    size), line, size, pol == VOUCH_DMARC_P_QUARANTINE ? quarantine(ctx,
+	    s) : "accept");
 }
 
 static sfsistat

@@ -81,11 +81,34 @@ vm_metrics_latency(double seconds)
 			atomic_fetch_add(&lat_bucket[i], 1);
 }
 
+/* The DNS layer's counters (the running configuration's). */
+static void
+dns_families(FILE *f)
+{
+	struct vouch_dns_stats ds = { 0 };
+
+	if (dns_stats_of != NULL)
+		dns_stats_of(&ds);
+	fprintf(f, "# HELP vouch_dns_queries_total DNS queries asked of the "
+	    "DNS layer (this configuration).\n# TYPE vouch_dns_queries_total "
+	    "counter\nvouch_dns_queries_total %lu\n"
+	    "# HELP vouch_dns_cache_hits_total Queries answered from the "
+	    "cache.\n# TYPE vouch_dns_cache_hits_total counter\n"
+	    "vouch_dns_cache_hits_total %lu\n"
+	    "# HELP vouch_dns_upstream_total Queries sent to the resolver.\n"
+	    "# TYPE vouch_dns_upstream_total counter\n"
+	    "vouch_dns_upstream_total %lu\n"
+	    "# HELP vouch_dns_failures_total Queries that ended in a "
+	    "temporary failure (timeouts included).\n"
+	    "# TYPE vouch_dns_failures_total counter\n"
+	    "vouch_dns_failures_total %lu\n", ds.queries, ds.cache_hits,
+	    ds.upstream, ds.tempfail);
+}
+
 /* The page: every family with HELP and TYPE, then its samples. */
 static char *
 page(size_t *len)
 {
-	struct vouch_dns_stats ds = { 0 };
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	size_t i, k;
@@ -113,22 +136,7 @@ page(size_t *len)
 				fprintf(f, "vouch_results_total{method=\"%s\","
 				    "result=\"%s\"} %lu\n", kinds[i], words[k],
 				    atomic_load(&results[i][k]));
-	if (dns_stats_of != NULL)
-		dns_stats_of(&ds);
-	fprintf(f, "# HELP vouch_dns_queries_total DNS queries asked of the "
-	    "DNS layer (this configuration).\n# TYPE vouch_dns_queries_total "
-	    "counter\nvouch_dns_queries_total %lu\n"
-	    "# HELP vouch_dns_cache_hits_total Queries answered from the "
-	    "cache.\n# TYPE vouch_dns_cache_hits_total counter\n"
-	    "vouch_dns_cache_hits_total %lu\n"
-	    "# HELP vouch_dns_upstream_total Queries sent to the resolver.\n"
-	    "# TYPE vouch_dns_upstream_total counter\n"
-	    "vouch_dns_upstream_total %lu\n"
-	    "# HELP vouch_dns_failures_total Queries that ended in a "
-	    "temporary failure (timeouts included).\n"
-	    "# TYPE vouch_dns_failures_total counter\n"
-	    "vouch_dns_failures_total %lu\n", ds.queries, ds.cache_hits,
-	    ds.upstream, ds.tempfail);
+	dns_families(f);
 	fprintf(f, "# HELP vouch_message_seconds Time from MAIL FROM to the "
 	    "milter's answer at the end of the message.\n"
 	    "# TYPE vouch_message_seconds histogram\n");

@@ -193,15 +193,20 @@ if command -v dmarc-cat > /dev/null; then
 	mkdir "$tmp/dc"
 	cp "$R/files/"*.zip "$R/files/"*outlook* "$tmp/dc/"
 	cp "$R/files/rfc9990.xml" "$tmp/dc/r.example!example.com!1796083200!1796169599.xml"
+	# dmarc-cat 0.15 sorts its IP and Count columns each on its own (Go
+	# map order, so it changes from run to run): the sources and the
+	# counts are compared as sets (so the totals agree too)
 	for f in "$tmp/dc/"*; do
 		b=${f##*/}
-		theirs=$(cd "$tmp/dc" && dmarc-cat -N "$b" 2>/dev/null |
-			awk '/^Reports\(/ { on = 1; next } on && $1 ~ /^[0-9.:a-f]+$/ && $2 ~ /^[0-9]+$/ { print $1, $2 }' | sort | tr '\n' ' ')
+		(cd "$tmp/dc" && dmarc-cat -N "$b" 2>/dev/null |
+			awk '/^Reports\(/ { on = 1; next } on && $1 ~ /^[0-9.:a-f]+$/ && $2 ~ /^[0-9]+$/ { print $1, $2 }') > "$tmp/dc.out"
 		# dmarc-cat reads the first report of a zip
-		ours=$(rd --format json "$f" | head -1 | $PY -c 'import json,sys
+		rd --format json "$f" | head -1 | $PY -c 'import json,sys
 r = json.loads(sys.stdin.read())
-print("\n".join("%s %d" % (x["source_ip"], x["count"]) for x in r["records"]))' | sort | tr '\n' ' ')
-		[ -n "$theirs" ] && [ "$theirs" = "$ours" ] && ok "dmarc-cat agrees on $b: $theirs" ||
+print("\n".join("%s %d" % (x["source_ip"], x["count"]) for x in r["records"]))' > "$tmp/dc.ours"
+		theirs="$(cut -d' ' -f1 "$tmp/dc.out" | sort | tr '\n' ' ')/$(cut -d' ' -f2 "$tmp/dc.out" | sort -n | tr '\n' ' ')"
+		ours="$(cut -d' ' -f1 "$tmp/dc.ours" | sort | tr '\n' ' ')/$(cut -d' ' -f2 "$tmp/dc.ours" | sort -n | tr '\n' ' ')"
+		[ -s "$tmp/dc.out" ] && [ "$theirs" = "$ours" ] && ok "dmarc-cat agrees on $b: sources and counts $theirs" ||
 			not_ok "dmarc-cat on $b: '$theirs', vouch: '$ours'"
 	done
 else
