@@ -17,6 +17,8 @@
 #include "common/domain.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "dns/dns_int.h"
+#include "dmarc/dmarc_int.h"
 
 static void
 memo_drop(struct vouch_auth_ctx *c)
@@ -51,6 +53,7 @@ vouch_auth_ctx_new(struct vouch_dns *dns, const char *authserv_id)
 		return NULL;
 	}
 	pthread_mutex_init(&c->mu, NULL);
+	c->parallel = 1;
 	return c;
 }
 
@@ -446,20 +449,117 @@ vouch_auth_mark_too_large(struct vouch_auth *a, uint64_t limit)
 	vouch__dkim_verifier_cut(a->dkim, limit);
 }
 
+/*
+ * One message's lookups at once: a milter holds the SMTP session while it
+ * verifies.  SPF and the DMARC policy discovery depend neither on DKIM
+ * nor on each other, so with live DNS they run on their own threads
+ * while this one fetches the DKIM keys (and the ARC ones); the DMARC
+ * evaluation afterwards finds its records in the DNS cache.  Each part
+ * makes the queries it makes alone, in its own order, through the same
+ * cache and limits: the results are the same.
+ */
+struct side {
+	struct vouch_auth *a;
+	enum vouch_status spf_st;
+	struct vouch_error spf_err;
+	char *doms[VOUCH_DMARC_MAX_FROM];
+	int ndoms;
+	pthread_t spf_t, dmarc_t;
+	int spf_on, dmarc_on;
+};
+
+static void *
+spf_side(void *arg)
+{
+	struct side *sd = arg;
+
+	sd->spf_st = check_spf(sd->a, &sd->spf_err);
+	return NULL;
+}
+
+static void *
+dmarc_side(void *arg)
+{
+	struct side *sd = arg;
+	struct vouch_dmarc_discovery d;
+	int k;
+
+	for (k = 0; k < sd->ndoms; k++)
+		if (vouch__dmarc_discover(sd->a->ctx->dns, sd->a->ctx->psl,
+		    sd->doms[k], sd->a->ctx->mode, &d, NULL) == VOUCH_OK)
+			vouch_dmarc_discovery_clear(&d);
+	return NULL;
+}
+
+/* Start the side lookups when they can wait on the network. */
+static void
+side_start(struct vouch_auth *a, struct side *sd)
+{
+	const unsigned char *from = NULL;
+	size_t flen = 0;
+
+	memset(sd, 0, sizeof(*sd));
+	sd->a = a;
+	if (!a->ctx->parallel || !vouch__dns_waits(a->ctx->dns))
+		return;
+	/* the From domains now, before DKIM's thread goes on with the
+	 * message (known once the header has ended) */
+	if (vouch__dkim_verifier_field(a->dkim, "from", &from, &flen) == 1 &&
+	    vouch__dkim_verifier_malformed(a->dkim) == NULL)
+		sd->ndoms = vouch_dmarc_from_domains((const char *)from, flen,
+		    sd->doms, VOUCH_DMARC_MAX_FROM);
+	if (sd->ndoms < 0 || sd->ndoms > VOUCH_DMARC_MAX_FROM)
+		sd->ndoms = 0;
+	vouch__dkim_prefetch_keys(a->dkim);
+	sd->spf_on = a->ip != NULL && pthread_create(&sd->spf_t, NULL,
+	    spf_side, sd) == 0;
+	sd->dmarc_on = sd->ndoms > 0 && pthread_create(&sd->dmarc_t, NULL,
+	    dmarc_side, sd) == 0;
+}
+
+static void
+side_join(struct side *sd)
+{
+	int k;
+
+	if (sd->spf_on)
+		pthread_join(sd->spf_t, NULL);
+	if (sd->dmarc_on)
+		pthread_join(sd->dmarc_t, NULL);
+	for (k = 0; k < sd->ndoms; k++)
+		free(sd->doms[k]);
+}
+
 enum vouch_status
 vouch_auth_finish(struct vouch_auth *a, struct vouch_error *err)
 {
 	enum vouch_status st;
+	struct side sd;
 
-	if ((st = vouch_dkim_verifier_finish(a->dkim, err)) != VOUCH_OK)
-		return st;
-	if (a->arc != NULL && !a->too_large)
+	side_start(a, &sd);
+	st = vouch_dkim_verifier_finish(a->dkim, err);
+	if (st == VOUCH_OK && a->arc != NULL && !a->too_large)
 		vouch__arc_validate(a->arc, a->dkim, a->ctx->dkim);
-	if (a->ip != NULL && (st = check_spf(a, err)) != VOUCH_OK)
+	side_join(&sd);
+	if (st != VOUCH_OK)
+		return st;
+	if (sd.spf_on && sd.spf_st != VOUCH_OK) {
+		if (err != NULL)
+			*err = sd.spf_err;
+		return sd.spf_st;
+	}
+	if (a->ip != NULL && !sd.spf_on && (st = check_spf(a, err)) !=
+	    VOUCH_OK)
 		return st;
 	check_dmarc(a);
 	arc_override(a);
 	return VOUCH_OK;
+}
+
+void
+vouch_auth_ctx_set_parallel(struct vouch_auth_ctx *ctx, int on)
+{
+	ctx->parallel = on != 0;
 }
 
 void

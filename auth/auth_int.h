@@ -21,6 +21,7 @@ struct vouch_auth_ctx {
 	enum vouch_dmarc_org_mode mode;
 	const struct vouch_dmarc_psl *psl;
 	char **arc_trust;		/* sealing domains trusted (RFC 8617 7.2) */
+	int parallel;			/* SPF and DMARC beside DKIM (live DNS) */
 	size_t narc_trust;
 	/* the last SPF check: a run of messages from one connection (or
 	 * one command line) is checked once */

@@ -13,7 +13,11 @@ Zone bench.test (names outside it are answered from the zone test):
 Everything else under bench.test is NXDOMAIN, a name that exists with
 another type NODATA, both with the SOA in the authority section.
 
-usage: slow_dns.py PORT DELAY_MS RECORD_FILE [READY_FILE]
+Names in EXTRA_FILE (lines "NAME TYPE DATA", TYPE TXT, A or MX "PREF
+HOST") are answered from there first, NXDOMAIN for other names of their
+zones (the second-level domain of each), with the SOA.
+
+usage: slow_dns.py PORT DELAY_MS RECORD_FILE [READY_FILE [EXTRA_FILE]]
 On SIGUSR1 the number of queries so far is written to READY_FILE.count.
 """
 import asyncio
@@ -26,7 +30,8 @@ port, delay = int(sys.argv[1]), int(sys.argv[2]) / 1000.0
 record = open(sys.argv[3], "rb").read().strip()
 ready = sys.argv[4] if len(sys.argv) > 4 else None
 queries = 0
-TXT, SOA = 16, 6
+TXT, SOA, A, MX = 16, 6, 1, 15
+extra, extra_zones = {}, set()
 
 
 def wire(name):
@@ -45,8 +50,30 @@ def soa_rr(zone):
     return wire(zone) + struct.pack(">HHIH", SOA, 1, 300, len(rdata)) + rdata
 
 
+def load_extra(path):
+    for line in open(path, "rb"):
+        parts = line.split(None, 2)
+        if len(parts) < 3:
+            continue
+        name, typ, data = parts[0].lower().rstrip(b"."), parts[1], parts[2].strip()
+        if typ == b"TXT":
+            t, rd = TXT, txt_rdata(data.strip(b'"'))
+        elif typ == b"A":
+            t, rd = A, bytes(int(x) for x in data.split(b"."))
+        else:
+            pref, host = data.split()
+            t, rd = MX, struct.pack(">H", int(pref)) + wire(host.rstrip(b"."))
+        extra.setdefault(name, {})[t] = rd
+        extra_zones.add(b".".join(name.split(b".")[-2:]))
+
+
 def lookup(name):
     """(exists, {type: rdata}) for a name; zone is the SOA owner."""
+    if name in extra:
+        return True, extra[name]
+    if b".".join(name.split(b".")[-2:]) in extra_zones:
+        # a name under an extra zone's names exists (empty non-terminal)
+        return any(n.endswith(b"." + name) for n in extra), {}
     m = re.fullmatch(rb"(?:(_dmarc|[^.]+\._domainkey)\.)?d(\d+)\.bench\.test",
                      name)
     if m:
@@ -114,4 +141,6 @@ async def main():
         open(ready, "w").close()
     await asyncio.sleep(3600)
 
+if len(sys.argv) > 5:
+    load_extra(sys.argv[5])
 asyncio.run(main())

@@ -21,6 +21,9 @@ void vouch__dkim_verifier_cut(struct vouch_dkim_verifier *v, uint64_t limit);
 /* Header fields named name (any case): how many, and the value of the
  * first (unfolded bytes as in the message, not NUL terminated) in *value
  * and *len when there is one.  Usable from the header hook on. */
+/* The key records of the signatures after the first, asked now on
+ * threads of their own (live DNS): the checks that follow find them. */
+void vouch__dkim_prefetch_keys(const struct vouch_dkim_verifier *v);
 size_t vouch__dkim_verifier_field(const struct vouch_dkim_verifier *v,
     const char *name, const unsigned char **value, size_t *len);
 /* Is there a field whose name starts with prefix (any case)? */

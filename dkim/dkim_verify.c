@@ -18,6 +18,7 @@
 #include "common/hdr.h"
 #include "common/json.h"
 #include "common/domain.h"
+#include "dns/dns_int.h"
 
 #define KEYCACHE_MAX 10000
 
@@ -1257,4 +1258,24 @@ const char *
 vouch__dkim_verifier_malformed(const struct vouch_dkim_verifier *v)
 {
 	return v->msg.error;
+}
+
+void
+vouch__dkim_prefetch_keys(const struct vouch_dkim_verifier *v)
+{
+	char name[600];
+	size_t i, n = 0;
+
+	for (i = 0; i < v->nsigs && n <= 8; i++) {
+		const struct vsig *g = &v->sigs[i];
+
+		if (g->bad || g->d == NULL || g->s == NULL ||
+		    !name_syntax_ok(g->s, 0) || !name_syntax_ok(g->d, 1))
+			continue;
+		/* the first is the verifier's next query anyway */
+		if (n++ == 0 || snprintf(name, sizeof(name), "%s._domainkey.%s",
+		    g->s, g->d) >= (int)sizeof(name))
+			continue;
+		vouch__dns_prefetch(v->ctx->dns, name, VOUCH_DNS_TXT);
+	}
 }

@@ -48,6 +48,8 @@ struct vouch_dns {
 	struct dns_recorder *rec;	/* --dns-record */
 	pthread_mutex_t imu;		/* guards inflight */
 	struct inflight *inflight;
+	unsigned int prefetching;	/* threads of vouch__dns_prefetch, */
+	pthread_cond_t pdone;		/* under imu; free waits for them */
 };
 
 struct vouch_dns *
@@ -66,6 +68,7 @@ vouch_dns_new(void)
 	d->timeout_ms = 5000;
 	d->tries = 2;
 	pthread_mutex_init(&d->imu, NULL);
+	pthread_cond_init(&d->pdone, NULL);
 	return d;
 }
 
@@ -76,6 +79,12 @@ vouch_dns_free(struct vouch_dns *d)
 
 	if (d == NULL)
 		return;
+	/* a prefetch still on the wire uses the handle */
+	pthread_mutex_lock(&d->imu);
+	while (d->prefetching > 0)
+		pthread_cond_wait(&d->pdone, &d->imu);
+	pthread_mutex_unlock(&d->imu);
+	pthread_cond_destroy(&d->pdone);
 	for (f = d->faults; f != NULL; f = fn) {
 		fn = f->next;
 		free(f->name);
@@ -538,4 +547,67 @@ vouch_dns_ptr_name(const char *ip)
 	}
 	vouch__dns_reverse(a, v6, buf, sizeof(buf));
 	return strdup(buf);
+}
+
+int
+vouch__dns_waits(const struct vouch_dns *d)
+{
+	return d != NULL && d->live != NULL && !d->offline;
+}
+
+struct prefetch {
+	struct vouch_dns *d;
+	char *name;
+	enum vouch_dns_type type;
+};
+
+static void *
+prefetch_one(void *arg)
+{
+	struct prefetch *p = arg;
+	struct vouch_dns *d = p->d;
+	struct vouch_dns_answer *a = NULL;
+
+	if (vouch_dns_query(d, p->name, p->type, &a, NULL) == VOUCH_OK)
+		vouch_dns_answer_free(a);
+	free(p->name);
+	free(p);
+	pthread_mutex_lock(&d->imu);
+	if (--d->prefetching == 0)
+		pthread_cond_broadcast(&d->pdone);
+	pthread_mutex_unlock(&d->imu);
+	return NULL;
+}
+
+void
+vouch__dns_prefetch(struct vouch_dns *d, const char *name,
+    enum vouch_dns_type type)
+{
+	struct prefetch *p;
+	pthread_attr_t at;
+	pthread_t t;
+
+	if (!vouch__dns_waits(d) || (p = calloc(1, sizeof(*p))) == NULL)
+		return;
+	if ((p->name = strdup(name)) == NULL) {
+		free(p);
+		return;
+	}
+	p->d = d;
+	p->type = type;
+	pthread_mutex_lock(&d->imu);
+	d->prefetching++;
+	pthread_mutex_unlock(&d->imu);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	if (pthread_create(&t, &at, prefetch_one, p) != 0) {
+		free(p->name);
+		free(p);
+		pthread_mutex_lock(&d->imu);
+		if (--d->prefetching == 0)
+			pthread_cond_broadcast(&d->pdone);
+		pthread_mutex_unlock(&d->imu);
+	}
+	pthread_attr_destroy(&at);
 }

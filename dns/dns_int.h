@@ -110,4 +110,14 @@ void dns_recorder_close(struct dns_recorder *r);
 void dns_recorder_add(struct dns_recorder *r, const char *name,
     unsigned int type, const struct vouch_dns_answer *a);
 
+/* Do this handle's queries go to the network (and may wait)?  Not for
+ * zone files and records only. */
+int vouch__dns_waits(const struct vouch_dns *d);
+/* Ask name on a thread of its own and let the answer land in the cache:
+ * a later query of it joins the one on the wire (in-flight sharing) or
+ * finds the answer.  Nothing for handles that do not wait.
+ * vouch_dns_free() waits for those still running. */
+void vouch__dns_prefetch(struct vouch_dns *d, const char *name,
+    enum vouch_dns_type type);
+
 #endif

@@ -67,6 +67,14 @@ VOUCH_EXPORT void vouch_auth_ctx_set_psl(struct vouch_auth_ctx *ctx,
 VOUCH_EXPORT enum vouch_status vouch_auth_ctx_trust_arc(
     struct vouch_auth_ctx *ctx, const char *domain);
 
+/* One message's lookups at once (default on): with live DNS, SPF and
+ * the DMARC policy discovery run on their own threads beside the DKIM key
+ * fetches, so a message waits for the longest of them, not their sum;
+ * same queries, cache, limits and results.  0 makes them one after
+ * another (as OpenDKIM, libspf2 and OpenDMARC do). */
+VOUCH_EXPORT void vouch_auth_ctx_set_parallel(struct vouch_auth_ctx *ctx,
+    int on);
+
 /* A verification of one message.  conn is copied. */
 VOUCH_EXPORT enum vouch_status vouch_auth_new(struct vouch_auth_ctx *ctx,
     const struct vouch_auth_conn *conn, struct vouch_auth **auth);
