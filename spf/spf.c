@@ -25,6 +25,8 @@ struct spf_ctx {
 	char ip_dotted[80], ip_readable[64];
 	char *sender, *local, *odomain;
 	unsigned int lookups, voids;
+	unsigned int prefetched;	/* names asked ahead: at most
+					 * max_lookups in a check */
 	unsigned int max_lookups, max_void, max_names;
 	int64_t deadline;	/* monotonic ms */
 	char *problem;
@@ -570,7 +572,9 @@ follow_redirect(struct spf_ctx *c, const struct spf_term *t,
  * order and with its limits counted as always, finds them on the wire or
  * in the cache.  Only names the evaluation can reach: up to the first
  * mechanism that matches without DNS (ip4, ip6, all), within the lookups
- * left (4.6.4), no %{p} (it needs lookups of its own).
+ * left (4.6.4), no %{p} (it needs lookups of its own); and no more names
+ * ahead in a whole check than the limit itself: at most twice the DNS
+ * work RFC 7208 allows, never unbounded.
  */
 static void
 prefetch(struct spf_ctx *c, const struct spf_record *rec, const char *domain,
@@ -608,11 +612,13 @@ prefetch(struct spf_ctx *c, const struct spf_record *rec, const char *domain,
 		if (t->arg != NULL && (memmem(t->arg, t->arglen, "%{p", 3) ||
 		    memmem(t->arg, t->arglen, "%{P", 3)))
 			continue;
-		if (target_name(c, t, domain, name) == 0 && n++ > 0)
+		if (target_name(c, t, domain, name) == 0 && n++ > 0 &&
+		    c->prefetched++ < c->max_lookups)
 			vouch__dns_prefetch(c->dns, vbuf_str(name), type);
 	}
 	/* (the first name is the evaluation's next query anyway) */
 	if (!stop && n < left && rec->redirect >= 0 && n > 0 &&
+	    c->prefetched++ < c->max_lookups &&
 	    target_name(c, &rec->terms[rec->redirect], domain, name) == 0)
 		vouch__dns_prefetch(c->dns, vbuf_str(name), VOUCH_DNS_TXT);
 }
