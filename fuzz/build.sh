@@ -17,7 +17,7 @@ for f in common/buf.c common/util.c common/error.c common/json.c common/hdr.c \
 	common/ar.c common/domain.c \
 	dmarc/dmarc.c dmarc/dmarc_from.c auth/auth.c auth/auth_out.c arc/arc.c arc/arc_seal.c \
 	dns/dns.c dns/dns_answer.c dns/dns_cache.c dns/dns_ldns.c dns/dns_zone.c dns/dns_record.c dns/dns_name.c \
-	spf/spf.c spf/spf_parse.c spf/spf_macro.c spf/spf_header.c \
+	spf/spf.c spf/spf_parse.c spf/spf_cache.c spf/spf_macro.c spf/spf_header.c \
 	dkim/dkim_msg.c dkim/dkim_canon.c dkim/dkim_key.c dkim/dkim_tags.c \
 	dkim/dkim_sign.c dkim/dkim_verify.c dkim/dkim_mbox.c \
 	lint/lint.c lint/lint_spf.c lint/lint_dkim.c lint/lint_dmarc.c lint/lint_zonetext.c lint/lint_zone.c \
