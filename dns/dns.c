@@ -561,6 +561,16 @@ struct prefetch {
 	enum vouch_dns_type type;
 };
 
+/* One prefetch thread fewer; the last wakes vouch_dns_free(). */
+static void
+prefetch_done(struct vouch_dns *d)
+{
+	pthread_mutex_lock(&d->imu);
+	if (--d->prefetching == 0)
+		pthread_cond_broadcast(&d->pdone);
+	pthread_mutex_unlock(&d->imu);
+}
+
 static void *
 prefetch_one(void *arg)
 {
@@ -572,10 +582,7 @@ prefetch_one(void *arg)
 		vouch_dns_answer_free(a);
 	free(p->name);
 	free(p);
-	pthread_mutex_lock(&d->imu);
-	if (--d->prefetching == 0)
-		pthread_cond_broadcast(&d->pdone);
-	pthread_mutex_unlock(&d->imu);
+	prefetch_done(d);
 	return NULL;
 }
 
@@ -604,10 +611,7 @@ vouch__dns_prefetch(struct vouch_dns *d, const char *name,
 	if (pthread_create(&t, &at, prefetch_one, p) != 0) {
 		free(p->name);
 		free(p);
-		pthread_mutex_lock(&d->imu);
-		if (--d->prefetching == 0)
-			pthread_cond_broadcast(&d->pdone);
-		pthread_mutex_unlock(&d->imu);
+		prefetch_done(d);
 	}
 	pthread_attr_destroy(&at);
 }

@@ -454,11 +454,11 @@ hdr_add(struct sess *s, const char *p, size_t n)
 	return 0;
 }
 
-/* Does this Authentication-Results value claim our authserv-id (or one
- * of trusted-authserv-ids, our site's other hosts, when the mail does not
- * come from an internal network that they relay through)?  The id is read
- * by the RFC 8601 parser (a token or a quoted-string after CFWS),
- * whatever follows it. */
+/* Does this Authentication-Results value claim our authserv-id (1), or
+ * one of trusted-authserv-ids, our site's other hosts, when the mail does
+ * not come from an internal network that they relay through (2)?  0: it
+ * claims neither.  The id is read once by the RFC 8601 parser (a token or
+ * a quoted-string after CFWS), whatever follows it. */
 static int
 claims_ours(const char *v, const struct sess *s)
 {
@@ -467,23 +467,9 @@ claims_ours(const char *v, const struct sess *s)
 
 	if (vouch_ar_authserv_id(v, strlen(v), &id) != VOUCH_OK)
 		return 0;
-	ours = strcasecmp(id, s->conf->authserv) == 0 ||
-	    (vm_conf_in_words(&s->conf->trusted_ids, id) && s->mode !=
-	    M_SIGN);
-	vouch_free(id);
-	return ours;
-}
-
-/* Is this A-R value's authserv-id exactly ours (not a trusted one)? */
-static int
-is_our_id(const char *v, const struct sess *s)
-{
-	char *id = NULL;
-	int ours;
-
-	if (vouch_ar_authserv_id(v, strlen(v), &id) != VOUCH_OK)
-		return 0;
-	ours = strcasecmp(id, s->conf->authserv) == 0;
+	ours = strcasecmp(id, s->conf->authserv) == 0 ? 1 :
+	    vm_conf_in_words(&s->conf->trusted_ids, id) && s->mode != M_SIGN ?
+	    2 : 0;
 	vouch_free(id);
 	return ours;
 }
@@ -538,12 +524,14 @@ vm_header(SMFICTX *ctx, char *name, char *value)
 		return SMFIS_TEMPFAIL;
 	if (is_ar_name(name)) {
 		s->nar++;
-		if (claims_ours(value, s)) {
+		int claim = claims_ours(value, s);
+
+		if (claim != 0) {
 			/* removed from the message whatever its source; from
 			 * an internal network it is the verdict we wrote on
 			 * arrival, which outbound sealing reads (A-R is in no
 			 * h= list, so neither DKIM nor the AMS sees it go) */
-			int arrival = s->keep_ours && is_our_id(value, s);
+			int arrival = s->keep_ours && claim == 1;
 
 			if (forged_add(s, s->nar) != 0) {
 				reply(ctx, "550", "5.7.1", "too many "
